@@ -1,0 +1,28 @@
+using System.Collections.Immutable;
+
+namespace Convey.Configuration;
+
+/// <summary>A backend pool (<c>[backends.NAME]</c>): servers, their health checks and the balancing policy.</summary>
+public sealed record BackendPoolConfig
+{
+    /// <summary>Default for <see cref="Retries"/>.</summary>
+    public const int DefaultRetries = 3;
+
+    /// <summary>The pool's name (the TOML table key).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The servers (<c>[backends.NAME.servers.SERVER]</c>).</summary>
+    public ImmutableArray<ServerConfig> Servers { get; init; } = [];
+
+    /// <summary>Active health-check settings.</summary>
+    public HealthCheckConfig HealthCheck { get; init; } = new();
+
+    /// <summary>Balancing policy name (<c>balance</c>); null picks the default for the frontend's mode.</summary>
+    public string? Balance { get; init; }
+
+    /// <summary>How many other servers a proxied connection tries after a connect failure (<c>retries</c>).</summary>
+    public int Retries { get; init; } = DefaultRetries;
+
+    /// <summary>PROXY protocol header sent to servers before the client's bytes (<c>send_proxy</c>).</summary>
+    public ProxyProtocolVersion SendProxy { get; init; } = ProxyProtocolVersion.None;
+}

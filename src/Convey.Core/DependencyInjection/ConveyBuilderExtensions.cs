@@ -1,0 +1,68 @@
+using System.Diagnostics.CodeAnalysis;
+using Convey.Balancing;
+using Convey.Configuration;
+using Convey.DependencyInjection;
+using Convey.Forwarding;
+using Convey.Health;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The steps of <see cref="IConveyBuilder"/>: where configuration comes from, and which parts to replace.</summary>
+public static class ConveyBuilderExtensions
+{
+    /// <summary>Reads configuration from a TOML file and reloads it when the file changes.</summary>
+    public static IConveyBuilder AddTomlFile(this IConveyBuilder builder, string path)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        builder.Services.AddSingleton<IConfigSource>(_ => new TomlFileConfigSource(path));
+        return builder;
+    }
+
+    /// <summary>Uses a configuration built in code; keep the returned source's owner to update it later.</summary>
+    public static IConveyBuilder AddInMemoryConfig(this IConveyBuilder builder, ConveyConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton(new InMemoryConfigSource(config));
+        builder.Services.AddSingleton<IConfigSource>(sp => sp.GetRequiredService<InMemoryConfigSource>());
+        return builder;
+    }
+
+    /// <summary>Uses a configuration source of the application's own.</summary>
+    public static IConveyBuilder AddConfigSource<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TSource>(this IConveyBuilder builder)
+        where TSource : class, IConfigSource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<IConfigSource, TSource>();
+        return builder;
+    }
+
+    /// <summary>Makes a balancing policy available as <c>balance = "<paramref name="name"/>"</c>; one instance is created per pool.</summary>
+    public static IConveyBuilder AddSelector<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TSelector>(this IConveyBuilder builder, string name)
+        where TSelector : class, IBackendSelector
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        builder.Services.AddSingleton(new BackendSelectorRegistration(name, sp => ActivatorUtilities.CreateInstance<TSelector>(sp)));
+        return builder;
+    }
+
+    /// <summary>Replaces the health probe (the default opens a TCP connection).</summary>
+    public static IConveyBuilder AddHealthProbe<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TProbe>(this IConveyBuilder builder)
+        where TProbe : class, IHealthProbe
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<IHealthProbe, TProbe>();
+        return builder;
+    }
+
+    /// <summary>Adds a forwarding engine; engines are told about every frontend and serve the modes they handle.</summary>
+    public static IConveyBuilder AddForwardingEngine<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TEngine>(this IConveyBuilder builder)
+        where TEngine : class, IForwardingEngine
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IForwardingEngine, TEngine>());
+        return builder;
+    }
+}

@@ -1,0 +1,46 @@
+using Convey.Balancing;
+using Convey.DependencyInjection;
+using Convey.Health;
+using Convey.Runtime;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Convey's control plane: runtime, balancing policies, health checks and the hosted service.</summary>
+public static class ConveyCoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the core of Convey without any forwarding engine; <c>AddConvey()</c> from the <c>Convey</c>
+    /// package adds the engines too. Every registration uses <c>TryAdd</c>, so any part can be replaced.
+    /// </summary>
+    public static IConveyBuilder AddConveyCore(this IServiceCollection services, Action<ConveyOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<ConveyOptions>();
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<BackendSelectorRegistry>();
+        services.TryAddSingleton<ConveyRuntime>();
+        services.TryAddSingleton<IHealthProbe, TcpConnectProbe>();
+        services.TryAddSingleton<HealthCoordinator>();
+        services.TryAddSingleton<ConveyService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConveyService>(sp => sp.GetRequiredService<ConveyService>()));
+        AddBuiltInSelectors(services);
+        return new ConveyBuilder(services);
+    }
+
+    private static void AddBuiltInSelectors(IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(BackendSelectorRegistration) && d.ImplementationInstance is BackendSelectorRegistration { Name: BalancingPolicyNames.RoundRobin }))
+        {
+            return;
+        }
+
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.RoundRobin, _ => new RoundRobinSelector()));
+    }
+}

@@ -1,0 +1,29 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Convey.Health;
+
+/// <summary>The default probe: a server is healthy when a TCP connection to it opens; the connection is closed at once.</summary>
+public sealed class TcpConnectProbe : IHealthProbe
+{
+    /// <inheritdoc />
+    public async ValueTask<HealthProbeResult> ProbeAsync(IPEndPoint address, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(address, cancellationToken);
+            socket.LingerState = new LingerOption(true, 0);
+            return HealthProbeResult.Healthy;
+        }
+        catch (SocketException ex)
+        {
+            return HealthProbeResult.Unhealthy(ex.SocketErrorCode.ToString());
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return HealthProbeResult.Unhealthy("timed out");
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Collections.Immutable;
+using System.Net;
+using Convey.Balancing;
+using Convey.Configuration;
+using Convey.Forwarding;
+
+namespace Convey.Runtime;
+
+/// <summary>
+/// The live state of one backend pool: its servers (including draining ones), and the selector that picks
+/// among the available ones. Selection is lock-free; membership and health changes rebuild the selector.
+/// </summary>
+public sealed class BackendPool
+{
+    private readonly object _updateLock = new();
+    private BackendPoolConfig _config;
+    // One reference wide, so reads and writes are atomic; writes happen under _updateLock.
+    private ImmutableArray<ServerState> _servers;
+    private IBackendSelector _selector;
+    private string _policy;
+
+    internal BackendPool(BackendPoolConfig config, string policy, IBackendSelector selector)
+    {
+        _config = config;
+        _policy = policy;
+        _selector = selector;
+        _servers = [.. config.Servers.Select(CreateServer)];
+        RefreshSelection();
+    }
+
+    /// <summary>The pool's name.</summary>
+    public string Name => Config.Name;
+
+    /// <summary>The pool's current settings.</summary>
+    public BackendPoolConfig Config => Volatile.Read(ref _config);
+
+    /// <summary>The name of the balancing policy in use.</summary>
+    public string Policy => Volatile.Read(ref _policy);
+
+    /// <summary>Every server of the pool, including removed ones still draining.</summary>
+    public ImmutableArray<ServerState> Servers => _servers;
+
+    /// <summary>Raised when a server's health changes; arguments are the server and its new health.</summary>
+    public event Action<ServerState, bool>? ServerHealthChanged;
+
+    /// <summary>Raised when an engine reports a failed connection to a server (passive health).</summary>
+    public event Action<ServerState>? ConnectFailureReported;
+
+    /// <summary>Chooses a server for a new flow; null when none is available.</summary>
+    public ServerState? Select(in FlowKey flow) => Volatile.Read(ref _selector).Select(flow);
+
+    /// <summary>Finds a configured (not draining) server by address.</summary>
+    public ServerState? FindServer(IPEndPoint address)
+    {
+        foreach (var server in Servers)
+        {
+            if (!server.IsDraining && server.Address.Equals(address))
+            {
+                return server;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Reports that connecting to a server failed, so passive health can act before the next probe.</summary>
+    public void ReportConnectFailure(ServerState server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        server.OnConnectFailed();
+        ConnectFailureReported?.Invoke(server);
+    }
+
+    /// <summary>
+    /// Applies new settings: keeps servers whose address stays (health and counters too), adds new ones,
+    /// marks removed ones draining, and swaps in <paramref name="selector"/> when the policy changed.
+    /// </summary>
+    internal void Apply(BackendPoolConfig config, string policy, IBackendSelector? selector)
+    {
+        lock (_updateLock)
+        {
+            var current = Servers;
+            var builder = ImmutableArray.CreateBuilder<ServerState>();
+            foreach (var serverConfig in config.Servers)
+            {
+                var kept = current.FirstOrDefault(s => !s.IsDraining && s.Address.Equals(serverConfig.Address));
+                if (kept is null)
+                {
+                    builder.Add(CreateServer(serverConfig));
+                }
+                else
+                {
+                    kept.Update(serverConfig);
+                    builder.Add(kept);
+                }
+            }
+
+            foreach (var server in current)
+            {
+                if (!builder.Contains(server))
+                {
+                    server.MarkDraining();
+                    if (server.ActiveConnections > 0)
+                    {
+                        builder.Add(server);
+                    }
+                }
+            }
+
+            Volatile.Write(ref _config, config);
+            _servers = builder.ToImmutable();
+            if (selector is not null)
+            {
+                Volatile.Write(ref _policy, policy);
+                Volatile.Write(ref _selector, selector);
+            }
+
+            RefreshSelectionLocked();
+        }
+    }
+
+    /// <summary>Marks every server draining: the pool was removed from the configuration.</summary>
+    internal void Retire()
+    {
+        lock (_updateLock)
+        {
+            foreach (var server in Servers)
+            {
+                server.MarkDraining();
+            }
+
+            RefreshSelectionLocked();
+        }
+    }
+
+    /// <summary>Forgets draining servers whose last flow has ended.</summary>
+    internal void RemoveDrainedServers()
+    {
+        lock (_updateLock)
+        {
+            var servers = Servers;
+            var remaining = servers.RemoveAll(s => s.IsDraining && s.ActiveConnections <= 0);
+            if (remaining.Length != servers.Length)
+            {
+                _servers = remaining;
+            }
+        }
+    }
+
+    /// <summary>Rebuilds the selector's server set from current health, draining state and weights.</summary>
+    internal void RefreshSelection()
+    {
+        lock (_updateLock)
+        {
+            RefreshSelectionLocked();
+        }
+    }
+
+    private void RefreshSelectionLocked() =>
+        Volatile.Read(ref _selector).Update([.. Servers.Where(s => s.IsAvailable)]);
+
+    private ServerState CreateServer(ServerConfig config)
+    {
+        var server = new ServerState(config);
+        server.HealthChanged += OnServerHealthChanged;
+        return server;
+    }
+
+    private void OnServerHealthChanged(ServerState server, bool healthy)
+    {
+        RefreshSelection();
+        ServerHealthChanged?.Invoke(server, healthy);
+    }
+}

@@ -1,0 +1,159 @@
+using Convey.Configuration;
+using Convey.Forwarding;
+using Convey.Health;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace Convey.Runtime;
+
+/// <summary>
+/// The one hosted service of Convey: loads the configuration, applies it to the runtime, hands the live state
+/// to the engines and health checks, then applies every reload until the host stops, and drains on stop.
+/// A configuration refused at start stops the host with the errors; one refused later is logged and the last
+/// good configuration stays in force.
+/// </summary>
+public sealed partial class ConveyService : IHostedService, IAsyncDisposable
+{
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+    private readonly IConfigSource _source;
+    private readonly ConveyRuntime _runtime;
+    private readonly IEnumerable<IForwardingEngine> _engines;
+    private readonly HealthCoordinator _health;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ConveyService> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _reloads = Task.CompletedTask;
+    private long _reloadFailures;
+
+    /// <summary>Creates the service; resolved from DI.</summary>
+    public ConveyService(
+        IConfigSource source,
+        ConveyRuntime runtime,
+        IEnumerable<IForwardingEngine> engines,
+        HealthCoordinator health,
+        TimeProvider time,
+        ILogger<ConveyService> logger)
+    {
+        _source = source;
+        _runtime = runtime;
+        _engines = engines;
+        _health = health;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Reloads refused since start.</summary>
+    public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
+
+    /// <summary>The errors of the last refused reload, or null when the last reload was applied.</summary>
+    public ConfigException? LastReloadError { get; private set; }
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var token = _source.GetReloadToken();
+        var config = await _source.LoadAsync(cancellationToken);
+        await ApplyAsync(config, cancellationToken);
+        LogStarted(config.Source, config.Frontends.Length, config.Backends.Length);
+        _reloads = Task.Run(() => ReloadLoopAsync(token, _stopping.Token), CancellationToken.None);
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _reloads.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _health.StopAsync();
+        await Task.WhenAll(_engines.Select(e => e.StopAsync(cancellationToken)));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _stopping.Dispose();
+    }
+
+    private async Task ApplyAsync(ConveyConfig config, CancellationToken cancellationToken)
+    {
+        var snapshot = _runtime.Apply(config);
+        _health.Apply(snapshot);
+        foreach (var engine in _engines)
+        {
+            await engine.ApplyAsync(snapshot, cancellationToken);
+        }
+
+        _runtime.RemoveDrainedServers();
+    }
+
+    private async Task ReloadLoopAsync(IChangeToken token, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            if (!await WaitForChangeAsync(token, stopping))
+            {
+                _runtime.RemoveDrainedServers();
+                continue;
+            }
+
+            token = _source.GetReloadToken();
+            try
+            {
+                var config = await _source.LoadAsync(stopping);
+                await ApplyAsync(config, stopping);
+                LastReloadError = null;
+                LogReloadApplied(config.Source, config.Frontends.Length, config.Backends.Length);
+            }
+            catch (ConfigException ex)
+            {
+                Interlocked.Increment(ref _reloadFailures);
+                LastReloadError = ex;
+                LogReloadRefused(ex.Errors.Count, ex.Message);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A failed reload must never stop the balancer; it is logged and counted.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Interlocked.Increment(ref _reloadFailures);
+                LogReloadFailed(ex);
+            }
+        }
+    }
+
+    /// <summary>Waits for the token or the sweep interval; true when the token fired.</summary>
+    private async Task<bool> WaitForChangeAsync(IChangeToken token, CancellationToken stopping)
+    {
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = token.RegisterChangeCallback(static s => ((TaskCompletionSource)s!).TrySetResult(), changed);
+        try
+        {
+            await changed.Task.WaitAsync(SweepInterval, _time, stopping);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return token.HasChanged;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Convey started from {Source}: {Frontends} frontend(s), {Pools} pool(s)")]
+    private partial void LogStarted(string source, int frontends, int pools);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reload applied from {Source}: {Frontends} frontend(s), {Pools} pool(s)")]
+    private partial void LogReloadApplied(string source, int frontends, int pools);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reload refused ({Count} error(s)); the previous configuration stays in force. {Errors}")]
+    private partial void LogReloadRefused(int count, string errors);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reload failed; the previous configuration stays in force")]
+    private partial void LogReloadFailed(Exception exception);
+}

@@ -1,0 +1,10 @@
+using Convey.Configuration;
+using Convey.Forwarding;
+
+namespace Convey.Runtime;
+
+/// <summary>A frontend's settings, mode and pool as one immutable unit, swapped as a whole on reload.</summary>
+/// <param name="Config">The frontend's settings.</param>
+/// <param name="Mode">The resolved forwarding mode.</param>
+/// <param name="Pool">The pool serving the frontend.</param>
+public sealed record FrontendBinding(FrontendConfig Config, ForwardingMode Mode, BackendPool Pool);

@@ -1,0 +1,82 @@
+using Convey.Configuration;
+using Convey.Forwarding;
+
+namespace Convey.Runtime;
+
+/// <summary>
+/// The live state of one frontend: its settings, its resolved mode, the pool it feeds and its counters.
+/// A reload that keeps the frontend's name keeps this object (counters survive); its pool and settings
+/// are swapped atomically.
+/// </summary>
+public sealed class FrontendState
+{
+    private FrontendBinding _binding;
+    private long _activeConnections;
+    private long _totalConnections;
+    private long _refusedConnections;
+    private long _bytesIn;
+    private long _bytesOut;
+    private volatile bool _draining;
+
+    internal FrontendState(FrontendConfig config, ForwardingMode mode, BackendPool pool)
+    {
+        _binding = new FrontendBinding(config, mode, pool);
+    }
+
+    /// <summary>The frontend's name.</summary>
+    public string Name => Binding.Config.Name;
+
+    /// <summary>The frontend's current settings.</summary>
+    public FrontendConfig Config => Binding.Config;
+
+    /// <summary>The mode this frontend runs in (its own, or the host default).</summary>
+    public ForwardingMode Mode => Binding.Mode;
+
+    /// <summary>The pool that serves this frontend now.</summary>
+    public BackendPool Pool => Binding.Pool;
+
+    /// <summary>Settings, mode and pool read together, consistent with one another.</summary>
+    public FrontendBinding Binding => Volatile.Read(ref _binding);
+
+    /// <summary>Whether the frontend was removed and only finishes its established flows.</summary>
+    public bool IsDraining => _draining;
+
+    /// <summary>Client connections or flows open now.</summary>
+    public long ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    /// <summary>Client connections or flows accepted since start.</summary>
+    public long TotalConnections => Volatile.Read(ref _totalConnections);
+
+    /// <summary>Client connections refused (connection limit reached, or no server available).</summary>
+    public long RefusedConnections => Volatile.Read(ref _refusedConnections);
+
+    /// <summary>Bytes received from clients.</summary>
+    public long BytesIn => Volatile.Read(ref _bytesIn);
+
+    /// <summary>Bytes sent to clients.</summary>
+    public long BytesOut => Volatile.Read(ref _bytesOut);
+
+    /// <summary>Counts a client connection or flow accepted.</summary>
+    public void OnConnectionOpened()
+    {
+        Interlocked.Increment(ref _activeConnections);
+        Interlocked.Increment(ref _totalConnections);
+    }
+
+    /// <summary>Counts a client connection or flow that ended.</summary>
+    public void OnConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
+
+    /// <summary>Counts a client connection refused.</summary>
+    public void OnConnectionRefused() => Interlocked.Increment(ref _refusedConnections);
+
+    /// <summary>Adds to the bytes received from clients.</summary>
+    public void AddBytesIn(long count) => Interlocked.Add(ref _bytesIn, count);
+
+    /// <summary>Adds to the bytes sent to clients.</summary>
+    public void AddBytesOut(long count) => Interlocked.Add(ref _bytesOut, count);
+
+    internal void Rebind(FrontendConfig config, ForwardingMode mode, BackendPool pool) =>
+        Volatile.Write(ref _binding, new FrontendBinding(config, mode, pool));
+
+    internal void MarkDraining() => _draining = true;
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using Convey.Configuration;
+
+namespace Convey.Runtime;
+
+/// <summary>
+/// The live state of one server in one pool: its settings, health and counters. A reload that keeps
+/// the server's address keeps this object, so health and counters survive.
+/// All members are safe to use from any thread.
+/// </summary>
+public sealed class ServerState
+{
+    private ServerConfig _config;
+    private volatile bool _healthy = true;
+    private volatile bool _draining;
+    private long _activeConnections;
+    private long _totalConnections;
+    private long _bytesSent;
+    private long _bytesReceived;
+    private long _connectFailures;
+
+    /// <summary>Creates the state of a newly configured server (healthy until checks say otherwise).</summary>
+    public ServerState(ServerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _config = config;
+    }
+
+    /// <summary>The server's current settings.</summary>
+    public ServerConfig Config => Volatile.Read(ref _config);
+
+    /// <summary>The server's name.</summary>
+    public string Name => Config.Name;
+
+    /// <summary>The server's address: its identity within the pool.</summary>
+    public IPEndPoint Address => Config.Address;
+
+    /// <summary>The server's weight.</summary>
+    public int Weight => Config.Weight;
+
+    /// <summary>Whether health checks consider the server up.</summary>
+    public bool IsHealthy => _healthy;
+
+    /// <summary>Whether the server was removed by a reload and only finishes its established flows.</summary>
+    public bool IsDraining => _draining;
+
+    /// <summary>Whether the server may take new flows at all: healthy, not draining, weight above 0.</summary>
+    public bool IsAvailable => _healthy && !_draining && Config.Weight > 0;
+
+    /// <summary>Whether the server may take one more proxied connection now (available and below its own limit).</summary>
+    public bool CanAccept
+    {
+        get
+        {
+            var config = Config;
+            return _healthy && !_draining && config.Weight > 0 &&
+                   (config.MaxConnections == 0 || Volatile.Read(ref _activeConnections) < config.MaxConnections);
+        }
+    }
+
+    /// <summary>Connections or flows open to the server now.</summary>
+    public long ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    /// <summary>Connections or flows opened to the server since it was added.</summary>
+    public long TotalConnections => Volatile.Read(ref _totalConnections);
+
+    /// <summary>Bytes sent to the server.</summary>
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
+    /// <summary>Bytes received from the server.</summary>
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    /// <summary>Connection attempts to the server that failed.</summary>
+    public long ConnectFailures => Volatile.Read(ref _connectFailures);
+
+    /// <summary>Raised after <see cref="IsHealthy"/> changed; the argument is the new value.</summary>
+    internal event Action<ServerState, bool>? HealthChanged;
+
+    /// <summary>Counts a connection or flow opened to the server.</summary>
+    public void OnConnectionOpened()
+    {
+        Interlocked.Increment(ref _activeConnections);
+        Interlocked.Increment(ref _totalConnections);
+    }
+
+    /// <summary>Counts a connection or flow to the server that ended.</summary>
+    public void OnConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
+
+    /// <summary>Adds to the bytes sent to the server.</summary>
+    public void AddBytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
+
+    /// <summary>Adds to the bytes received from the server.</summary>
+    public void AddBytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
+
+    /// <summary>Counts a failed connection attempt (the pool's passive health also hears of it).</summary>
+    public void OnConnectFailed() => Interlocked.Increment(ref _connectFailures);
+
+    /// <summary>Sets the health state; returns whether it changed.</summary>
+    internal bool SetHealthy(bool healthy)
+    {
+        if (_healthy == healthy)
+        {
+            return false;
+        }
+
+        _healthy = healthy;
+        HealthChanged?.Invoke(this, healthy);
+        return true;
+    }
+
+    internal void Update(ServerConfig config) => Volatile.Write(ref _config, config);
+
+    internal void MarkDraining() => _draining = true;
+}

@@ -1,0 +1,17 @@
+using Convey.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Convey.Tests;
+
+public class AddConveyTests
+{
+    [Fact]
+    public void AddConvey_registers_one_hosted_service_and_the_runtime()
+    {
+        var services = new ServiceCollection();
+        services.AddConvey();
+        Assert.Single(services, d => d.ServiceType == typeof(IHostedService));
+        Assert.Contains(services, d => d.ServiceType == typeof(ConveyRuntime));
+    }
+}
