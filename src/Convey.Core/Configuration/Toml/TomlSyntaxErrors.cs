@@ -29,7 +29,7 @@ internal static class TomlSyntaxErrors
             }
 
             var start = diagnostic.Span.Start;
-            errors.Add(new ConfigError(source, start.Line + 1, start.Column + 1, KeyPathAt(document, start.Offset), "TOML syntax: " + diagnostic.Message));
+            errors.Add(new ConfigError(source, start.Line + 1, start.Column + 1, KeyPathAt(document, start.Offset), "TOML: " + diagnostic.Message));
         }
 
         return errors;
