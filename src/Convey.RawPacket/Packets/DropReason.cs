@@ -44,4 +44,7 @@ public enum DropReason
 
     /// <summary>The kernel refused to send the rewritten packet.</summary>
     SendFailed,
+
+    /// <summary>An unexpected error while handling the packet (logged).</summary>
+    Faulted,
 }
