@@ -1,4 +1,5 @@
 using Convey.DependencyInjection;
+using Convey.Proxy;
 using Convey.RawPacket.Engine;
 using Convey.Runtime;
 
@@ -16,6 +17,7 @@ public static class ConveyServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         return services.AddConveyCore(configure)
+            .AddForwardingEngine<ProxyEngine>()
             .AddForwardingEngine<PacketEngine>();
     }
 }
