@@ -21,12 +21,12 @@ public sealed class HealthCoordinator : IAsyncDisposable
     private bool _stopped;
 
     /// <summary>Creates the coordinator; resolved from DI.</summary>
-    public HealthCoordinator(IHealthProbe probe, TimeProvider time, ILoggerFactory loggerFactory, ConveyMetrics metrics)
+    /// <remarks>Monitors log health transitions through <paramref name="logger"/>.</remarks>
+    public HealthCoordinator(IHealthProbe probe, TimeProvider time, ILogger<HealthCoordinator> logger, ConveyMetrics metrics)
     {
-        ArgumentNullException.ThrowIfNull(loggerFactory);
         _probe = probe;
         _time = time;
-        _logger = loggerFactory.CreateLogger("Convey.Health");
+        _logger = logger;
         _metrics = metrics;
     }
 

@@ -28,7 +28,7 @@ public sealed class HealthCoordinatorTests : IAsyncDisposable
             _probed.Enqueue(call.Arg<IPEndPoint>());
             return ValueTask.FromResult(HealthProbeResult.Healthy);
         });
-        _coordinator = new HealthCoordinator(_probe, _time, NullLoggerFactory.Instance, CreateMetrics(_runtime, _meters));
+        _coordinator = new HealthCoordinator(_probe, _time, NullLogger<HealthCoordinator>.Instance, CreateMetrics(_runtime, _meters));
         _coordinator.MonitorCreated += monitor =>
         {
             var armed = _armed.GetOrAdd(monitor.Pool, _ => new SemaphoreSlim(0));
