@@ -1,4 +1,11 @@
-var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddConvey().AddTomlFile(args.Length > 0 ? args[0] : "config.toml");
-var app = builder.Build();
-app.Run();
+using Convey.Host.CommandLine;
+
+var parsed = CommandLineParser.Parse(args);
+if (parsed.Arguments is null)
+{
+    await Console.Error.WriteLineAsync($"convey: {parsed.Error}");
+    UsageText.Write(Console.Error);
+    return ExitCodes.Usage;
+}
+
+return await parsed.Arguments.Command.RunAsync(parsed.Arguments, HostConsole.System, CancellationToken.None);

@@ -1,0 +1,27 @@
+using Convey.Configuration;
+using Convey.Host.CommandLine;
+
+namespace Convey.Host.Hosting;
+
+/// <summary>Reads the configuration file before the host starts, to check it and to size the host around it.</summary>
+internal static class StartupConfig
+{
+    /// <summary>Reads and validates <paramref name="path"/>; on failure prints every error and returns null.</summary>
+    public static ConveyConfig? Read(string path, HostConsole console)
+    {
+        try
+        {
+            return TomlConfigReader.ReadFile(path);
+        }
+        catch (ConfigException ex)
+        {
+            ConfigErrorPrinter.Print(ex, console.Error);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            console.Error.WriteLine($"{path}: cannot read the configuration file: {ex.Message}");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+namespace Convey.Host.Tests.Infrastructure;
+
+/// <summary>Where the built host and the repository's fixtures are.</summary>
+internal static class HostBinary
+{
+    /// <summary>The repository's root folder (the one holding Convey.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>The built Convey.Host.dll of the same configuration as these tests.</summary>
+    public static string Path { get; } = FindHost();
+
+    /// <summary>The seed configuration files of the original Convey.</summary>
+    public static string SeedFixtures => System.IO.Path.Combine(RepositoryRoot, "tests", "fixtures", "seed");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Convey.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Convey.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string FindHost()
+    {
+        // Tests run from tests/Convey.Host.Tests/bin/<Configuration>/<tfm>/; the host builds to the same pair.
+        var tfmDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(System.IO.Path.DirectorySeparatorChar));
+        var configuration = tfmDir.Parent!.Name;
+        var path = System.IO.Path.Combine(RepositoryRoot, "samples", "Convey.Host", "bin", configuration, tfmDir.Name, "Convey.Host.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build the host first (it is a project reference of the tests).", path);
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Convey.Host.Tests.Infrastructure;
+
+/// <summary>The real host (the built Convey.Host.dll) running as a child process, with its output captured.</summary>
+internal sealed partial class HostProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
+    private readonly Process _process;
+    private readonly StringBuilder _out = new();
+    private readonly StringBuilder _error = new();
+    private readonly object _lock = new();
+
+    private HostProcess(Process process)
+    {
+        _process = process;
+    }
+
+    /// <summary>Standard output so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _out.ToString();
+            }
+        }
+    }
+
+    /// <summary>Standard error so far.</summary>
+    public string Error
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _error.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the host with <paramref name="args"/> in <paramref name="workingDirectory"/> (default: a temp folder).</summary>
+    public static HostProcess Start(string[] args, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+        };
+        info.ArgumentList.Add(HostBinary.Path);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        var process = new Process { StartInfo = info };
+        var host = new HostProcess(process);
+        process.OutputDataReceived += (_, e) => host.Append(host._out, e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(host._error, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return host;
+    }
+
+    /// <summary>Runs the host to completion and returns its exit code.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToExitAsync(params string[] args)
+    {
+        await using var host = Start(args);
+        var code = await host.WaitForExitAsync();
+        return (code, host.Output, host.Error);
+    }
+
+    /// <summary>Waits until standard output contains <paramref name="text"/>; fails when the host exits or time runs out.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The host exited ({_process.ExitCode}) before printing '{text}'.\nstdout:\n{Output}\nstderr:\n{Error}");
+            }
+
+            if (deadline.Elapsed > limit)
+            {
+                throw new TimeoutException($"The host did not print '{text}' within {limit}.\nstdout:\n{Output}\nstderr:\n{Error}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Sends SIGTERM, as systemd or <c>kill</c> would.</summary>
+    public void Terminate()
+    {
+        if (Kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>Waits for the host to exit and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        using var timeout = new CancellationTokenSource(ExitTimeout);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The host did not exit within {ExitTimeout}.\nstdout:\n{Output}\nstderr:\n{Error}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(StringBuilder target, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            target.AppendLine(line);
+        }
+    }
+
+    private const int SigTerm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
