@@ -1,57 +1,56 @@
-using Convey.Balancing;
+using System.Net;
 
 namespace Convey.Configuration;
 
 /// <summary>
 /// Checks the rules that hold across a whole snapshot, whatever its source: names unique, every frontend's
 /// pool present, listen addresses distinct, pools non-empty, values in range, policies known.
-/// The TOML reader reports the same problems with line and column; this catches them in programmatic configs.
+/// The TOML reader runs the same rules and places each error at its line and column; programmatic
+/// configurations get the same errors with the key path only.
 /// </summary>
 public static class ConfigValidator
 {
+    /// <summary>Largest <see cref="BackendPoolConfig.Retries"/>.</summary>
+    internal const int MaxRetries = 100;
+
+    /// <summary>Largest <see cref="HealthCheckConfig.Rise"/> and <see cref="HealthCheckConfig.Fall"/>.</summary>
+    internal const int MaxThreshold = 100;
+
+    /// <summary>Largest <see cref="PassthroughConfig.Workers"/>.</summary>
+    internal const int MaxWorkers = 256;
+
+    /// <summary>Largest <see cref="PassthroughConfig.ConnectionTrackerCapacity"/>.</summary>
+    internal const int MaxTrackerCapacity = 16_777_216;
+
     /// <summary>Returns every problem in <paramref name="config"/>; empty when it can be applied.</summary>
     /// <param name="config">The snapshot to check.</param>
     /// <param name="knownPolicies">Names of the registered balancing policies.</param>
     public static IReadOnlyList<ConfigError> Validate(ConveyConfig config, IReadOnlyCollection<string> knownPolicies)
     {
-        ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(knownPolicies);
+        return ValidateCore(config, knownPolicies);
+    }
+
+    /// <summary>
+    /// Every rule except that balancing policies are registered, which only the host knows: used by readers
+    /// that run before the host is built.
+    /// </summary>
+    internal static IReadOnlyList<ConfigError> ValidateStructure(ConveyConfig config) => ValidateCore(config, knownPolicies: null);
+
+    private static List<ConfigError> ValidateCore(ConveyConfig config, IReadOnlyCollection<string>? knownPolicies)
+    {
+        ArgumentNullException.ThrowIfNull(config);
         var errors = new List<ConfigError>();
         void Add(string key, string message) => errors.Add(new ConfigError(config.Source, 0, 0, key, message));
 
         var pools = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pool in config.Backends)
         {
-            var key = $"backends.{pool.Name}";
-            if (!pools.Add(pool.Name))
-            {
-                Add(key, $"pool '{pool.Name}' is defined twice; give each pool its own name.");
-            }
-
-            if (pool.Servers.IsDefaultOrEmpty)
-            {
-                Add($"{key}.servers", "the pool has no servers; add at least one [" + key + ".servers.NAME] with an addr.");
-            }
-            else
-            {
-                ValidateServers(pool, key, Add);
-            }
-
-            if (pool.Balance is not null && !knownPolicies.Contains(pool.Balance))
-            {
-                Add($"{key}.balance", $"unknown balancing policy '{pool.Balance}'; use one of: {string.Join(", ", knownPolicies.Order(StringComparer.Ordinal))}.");
-            }
-
-            if (pool.Retries is < 0 or > 100)
-            {
-                Add($"{key}.retries", $"retries must be between 0 and 100, not {pool.Retries}.");
-            }
-
-            ValidateHealth(pool.HealthCheck, $"{key}", Add);
+            ValidatePool(pool, pools, knownPolicies, Add);
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var listens = new HashSet<System.Net.IPEndPoint>();
+        var listens = new HashSet<IPEndPoint>();
         foreach (var frontend in config.Frontends)
         {
             var key = $"frontends.{frontend.Name}";
@@ -60,60 +59,103 @@ public static class ConfigValidator
                 Add(key, $"frontend '{frontend.Name}' is defined twice; give each frontend its own name.");
             }
 
-            if (!listens.Add(frontend.ListenEndPoint))
-            {
-                Add($"{key}.listen_addr", $"{frontend.ListenEndPoint} is already the listen address of another frontend; each frontend needs its own.");
-            }
-
             if (frontend.ListenEndPoint.Port == 0)
             {
                 Add($"{key}.listen_addr", "the listen port must be between 1 and 65535.");
             }
+            else if (!listens.Add(frontend.ListenEndPoint))
+            {
+                Add($"{key}.listen_addr", $"{Format(frontend.ListenEndPoint)} is already the listen address of another frontend; each frontend needs its own.");
+            }
 
             if (!pools.Contains(frontend.Backend))
             {
-                Add($"{key}.backend", $"no pool named '{frontend.Backend}'; define [backends.{frontend.Backend}] or name one of: {string.Join(", ", pools.Order(StringComparer.Ordinal))}.");
+                var choices = pools.Count == 0 ? "no pool is defined yet" : "defined pools: " + string.Join(", ", pools.Order(StringComparer.Ordinal));
+                Add($"{key}.backend", $"no pool named '{frontend.Backend}'; define [backends.{frontend.Backend}] or name an existing pool ({choices}).");
             }
 
-            if (frontend.ConnectTimeout <= TimeSpan.Zero || frontend.IdleTimeout <= TimeSpan.Zero || frontend.DrainTimeout < TimeSpan.Zero)
+            Positive(frontend.ConnectTimeout, $"{key}.connect_timeout", Add);
+            Positive(frontend.IdleTimeout, $"{key}.idle_timeout", Add);
+            if (frontend.DrainTimeout < TimeSpan.Zero)
             {
-                Add(key, "connect_timeout and idle_timeout must be positive, drain_timeout zero or more.");
+                Add($"{key}.drain_timeout", "drain_timeout must be zero or more seconds.");
             }
 
             if (frontend.MaxConnections < 0)
             {
-                Add($"{key}.max_connections", "max_connections must be 0 (no limit) or more.");
+                Add($"{key}.max_connections", $"max_connections must be 0 (no limit) or more, not {frontend.MaxConnections}.");
             }
         }
 
-        var passthrough = config.Passthrough;
-        if (passthrough.ConnectionTrackerCapacity < 1)
+        if (config.Stats.Port is { } port and (< 1 or > 65535))
         {
-            Add("passthrough.connection_tracker_capacity", "connection_tracker_capacity must be at least 1.");
+            Add("stats.port", $"the stats port must be between 1 and 65535, not {port}.");
         }
 
-        if (passthrough.Workers is < 1 or > 256)
-        {
-            Add("passthrough.workers", "workers must be between 1 and 256.");
-        }
-
+        ValidatePassthrough(config.Passthrough, Add);
         return errors;
+    }
+
+    private static void ValidatePool(BackendPoolConfig pool, HashSet<string> pools, IReadOnlyCollection<string>? knownPolicies, Action<string, string> add)
+    {
+        var key = $"backends.{pool.Name}";
+        if (!pools.Add(pool.Name))
+        {
+            add(key, $"pool '{pool.Name}' is defined twice; give each pool its own name.");
+        }
+
+        if (pool.Servers.IsDefaultOrEmpty)
+        {
+            add($"{key}.servers", $"pool '{pool.Name}' has no servers; add at least one [{key}.servers.NAME] table with an addr, or remove the pool.");
+        }
+        else
+        {
+            ValidateServers(pool, key, add);
+        }
+
+        if (knownPolicies is not null && pool.Balance is not null && !knownPolicies.Contains(pool.Balance))
+        {
+            add($"{key}.balance", $"unknown balancing policy '{pool.Balance}'; use one of: {string.Join(", ", knownPolicies.Order(StringComparer.Ordinal))}.");
+        }
+
+        if (pool.Retries is < 0 or > MaxRetries)
+        {
+            add($"{key}.retries", $"retries must be between 0 and {MaxRetries}, not {pool.Retries}.");
+        }
+
+        var health = pool.HealthCheck;
+        Positive(health.Interval, $"{key}.health_check_interval", add);
+        Positive(health.Timeout, $"{key}.health_check_timeout", add);
+        if (health.Rise is < 1 or > MaxThreshold)
+        {
+            add($"{key}.rise", $"rise must be between 1 and {MaxThreshold}, not {health.Rise}.");
+        }
+
+        if (health.Fall is < 1 or > MaxThreshold)
+        {
+            add($"{key}.fall", $"fall must be between 1 and {MaxThreshold}, not {health.Fall}.");
+        }
     }
 
     private static void ValidateServers(BackendPoolConfig pool, string key, Action<string, string> add)
     {
-        var addresses = new HashSet<System.Net.IPEndPoint>();
+        var addresses = new HashSet<IPEndPoint>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var server in pool.Servers)
         {
             var serverKey = $"{key}.servers.{server.Name}";
-            if (!addresses.Add(server.Address))
+            if (!names.Add(server.Name))
             {
-                add($"{serverKey}.addr", $"{server.Address} is already the address of another server of this pool.");
+                add(serverKey, $"server '{server.Name}' is defined twice in pool '{pool.Name}'; give each server its own name.");
             }
 
             if (server.Address.Port == 0)
             {
                 add($"{serverKey}.addr", "the server port must be between 1 and 65535.");
+            }
+            else if (!addresses.Add(server.Address))
+            {
+                add($"{serverKey}.addr", $"{Format(server.Address)} is already the address of another server of pool '{pool.Name}'; a server's address is its identity, list it once.");
             }
 
             if (server.Weight is < 0 or > ServerConfig.MaxWeight)
@@ -123,26 +165,34 @@ public static class ConfigValidator
 
             if (server.MaxConnections < 0)
             {
-                add($"{serverKey}.max_connections", "max_connections must be 0 (no limit) or more.");
+                add($"{serverKey}.max_connections", $"max_connections must be 0 (no limit) or more, not {server.MaxConnections}.");
             }
         }
     }
 
-    private static void ValidateHealth(HealthCheckConfig health, string key, Action<string, string> add)
+    private static void ValidatePassthrough(PassthroughConfig passthrough, Action<string, string> add)
     {
-        if (health.Interval <= TimeSpan.Zero)
+        if (passthrough.ConnectionTrackerCapacity is < 1 or > MaxTrackerCapacity)
         {
-            add($"{key}.health_check_interval", "health_check_interval must be positive.");
+            add("passthrough.connection_tracker_capacity", $"connection_tracker_capacity must be between 1 and {MaxTrackerCapacity}, not {passthrough.ConnectionTrackerCapacity}.");
         }
 
-        if (health.Timeout <= TimeSpan.Zero)
+        if (passthrough.Workers is < 1 or > MaxWorkers)
         {
-            add($"{key}.health_check_timeout", "health_check_timeout must be positive.");
+            add("passthrough.workers", $"workers must be between 1 and {MaxWorkers}, not {passthrough.Workers}.");
         }
 
-        if (health.Rise is < 1 or > 100 || health.Fall is < 1 or > 100)
+        Positive(passthrough.StatsUpdateFrequency, "passthrough.stats_update_frequency", add);
+    }
+
+    private static void Positive(TimeSpan value, string key, Action<string, string> add)
+    {
+        if (value <= TimeSpan.Zero)
         {
-            add(key, "rise and fall must be between 1 and 100.");
+            var name = key[(key.LastIndexOf('.') + 1)..];
+            add(key, $"{name} must be a positive number of seconds, not {value.TotalSeconds}.");
         }
     }
+
+    private static string Format(IPEndPoint endPoint) => endPoint.ToString();
 }

@@ -1,14 +1,81 @@
+using Convey.Configuration.Toml;
+using Tomlyn;
+using Tomlyn.Serialization;
+
 namespace Convey.Configuration;
 
-/// <summary>Reads Convey's TOML configuration format (compatible with the original Convey's files).</summary>
+/// <summary>
+/// Reads Convey's TOML configuration format, a superset of the original Convey's files. The whole file is checked
+/// before anything is returned, and every problem is reported at once through one <see cref="ConfigException"/>,
+/// each with file, line, column and key path. No other exception escapes for bad input, unreadable files included.
+/// </summary>
 public static class TomlConfigReader
 {
     /// <summary>Reads and validates a configuration file.</summary>
+    /// <param name="path">The file to read.</param>
     /// <exception cref="ConfigException">The file is missing, unreadable or invalid.</exception>
-    public static ConveyConfig ReadFile(string path) => Parse(File.ReadAllText(path), path);
+    public static ConveyConfig ReadFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
+        {
+            throw new ConfigException(new ConfigError(path, 0, 0, "", $"cannot read the configuration file: {ex.Message}"));
+        }
 
-    /// <summary>Parses and validates TOML text; <paramref name="source"/> names it in errors.</summary>
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses and validates TOML text.</summary>
+    /// <param name="text">The TOML document.</param>
+    /// <param name="source">Names the text in errors (usually its file path).</param>
     /// <exception cref="ConfigException">The text is invalid.</exception>
-    public static ConveyConfig Parse(string text, string source) =>
-        throw new ConfigException(new ConfigError(source, 0, 0, "", "TOML reading is not implemented yet: " + text.Length));
+    public static ConveyConfig Parse(string text, string source)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(source);
+        try
+        {
+            return ParseCore(text, source);
+        }
+        catch (ConfigException)
+        {
+            throw;
+        }
+        catch (TomlException ex)
+        {
+            throw new ConfigException(new ConfigError(source, ex.Line ?? 0, ex.Column ?? 0, "", "TOML: " + ex.Message));
+        }
+#pragma warning disable CA1031 // The reader's contract: bad input never surfaces as anything but ConfigException.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            throw new ConfigException(new ConfigError(source, 0, 0, "", $"the configuration could not be read ({ex.GetType().Name}: {ex.Message})."));
+        }
+    }
+
+    private static ConveyConfig ParseCore(string text, string source)
+    {
+        var syntaxErrors = TomlSyntaxErrors.Find(text, source);
+        if (syntaxErrors.Count > 0)
+        {
+            throw new ConfigException(syntaxErrors);
+        }
+
+        var metadata = new TomlMetadataStore();
+        var root = TomlModelContext.ReadModel(text, source, metadata);
+        var context = new ConfigReadContext(source, metadata);
+        var config = ConveyConfigMapper.Map(root, context);
+        context.AddValidatorErrors(ConfigValidator.ValidateStructure(config));
+        if (context.Errors.Count > 0)
+        {
+            throw new ConfigException(context.ErrorsInFileOrder());
+        }
+
+        return config;
+    }
 }

@@ -1,0 +1,238 @@
+using System.Globalization;
+using Tomlyn.Model;
+
+namespace Convey.Configuration.Toml;
+
+/// <summary>
+/// One TOML table being read against the schema: typed getters that report wrong types at the key, and a final
+/// check that reports every key the schema does not know, suggesting the nearest known one.
+/// </summary>
+internal sealed class TomlSection
+{
+    /// <summary>Longest accepted time value, in seconds (about 11.5 days); timers cannot wait arbitrarily long.</summary>
+    public const double MaxSeconds = 1_000_000;
+
+    private readonly TomlTable _table;
+    private readonly ConfigReadContext _context;
+    private readonly string[] _knownKeys;
+
+    public TomlSection(TomlTable table, string path, ConfigReadContext context, params string[] knownKeys)
+    {
+        _table = table;
+        _context = context;
+        _knownKeys = knownKeys;
+        Path = path;
+        context.RecordPositions(table, path);
+    }
+
+    /// <summary>Dotted path of this table (empty for the document root).</summary>
+    public string Path { get; }
+
+    public bool Contains(string key) => _table.ContainsKey(key);
+
+    public string KeyPath(string key) => ConfigReadContext.Join(Path, key);
+
+    public void Report(string key, string message) => _context.Report(KeyPath(key), message);
+
+    /// <summary>Reports a required key that is absent, at this table's own position.</summary>
+    public void ReportMissing(string key, string example) =>
+        _context.Report(KeyPath(key), $"'{key}' is required here; add for example {key} = {example}.");
+
+    public string? GetString(string key)
+    {
+        if (!_table.TryGetValue(key, out var value))
+        {
+            return null;
+        }
+
+        if (value is string text)
+        {
+            return text;
+        }
+
+        ReportType(key, value, "a string");
+        return null;
+    }
+
+    public bool? GetBool(string key)
+    {
+        if (!_table.TryGetValue(key, out var value))
+        {
+            return null;
+        }
+
+        if (value is bool flag)
+        {
+            return flag;
+        }
+
+        ReportType(key, value, "true or false");
+        return null;
+    }
+
+    /// <summary>Reads a whole number that fits an <see cref="int"/>; with <paramref name="allowString"/> a quoted number too (the seed writes <c>port = "7000"</c>).</summary>
+    public int? GetInt(string key, bool allowString = false)
+    {
+        if (!_table.TryGetValue(key, out var value))
+        {
+            return null;
+        }
+
+        long number;
+        switch (value)
+        {
+            case long integer:
+                number = integer;
+                break;
+            case string text when allowString:
+                if (!long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number))
+                {
+                    Report(key, $"expected a whole number, found the string \"{text}\".");
+                    return null;
+                }
+
+                break;
+            default:
+                ReportType(key, value, "a whole number");
+                return null;
+        }
+
+        if (number is < int.MinValue or > int.MaxValue)
+        {
+            Report(key, $"{number.ToString(CultureInfo.InvariantCulture)} is far out of range for '{key}'.");
+            return null;
+        }
+
+        return (int)number;
+    }
+
+    /// <summary>Reads a time in seconds (integer or float): not negative, finite, at most <see cref="MaxSeconds"/>.</summary>
+    public TimeSpan? GetSeconds(string key)
+    {
+        if (!_table.TryGetValue(key, out var value))
+        {
+            return null;
+        }
+
+        double seconds;
+        switch (value)
+        {
+            case long integer:
+                seconds = integer;
+                break;
+            case double real:
+                seconds = real;
+                break;
+            default:
+                ReportType(key, value, "a number of seconds");
+                return null;
+        }
+
+        if (double.IsNaN(seconds) || seconds < 0)
+        {
+            Report(key, $"'{key}' is a time in seconds and must not be negative, not {Format(value)}.");
+            return null;
+        }
+
+        if (seconds > MaxSeconds)
+        {
+            Report(key, $"'{key}' must be at most {MaxSeconds.ToString(CultureInfo.InvariantCulture)} seconds, not {Format(value)}.");
+            return null;
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    /// <summary>Reads one of a fixed set of names (case-insensitive).</summary>
+    public T? GetChoice<T>(string key, IReadOnlyDictionary<string, T> choices)
+        where T : struct
+    {
+        var text = GetString(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        foreach (var (name, choice) in choices)
+        {
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
+            {
+                return choice;
+            }
+        }
+
+        Report(key, $"'{text}' is not a valid {key}; use one of: {string.Join(", ", choices.Keys.Select(k => $"\"{k}\""))}.");
+        return null;
+    }
+
+    /// <summary>Reads a sub-table; a value of another type is reported.</summary>
+    public TomlSection? GetTable(string key, params string[] knownKeys)
+    {
+        if (!_table.TryGetValue(key, out var value))
+        {
+            return null;
+        }
+
+        if (value is TomlTable table)
+        {
+            return new TomlSection(table, KeyPath(key), _context, knownKeys);
+        }
+
+        ReportType(key, value, $"a table ([{KeyPath(key)}])");
+        return null;
+    }
+
+    /// <summary>Reads a table of named tables (<c>[frontends.NAME]</c>), reporting entries that are not tables.</summary>
+    public IReadOnlyList<(string Name, TomlSection Section)> GetNamedTables(string what, params string[] knownKeys)
+    {
+        var sections = new List<(string, TomlSection)>();
+        foreach (var (name, value) in _table)
+        {
+            if (value is TomlTable table)
+            {
+                sections.Add((name, new TomlSection(table, KeyPath(name), _context, knownKeys)));
+            }
+            else
+            {
+                Report(name, $"'{name}' must be a table describing a {what} ([{KeyPath(name)}]), not {Describe(value)}.");
+            }
+        }
+
+        return sections;
+    }
+
+    /// <summary>Reports every key of this table the schema does not know, with the nearest known key.</summary>
+    public void ReportUnknownKeys()
+    {
+        foreach (var key in _table.Keys)
+        {
+            if (Array.IndexOf(_knownKeys, key) >= 0)
+            {
+                continue;
+            }
+
+            var nearest = KeySuggestion.Nearest(key, _knownKeys);
+            var hint = nearest is null ? "" : $" Did you mean '{nearest}'?";
+            var known = _knownKeys.Length == 0 ? "" : $" Known keys here: {string.Join(", ", _knownKeys)}.";
+            Report(key, $"unknown key '{key}'.{hint}{known}");
+        }
+    }
+
+    private void ReportType(string key, object? value, string expected) =>
+        Report(key, $"'{key}' must be {expected}, not {Describe(value)}.");
+
+    private static string Describe(object? value) => value switch
+    {
+        string text => $"the string \"{text}\"",
+        long integer => $"the integer {integer.ToString(CultureInfo.InvariantCulture)}",
+        double real => $"the float {real.ToString(CultureInfo.InvariantCulture)}",
+        bool flag => flag ? "the boolean true" : "the boolean false",
+        TomlTable => "a table",
+        TomlTableArray => "an array of tables",
+        TomlArray => "an array",
+        null => "nothing",
+        _ => $"a date/time ({Convert.ToString(value, CultureInfo.InvariantCulture)})",
+    };
+
+    private static string Format(object value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+}

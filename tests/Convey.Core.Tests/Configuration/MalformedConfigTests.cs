@@ -1,0 +1,476 @@
+using Convey.Configuration;
+
+namespace Convey.Core.Tests.Configuration;
+
+/// <summary>
+/// A corpus of configurations with one mistake each: every one is refused through <see cref="ConfigException"/>
+/// only, with the mistake as first error at the right line, column and key path. Mistakes past the TOML syntax
+/// give exactly that one error; a syntax error may be followed by what the parser could not make sense of after it.
+/// </summary>
+public sealed class MalformedConfigTests
+{
+    private const string Server = """
+
+        [backends.pool.servers.s1]
+        addr = "127.0.0.1:8080"
+        """;
+
+    public static TheoryData<string, string, int, int, string, string> Corpus => new()
+    {
+        // name, toml, line, column, key path, a fragment of the message
+        {
+            "unterminated string",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000
+            backend = "pool"
+            """,
+            2, 30, "frontends.web.listen_addr", "TOML: Invalid newline in a string"
+        },
+        {
+            "key without value",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend =
+            """,
+            3, 10, "frontends.web.backend", "TOML: "
+        },
+        {
+            "duplicate key",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            listen_addr = "127.0.0.1:3001"
+            backend = "pool"
+            """ + Server,
+            3, 1, "frontends.web.listen_addr", "already defined"
+        },
+        {
+            "table defined twice",
+            """
+            [backends.pool]
+            retries = 1
+            [backends.pool]
+            retries = 2
+            """,
+            3, 1, "backends.pool", "already defined"
+        },
+        {
+            "unknown top-level table",
+            """
+            [stat]
+            port = 7000
+            """,
+            1, 2, "stat", "Did you mean 'stats'?"
+        },
+        {
+            "unknown frontend key",
+            """
+            [frontends.web]
+            listen_adr = "127.0.0.1:3000"
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            """ + Server,
+            2, 1, "frontends.web.listen_adr", "Did you mean 'listen_addr'?"
+        },
+        {
+            "unknown server key",
+            """
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1:8080"
+              wieght = 3
+            """,
+            3, 3, "backends.pool.servers.s1.wieght", "Did you mean 'weight'?"
+        },
+        {
+            "unknown pool key",
+            """
+            [backends.pool]
+            health_check_intervall = 3
+            """ + Server,
+            2, 1, "backends.pool.health_check_intervall", "Did you mean 'health_check_interval'?"
+        },
+        {
+            "host name instead of address",
+            """
+            [backends.pool.servers.s1]
+            addr = "localhost:8080"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "not an IP address"
+        },
+        {
+            "address without port",
+            """
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "has no port"
+        },
+        {
+            "IPv6 address without brackets",
+            """
+            [frontends.web]
+            backend = "pool"
+            listen_addr = "::1:3000"
+            """ + Server,
+            3, 1, "frontends.web.listen_addr", "needs brackets"
+        },
+        {
+            "listen port out of range",
+            """
+            [frontends.web]
+            listen_addr = "0.0.0.0:70000"
+            backend = "pool"
+            """ + Server,
+            2, 1, "frontends.web.listen_addr", "out of range"
+        },
+        {
+            "server port zero",
+            """
+            [backends.pool.servers.s1]
+            addr = "[::1]:0"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "out of range"
+        },
+        {
+            "weight above the maximum",
+            """
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1:8080"
+            weight = 1000001
+            """,
+            3, 1, "backends.pool.servers.s1.weight", "between 0 and 1000000"
+        },
+        {
+            "negative weight",
+            """
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1:8080"
+            weight = -1
+            """,
+            3, 1, "backends.pool.servers.s1.weight", "between 0 and 1000000"
+        },
+        {
+            "frontend naming a missing pool",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+                backend = "pol"
+            """ + Server,
+            3, 5, "frontends.web.backend", "no pool named 'pol'"
+        },
+        {
+            "duplicate listen address",
+            """
+            [frontends.a]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+
+            [frontends.b]
+            backend = "pool"
+            listen_addr = "127.0.0.1:3000"
+            """ + Server,
+            7, 1, "frontends.b.listen_addr", "already the listen address"
+        },
+        {
+            "duplicate IPv6 listen address written differently",
+            """
+            [frontends.a]
+            listen_addr = "[::1]:3000"
+            backend = "pool"
+
+            [frontends.b]
+            listen_addr = "[0:0:0:0:0:0:0:1]:3000"
+            backend = "pool"
+            """ + Server,
+            6, 1, "frontends.b.listen_addr", "already the listen address"
+        },
+        {
+            "pool without servers",
+            """
+            [backends.pool]
+            health_check_interval = 3
+            """,
+            1, 11, "backends.pool.servers", "has no servers"
+        },
+        {
+            "empty servers table",
+            """
+            [backends.pool]
+              [backends.pool.servers]
+            """,
+            2, 18, "backends.pool.servers", "has no servers"
+        },
+        {
+            "duplicate server address in a pool",
+            """
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1:8080"
+            [backends.pool.servers.s2]
+            addr = "127.0.0.1:8080"
+            """,
+            4, 1, "backends.pool.servers.s2.addr", "already the address of another server"
+        },
+        {
+            "weight as a string",
+            """
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1:8080"
+            weight = "10"
+            """,
+            3, 1, "backends.pool.servers.s1.weight", "must be a whole number, not the string \"10\""
+        },
+        {
+            "listen address as a number",
+            """
+            [frontends.web]
+            listen_addr = 3000
+            backend = "pool"
+            """ + Server,
+            2, 1, "frontends.web.listen_addr", "must be a string, not the integer 3000"
+        },
+        {
+            "frontends as a value instead of tables",
+            """
+            frontends = 3
+            """,
+            1, 1, "frontends", "must be a table"
+        },
+        {
+            "a server that is not a table",
+            """
+            [backends.pool.servers]
+            s1 = "127.0.0.1:8080"
+            """,
+            2, 1, "backends.pool.servers.s1", "must be a table describing a server"
+        },
+        {
+            "workers as a float",
+            """
+            [passthrough]
+            workers = 2.5
+            """,
+            2, 1, "passthrough.workers", "must be a whole number, not the float 2.5"
+        },
+        {
+            "unknown mode",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            mode = "nat"
+            """ + Server,
+            4, 1, "frontends.web.mode", "use one of: \"proxy\", \"passthrough\", \"dsr\""
+        },
+        {
+            "unknown dsr method",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            mode = "dsr"
+            dsr_method = "l4"
+            """ + Server,
+            5, 1, "frontends.web.dsr_method", "use one of: \"l3\", \"l2\""
+        },
+        {
+            "unknown PROXY protocol version",
+            """
+            [backends.pool]
+            send_proxy = "v3"
+            """ + Server,
+            2, 1, "backends.pool.send_proxy", "use one of: \"none\", \"v1\", \"v2\""
+        },
+        {
+            "negative connect timeout",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            connect_timeout = -1
+            """ + Server,
+            4, 1, "frontends.web.connect_timeout", "must not be negative"
+        },
+        {
+            "zero idle timeout",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            idle_timeout = 0.0
+            """ + Server,
+            4, 1, "frontends.web.idle_timeout", "must be a positive number of seconds"
+        },
+        {
+            "negative health check interval",
+            """
+            [backends.pool]
+            health_check_interval = -3
+            """ + Server,
+            2, 1, "backends.pool.health_check_interval", "must not be negative"
+        },
+        {
+            "timeout longer than timers allow",
+            """
+            [backends.pool]
+            health_check_timeout = 1e9
+            """ + Server,
+            2, 1, "backends.pool.health_check_timeout", "at most 1000000 seconds"
+        },
+        {
+            "timeout as text",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            drain_timeout = "30s"
+            """ + Server,
+            4, 1, "frontends.web.drain_timeout", "must be a number of seconds"
+        },
+        {
+            "rise zero",
+            """
+            [backends.pool]
+            rise = 0
+            """ + Server,
+            2, 1, "backends.pool.rise", "rise must be between 1 and 100"
+        },
+        {
+            "fall above the maximum",
+            """
+            [backends.pool]
+            fall = 101
+            """ + Server,
+            2, 1, "backends.pool.fall", "fall must be between 1 and 100"
+        },
+        {
+            "retries above the maximum",
+            """
+            [backends.pool]
+            retries = 1000
+            """ + Server,
+            2, 1, "backends.pool.retries", "retries must be between 0 and 100"
+        },
+        {
+            "negative max connections",
+            """
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1:8080"
+            max_connections = -1
+            """,
+            3, 1, "backends.pool.servers.s1.max_connections", "0 (no limit) or more"
+        },
+        {
+            "zero passthrough workers",
+            """
+            [passthrough]
+            workers = 0
+            """,
+            2, 1, "passthrough.workers", "workers must be between 1 and 256"
+        },
+        {
+            "negative connection tracker capacity",
+            """
+            [passthrough]
+            connection_tracker_capacity = -5
+            """,
+            2, 1, "passthrough.connection_tracker_capacity", "between 1 and"
+        },
+        {
+            "zero stats update frequency",
+            """
+            [passthrough]
+            stats_update_frequency = 0
+            """,
+            2, 1, "passthrough.stats_update_frequency", "must be a positive number of seconds"
+        },
+        {
+            "stats port not a number",
+            """
+            [stats]
+            port = "seventy"
+            """,
+            2, 1, "stats.port", "expected a whole number, found the string \"seventy\""
+        },
+        {
+            "stats port out of range",
+            """
+            [stats]
+            port = 70000
+            """,
+            2, 1, "stats.port", "between 1 and 65535"
+        },
+        {
+            "stats listen address with a port",
+            """
+            [stats]
+            port = 7000
+            listen_addr = "127.0.0.1:7000"
+            """,
+            3, 1, "stats.listen_addr", "not an IP address"
+        },
+        {
+            "stats without port",
+            """
+            [stats]
+            listen_addr = "::1"
+            """,
+            1, 2, "stats.port", "'port' is required"
+        },
+        {
+            "server without address",
+            """
+            [backends.pool.servers.s1]
+            weight = 2
+            """,
+            1, 24, "backends.pool.servers.s1.addr", "'addr' is required"
+        },
+        {
+            "frontend without listen address",
+            """
+            [frontends.web]
+            backend = "pool"
+            """ + Server,
+            1, 12, "frontends.web.listen_addr", "'listen_addr' is required"
+        },
+        {
+            "manage_firewall as a string",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            manage_firewall = "yes"
+            """ + Server,
+            4, 1, "frontends.web.manage_firewall", "must be true or false"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void Each_mistake_is_refused_with_one_error_at_its_line_column_and_key(string name, string toml, int line, int column, string keyPath, string message)
+    {
+        var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.Parse(toml, "corpus.toml"));
+
+        var error = ex.Errors[0];
+        if (!error.Message.StartsWith("TOML: ", StringComparison.Ordinal))
+        {
+            Assert.Single(ex.Errors);
+        }
+
+        Assert.True(
+            (error.Source, error.Line, error.Column, error.KeyPath) == ("corpus.toml", line, column, keyPath),
+            $"{name}: expected corpus.toml:{line}:{column} {keyPath}, got {error}");
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"corpus.toml:{line}:{column} {keyPath}:", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Corpus_holds_at_least_25_distinct_mistakes()
+    {
+        var names = Corpus.Select(row => (string)row[0]).ToArray();
+
+        Assert.True(names.Length >= 25, $"only {names.Length} cases");
+        Assert.Equal(names.Length, names.Distinct(StringComparer.Ordinal).Count());
+    }
+}

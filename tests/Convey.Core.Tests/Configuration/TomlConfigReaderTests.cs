@@ -1,0 +1,235 @@
+using System.Net;
+using Convey.Configuration;
+using Convey.Forwarding;
+
+namespace Convey.Core.Tests.Configuration;
+
+public sealed class TomlConfigReaderTests
+{
+    private const string EveryKey = """
+        [frontends.web]
+        listen_addr = "[::1]:8443"
+        backend = "pool"
+        mode = "dsr"
+        dsr_method = "l2"
+        connect_timeout = 1.5
+        idle_timeout = 60
+        drain_timeout = 0
+        max_connections = 1000
+        manage_firewall = false
+
+        [backends.pool]
+        health_check_interval = 0.5
+        health_check_timeout = 0.25
+        rise = 1
+        fall = 1
+        balance = "my_custom_policy"
+        retries = 0
+        send_proxy = "v2"
+
+        [backends.pool.servers.a]
+        addr = "[2001:db8::10]:80"
+        weight = 0
+        max_connections = 50
+
+        [backends.pool.servers.b]
+        addr = "10.0.0.2:80"
+
+        [stats]
+        port = 9000
+        listen_addr = "::"
+
+        [passthrough]
+        connection_tracker_capacity = 65536
+        workers = 2
+        stats_update_frequency = 0.5
+        """;
+
+    [Fact]
+    public void Every_extension_key_is_read_with_its_exact_value()
+    {
+        var config = TomlConfigReader.Parse(EveryKey, "every.toml");
+
+        var frontend = Assert.Single(config.Frontends);
+        Assert.Equal(
+            new FrontendConfig
+            {
+                Name = "web",
+                ListenEndPoint = IPEndPoint.Parse("[::1]:8443"),
+                Backend = "pool",
+                Mode = ForwardingMode.Dsr,
+                DsrMethod = DsrMethod.L2,
+                ConnectTimeout = TimeSpan.FromSeconds(1.5),
+                IdleTimeout = TimeSpan.FromSeconds(60),
+                DrainTimeout = TimeSpan.Zero,
+                MaxConnections = 1000,
+                ManageFirewall = false,
+            },
+            frontend);
+        var pool = Assert.Single(config.Backends);
+        Assert.Equal(new HealthCheckConfig { Interval = TimeSpan.FromSeconds(0.5), Timeout = TimeSpan.FromSeconds(0.25), Rise = 1, Fall = 1 }, pool.HealthCheck);
+        Assert.Equal("my_custom_policy", pool.Balance);
+        Assert.Equal(0, pool.Retries);
+        Assert.Equal(ProxyProtocolVersion.V2, pool.SendProxy);
+        Assert.Equal(new ServerConfig { Name = "a", Address = IPEndPoint.Parse("[2001:db8::10]:80"), Weight = 0, MaxConnections = 50 }, pool.Servers[0]);
+        Assert.Equal(new ServerConfig { Name = "b", Address = IPEndPoint.Parse("10.0.0.2:80") }, pool.Servers[1]);
+        Assert.Equal(new StatsConfig { Port = 9000, ListenAddress = IPAddress.IPv6Any }, config.Stats);
+        Assert.Equal(new PassthroughConfig { ConnectionTrackerCapacity = 65536, Workers = 2, StatsUpdateFrequency = TimeSpan.FromSeconds(0.5) }, config.Passthrough);
+        Assert.Equal("every.toml", config.Source);
+    }
+
+    [Fact]
+    public void Absent_keys_take_their_defaults()
+    {
+        var config = TomlConfigReader.Parse(
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1:8080"
+            """,
+            "defaults.toml");
+
+        Assert.Equal(new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:3000"), Backend = "pool" }, config.Frontends[0]);
+        Assert.Null(config.Frontends[0].Mode);
+        Assert.Equal(new HealthCheckConfig(), config.Backends[0].HealthCheck);
+        Assert.Null(config.Stats.Port);
+        Assert.Equal(new PassthroughConfig(), config.Passthrough);
+    }
+
+    [Fact]
+    public void Health_check_interval_zero_means_the_default_five_seconds_as_in_the_seed()
+    {
+        var config = TomlConfigReader.Parse(
+            """
+            [backends.pool]
+            health_check_interval = 0
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1:8080"
+            """,
+            "zero.toml");
+
+        Assert.Equal(TimeSpan.FromSeconds(5), config.Backends[0].HealthCheck.Interval);
+    }
+
+    [Fact]
+    public void An_empty_file_is_a_valid_configuration_with_nothing_to_serve()
+    {
+        var config = TomlConfigReader.Parse("# nothing yet\n", "empty.toml");
+
+        Assert.Empty(config.Frontends);
+        Assert.Empty(config.Backends);
+    }
+
+    [Fact]
+    public void All_errors_of_a_file_are_reported_at_once_in_file_order()
+    {
+        var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.Parse(
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:99999"
+            backend = "nowhere"
+            mode = "fast"
+
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1:8080"
+            weight = "heavy"
+
+            [backends.pool.servers.s2]
+            adr = "127.0.0.1:8081"
+            """,
+            "many.toml"));
+
+        Assert.Equal(
+            [
+                (2, 1, "frontends.web.listen_addr"),
+                (3, 1, "frontends.web.backend"),
+                (4, 1, "frontends.web.mode"),
+                (8, 1, "backends.pool.servers.s1.weight"),
+                (10, 24, "backends.pool.servers.s2.addr"),
+                (11, 1, "backends.pool.servers.s2.adr"),
+            ],
+            ex.Errors.Select(e => (e.Line, e.Column, e.KeyPath)));
+        Assert.Contains("6 errors", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_balance_names_are_left_for_the_runtime_which_knows_the_registered_policies()
+    {
+        var config = TomlConfigReader.Parse(
+            """
+            [backends.pool]
+            balance = "not_registered_yet"
+            [backends.pool.servers.s1]
+            addr = "127.0.0.1:8080"
+            """,
+            "policy.toml");
+
+        Assert.Equal("not_registered_yet", config.Backends[0].Balance);
+        var error = Assert.Single(ConfigValidator.Validate(config, ["round_robin"]));
+        Assert.Equal("backends.pool.balance", error.KeyPath);
+    }
+
+    [Fact]
+    public void A_missing_file_is_refused_with_its_path()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "convey-" + Guid.NewGuid().ToString("N"), "absent.toml");
+
+        var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.ReadFile(path));
+
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal(path, error.Source);
+        Assert.Contains("cannot read the configuration file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_directory_instead_of_a_file_is_refused_with_config_exception()
+    {
+        var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.ReadFile(Path.GetTempPath()));
+
+        Assert.Single(ex.Errors);
+    }
+
+    [Fact]
+    public void Every_truncation_of_a_valid_file_either_loads_or_throws_config_exception_only()
+    {
+        for (var length = 0; length <= EveryKey.Length; length++)
+        {
+            var text = EveryKey[..length];
+            try
+            {
+                TomlConfigReader.Parse(text, "truncated.toml");
+            }
+            catch (ConfigException ex)
+            {
+                Assert.NotEmpty(ex.Errors);
+                Assert.All(ex.Errors, e => Assert.Equal("truncated.toml", e.Source));
+            }
+        }
+    }
+
+    private const string Alphabet = "[]=\"'.{},#\n abc123:-_\\";
+
+    [Fact]
+    public void Garbage_bytes_are_refused_with_config_exception_only()
+    {
+        var random = new Random(42);
+        for (var i = 0; i < 200; i++)
+        {
+            var chars = new char[random.Next(1, 80)];
+            for (var j = 0; j < chars.Length; j++)
+            {
+                chars[j] = Alphabet[random.Next(Alphabet.Length)];
+            }
+
+            try
+            {
+                TomlConfigReader.Parse(new string(chars), "garbage.toml");
+            }
+            catch (ConfigException)
+            {
+            }
+        }
+    }
+}
