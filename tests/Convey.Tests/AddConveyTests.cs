@@ -14,4 +14,12 @@ public class AddConveyTests
         Assert.Single(services, d => d.ServiceType == typeof(IHostedService));
         Assert.Contains(services, d => d.ServiceType == typeof(ConveyRuntime));
     }
+
+    [Fact]
+    public void AddConvey_adds_the_proxy_engine()
+    {
+        var services = new ServiceCollection();
+        services.AddConvey();
+        Assert.Contains(services, d => d.ServiceType == typeof(Convey.Forwarding.IForwardingEngine) && d.ImplementationType == typeof(Convey.Proxy.ProxyEngine));
+    }
 }

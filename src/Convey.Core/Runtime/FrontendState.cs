@@ -16,6 +16,8 @@ public sealed class FrontendState
     private long _refusedConnections;
     private long _bytesIn;
     private long _bytesOut;
+    private long _connectFailures;
+    private long _retries;
     private volatile bool _draining;
 
     internal FrontendState(FrontendConfig config, ForwardingMode mode, BackendPool pool)
@@ -56,6 +58,12 @@ public sealed class FrontendState
     /// <summary>Bytes sent to clients.</summary>
     public long BytesOut => Volatile.Read(ref _bytesOut);
 
+    /// <summary>Connection attempts to servers that failed (refused, timed out, unreachable), for any client of this frontend.</summary>
+    public long ConnectFailures => Volatile.Read(ref _connectFailures);
+
+    /// <summary>Connection attempts repeated on another server after a connect failure.</summary>
+    public long Retries => Volatile.Read(ref _retries);
+
     /// <summary>Counts a client connection or flow accepted.</summary>
     public void OnConnectionOpened()
     {
@@ -74,6 +82,12 @@ public sealed class FrontendState
 
     /// <summary>Adds to the bytes sent to clients.</summary>
     public void AddBytesOut(long count) => Interlocked.Add(ref _bytesOut, count);
+
+    /// <summary>Counts a failed connection attempt to a server.</summary>
+    public void OnConnectFailure() => Interlocked.Increment(ref _connectFailures);
+
+    /// <summary>Counts a connection attempt repeated on another server.</summary>
+    public void OnRetry() => Interlocked.Increment(ref _retries);
 
     internal void Rebind(FrontendConfig config, ForwardingMode mode, BackendPool pool) =>
         Volatile.Write(ref _binding, new FrontendBinding(config, mode, pool));

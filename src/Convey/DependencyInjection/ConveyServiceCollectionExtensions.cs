@@ -1,4 +1,5 @@
 using Convey.DependencyInjection;
+using Convey.Proxy;
 using Convey.Runtime;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,7 @@ public static class ConveyServiceCollectionExtensions
     public static IConveyBuilder AddConvey(this IServiceCollection services, Action<ConveyOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return services.AddConveyCore(configure);
+        return services.AddConveyCore(configure)
+            .AddForwardingEngine<ProxyEngine>();
     }
 }

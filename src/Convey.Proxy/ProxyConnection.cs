@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Convey.Forwarding;
+using Convey.Proxy.ProxyProtocol;
+using Convey.Proxy.Relay;
+using Convey.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Convey.Proxy;
+
+/// <summary>
+/// One proxied client connection: picks a server (retrying others after a connect failure), sends the
+/// PROXY header when the pool asks for one, then relays both directions until both have ended.
+/// </summary>
+internal sealed partial class ProxyConnection
+{
+    private readonly ProxyListener _listener;
+    private readonly Socket _client;
+    private readonly FrontendBinding _binding;
+    private readonly ILogger _logger;
+    private Socket? _server;
+    private ServerState? _serverState;
+    private long _lastActivity;
+    private int _closed;
+
+    public ProxyConnection(ProxyListener listener, Socket client, FrontendBinding binding)
+    {
+        _listener = listener;
+        _client = client;
+        _binding = binding;
+        _logger = listener.Context.Logger;
+        _lastActivity = listener.Context.Time.GetTimestamp();
+    }
+
+    /// <summary>Timestamp (of the engine's <see cref="TimeProvider"/>) of the last bytes relayed either way.</summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
+
+    public void Start() => _ = RunAsync();
+
+    /// <summary>Closes both sides at once, with a reset (drain deadline reached, or a side was reset).</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        Reset(_client);
+        if (Volatile.Read(ref _server) is { } server)
+        {
+            Reset(server);
+        }
+    }
+
+    /// <summary>Closes both sides after the idle timeout.</summary>
+    public void CloseIdle()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _client.Dispose();
+        Volatile.Read(ref _server)?.Dispose();
+    }
+
+    /// <summary>Counts bytes relayed and notes the activity for the idle timeout.</summary>
+    internal void OnRelayed(bool fromClient, int count)
+    {
+        Volatile.Write(ref _lastActivity, _listener.Context.Time.GetTimestamp());
+        var frontend = _listener.Frontend;
+        if (fromClient)
+        {
+            frontend.AddBytesIn(count);
+            _serverState!.AddBytesSent(count);
+        }
+        else
+        {
+            frontend.AddBytesOut(count);
+            _serverState!.AddBytesReceived(count);
+        }
+    }
+
+    private static void Reset(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already gone: nothing left to reset.
+        }
+
+        socket.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            var client = (IPEndPoint)_client.RemoteEndPoint!;
+            var local = (IPEndPoint)_client.LocalEndPoint!;
+            if (!await ConnectAsync(FlowKey.FromEndPoints(client, local)))
+            {
+                _listener.Frontend.OnConnectionRefused();
+                LogNoServer(_listener.Frontend.Name, _binding.Pool.Name, client);
+                return;
+            }
+
+            if (Volatile.Read(ref _closed) != 0)
+            {
+                _server!.Dispose();
+                return;
+            }
+
+            var sendProxy = _binding.Pool.Config.SendProxy;
+            if (sendProxy != Configuration.ProxyProtocolVersion.None)
+            {
+                await SendProxyHeaderAsync(sendProxy, client, local);
+            }
+
+            var options = _listener.Context.Options;
+            var upstream = RelayPump.RunAsync(this, _client, _server!, fromClient: true, options);
+            await RelayPump.RunAsync(this, _server!, _client, fromClient: false, options);
+            await upstream;
+        }
+#pragma warning disable CA1031 // One connection's failure must never reach the accept loop; it is logged and the connection closed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            if (Volatile.Read(ref _closed) == 0)
+            {
+                LogConnectionFailed(ex, _listener.Frontend.Name);
+            }
+
+            Abort();
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _closed, 1);
+            _client.Dispose();
+            _server?.Dispose();
+            _serverState?.OnConnectionClosed();
+            _listener.OnConnectionEnded(this);
+        }
+    }
+
+    private async ValueTask<bool> ConnectAsync(FlowKey flow)
+    {
+        var pool = _binding.Pool;
+        var frontend = _listener.Frontend;
+        var attempts = 1 + Math.Max(0, pool.Config.Retries);
+        List<ServerState>? failed = null;
+        for (var attempt = 0; attempt < attempts && Volatile.Read(ref _closed) == 0; attempt++)
+        {
+            var server = ServerPicker.Pick(pool, flow, failed);
+            if (server is null)
+            {
+                return false;
+            }
+
+            if (attempt > 0)
+            {
+                frontend.OnRetry();
+            }
+
+            var socket = new Socket(server.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using (var timeout = new CancellationTokenSource(_binding.Config.ConnectTimeout, _listener.Context.Time))
+            {
+                try
+                {
+                    await socket.ConnectAsync(server.Address, timeout.Token);
+                    server.OnConnectionOpened();
+                    _serverState = server;
+                    Volatile.Write(ref _server, socket);
+                    return true;
+                }
+                catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+                {
+                    socket.Dispose();
+                    frontend.OnConnectFailure();
+                    pool.ReportConnectFailure(server);
+                    (failed ??= []).Add(server);
+                    LogConnectFailed(_listener.Frontend.Name, server.Address, ex is SocketException se ? se.SocketErrorCode.ToString() : "timed out");
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private async ValueTask SendProxyHeaderAsync(Configuration.ProxyProtocolVersion version, IPEndPoint client, IPEndPoint local)
+    {
+        var header = ArrayPool<byte>.Shared.Rent(ProxyProtocolHeader.MaxLength);
+        try
+        {
+            var length = ProxyProtocolHeader.Write(version, client, local, header);
+            await _server!.SendAsync(header.AsMemory(0, length), SocketFlags.None);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(header);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Frontend {Frontend}: connecting to {Server} failed ({Reason})")]
+    private partial void LogConnectFailed(string frontend, IPEndPoint server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: no server of pool {Pool} could take the connection from {Client}")]
+    private partial void LogNoServer(string frontend, string pool, IPEndPoint client);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: a connection failed")]
+    private partial void LogConnectionFailed(Exception exception, string frontend);
+}

@@ -1,0 +1,27 @@
+namespace Convey.Proxy;
+
+/// <summary>Tuning of the proxy engine (host-level settings, not part of the configuration file).</summary>
+public sealed class ProxyEngineOptions
+{
+    /// <summary>Default for <see cref="BufferSize"/>.</summary>
+    public const int DefaultBufferSize = 32 * 1024;
+
+    /// <summary>Default for <see cref="ListenBacklog"/>.</summary>
+    public const int DefaultListenBacklog = 4096;
+
+    /// <summary>
+    /// Size of the pooled buffer a direction of a connection borrows while bytes flow. An idle connection
+    /// holds none: it waits with a zero-byte read and borrows a buffer only when data is ready.
+    /// </summary>
+    public int BufferSize { get; set; } = DefaultBufferSize;
+
+    /// <summary>Length of the queue of connections the kernel completes before the engine accepts them.</summary>
+    public int ListenBacklog { get; set; } = DefaultListenBacklog;
+
+    /// <summary>
+    /// On Linux, moves bulk transfers with <c>splice(2)</c> through a kernel pipe instead of copying them
+    /// through a user-space buffer. A direction switches to splicing once a read fills the whole buffer
+    /// (a bulk transfer); short exchanges stay on the buffer path. Ignored on other systems.
+    /// </summary>
+    public bool UseSplice { get; set; }
+}

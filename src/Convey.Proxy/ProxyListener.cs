@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Convey.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Convey.Proxy;
+
+/// <summary>
+/// One frontend's listening socket: the accept loop, the set of its open connections, the idle sweep, and
+/// the drain that ends it. A full frontend (max connections) accepts and closes at once, so clients learn
+/// promptly instead of waiting in the kernel's queue.
+/// </summary>
+internal sealed partial class ProxyListener
+{
+    private static readonly TimeSpan LongestSweepPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ShortestSweepPeriod = TimeSpan.FromMilliseconds(10);
+    private readonly Socket _socket;
+    private readonly ProxyContext _context;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<ProxyConnection, byte> _connections = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ITimer _sweep;
+    private Task _acceptLoop = Task.CompletedTask;
+    private TimeSpan _sweepPeriod;
+    private long _active;
+    private volatile bool _draining;
+
+    private ProxyListener(FrontendState frontend, Socket socket, ProxyContext context)
+    {
+        Frontend = frontend;
+        ConfiguredEndPoint = frontend.Config.ListenEndPoint;
+        _socket = socket;
+        _context = context;
+        _logger = context.Logger;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        _sweepPeriod = SweepPeriod(frontend.Config.IdleTimeout);
+        _sweep = context.Time.CreateTimer(static s => ((ProxyListener)s!).CloseIdleConnections(), this, _sweepPeriod, _sweepPeriod);
+    }
+
+    public FrontendState Frontend { get; }
+
+    /// <summary>The address as configured (port 0 stays 0).</summary>
+    public IPEndPoint ConfiguredEndPoint { get; }
+
+    /// <summary>The address actually bound.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    public long ActiveConnections => Volatile.Read(ref _active);
+
+    internal ProxyContext Context => _context;
+
+    public static ProxyListener Start(FrontendState frontend, ProxyContext context)
+    {
+        var endPoint = frontend.Config.ListenEndPoint;
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                // [::] serves IPv6 only, so a frontend on 0.0.0.0 and one on [::] may share a port.
+                socket.DualMode = false;
+            }
+
+            socket.NoDelay = true;
+            socket.Bind(endPoint);
+            socket.Listen(context.Options.ListenBacklog);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var listener = new ProxyListener(frontend, socket, context);
+        listener._acceptLoop = listener.AcceptLoopAsync();
+        return listener;
+    }
+
+    /// <summary>Applies a reload that kept the address: timeouts may have changed.</summary>
+    public void OnSettingsChanged()
+    {
+        var period = SweepPeriod(Frontend.Config.IdleTimeout);
+        if (period != _sweepPeriod)
+        {
+            _sweepPeriod = period;
+            _sweep.Change(period, period);
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting, lets open connections finish for the frontend's drain timeout (or until
+    /// <paramref name="cancellationToken"/> fires), then closes those still open.
+    /// </summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        _draining = true;
+        _socket.Dispose();
+        await _acceptLoop;
+        if (Volatile.Read(ref _active) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        try
+        {
+            await _drained.Task.WaitAsync(Frontend.Config.DrainTimeout, _context.Time, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            LogDrainDeadline(Frontend.Name, Volatile.Read(ref _active));
+            foreach (var connection in _connections.Keys)
+            {
+                connection.Abort();
+            }
+
+            await _drained.Task;
+        }
+        finally
+        {
+            await _sweep.DisposeAsync();
+        }
+    }
+
+    internal void OnConnectionEnded(ProxyConnection connection)
+    {
+        _connections.TryRemove(connection, out _);
+        Frontend.OnConnectionClosed();
+        if (Interlocked.Decrement(ref _active) == 0 && _draining)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private static TimeSpan SweepPeriod(TimeSpan idleTimeout)
+    {
+        var period = idleTimeout / 4;
+        return period < ShortestSweepPeriod ? ShortestSweepPeriod : period > LongestSweepPeriod ? LongestSweepPeriod : period;
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = await _socket.AcceptAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex) when (_draining || ex.SocketErrorCode == SocketError.OperationAborted)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // Out of descriptors or a connection that died in the queue: keep serving the others.
+                LogAcceptFailed(ex, Frontend.Name, ex.SocketErrorCode);
+                await Task.Delay(TimeSpan.FromMilliseconds(10), _context.Time);
+                continue;
+            }
+
+            Accept(client);
+        }
+    }
+
+    private void Accept(Socket client)
+    {
+        var binding = Frontend.Binding;
+        var max = binding.Config.MaxConnections;
+        if (max > 0 && Frontend.ActiveConnections >= max)
+        {
+            Frontend.OnConnectionRefused();
+            client.Dispose();
+            return;
+        }
+
+        Interlocked.Increment(ref _active);
+        Frontend.OnConnectionOpened();
+        var connection = new ProxyConnection(this, client, binding);
+        _connections.TryAdd(connection, 0);
+        connection.Start();
+    }
+
+    private void CloseIdleConnections()
+    {
+        var now = _context.Time.GetTimestamp();
+        var idleTimeout = Frontend.Config.IdleTimeout;
+        foreach (var connection in _connections.Keys)
+        {
+            if (_context.Time.GetElapsedTime(connection.LastActivity, now) >= idleTimeout)
+            {
+                connection.CloseIdle();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: accept failed ({Error}); still accepting")]
+    private partial void LogAcceptFailed(Exception exception, string frontend, SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: drain deadline reached, closing {Connections} connection(s)")]
+    private partial void LogDrainDeadline(string frontend, long connections);
+}

@@ -1,0 +1,62 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace Convey.Proxy.Relay;
+
+/// <summary>
+/// Moves one direction of a connection: waits for data with a zero-byte read (so an idle direction holds
+/// no buffer), borrows a pooled buffer while bytes flow, and sends each chunk whole before reading the next,
+/// which is the backpressure: a slow receiver stops the reads. The end of the stream is passed on as a
+/// half-close (the other side's send direction is shut down and the opposite direction keeps going); an
+/// error on either socket resets both.
+/// </summary>
+internal static class RelayPump
+{
+    public static async Task RunAsync(ProxyConnection connection, Socket from, Socket to, bool fromClient, ProxyEngineOptions options)
+    {
+        byte[]? buffer = null;
+        try
+        {
+            while (true)
+            {
+                if (buffer is null)
+                {
+                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                    buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
+                }
+
+                var read = await from.ReceiveAsync(buffer, SocketFlags.None);
+                if (read == 0)
+                {
+                    to.Shutdown(SocketShutdown.Send);
+                    return;
+                }
+
+                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
+                connection.OnRelayed(fromClient, read);
+
+                // A full read means more is probably waiting: keep the buffer and read again at once.
+                if (read < buffer.Length)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
+            }
+        }
+        catch (SocketException)
+        {
+            connection.Abort();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection was closed (idle timeout, drain deadline, reset of the other direction).
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Sockets;
+using Convey.Proxy.Tests.Support;
+
+namespace Convey.Proxy.Tests;
+
+public class FailoverTests
+{
+    [Fact]
+    public async Task Refusing_server_costs_the_client_nothing()
+    {
+        var refusing = Loopback.ClosedPort();
+        await using var server = TestServer.Echo();
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([refusing, server.EndPoint]));
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var client = await Loopback.ConnectAsync(proxy.Frontend());
+            await Loopback.AssertEchoAsync(client, $"message {i}");
+        }
+
+        var dead = proxy.Servers().Single(s => s.Address.Equals(refusing));
+        Assert.True(dead.ConnectFailures > 0);
+        Assert.Equal(0, dead.TotalConnections);
+        Assert.Equal(dead.ConnectFailures, proxy.FrontendState().Retries);
+        Assert.Equal(dead.ConnectFailures, proxy.FrontendState().ConnectFailures);
+        Assert.Equal(0, proxy.FrontendState().RefusedConnections);
+    }
+
+    [Fact]
+    public async Task Every_server_down_closes_the_client_promptly()
+    {
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([Loopback.ClosedPort(), Loopback.ClosedPort()]));
+
+        using var client = await Loopback.ConnectAsync(proxy.Frontend());
+
+        Assert.Empty(await Loopback.ReadToEndAsync(client, allowReset: true));
+        Assert.Equal(2, proxy.FrontendState().ConnectFailures);
+        Assert.Equal(1, proxy.FrontendState().RefusedConnections);
+    }
+
+    [Fact]
+    public async Task Retries_are_bounded_by_the_pool_setting()
+    {
+        var closed = Enumerable.Range(0, 5).Select(_ => Loopback.ClosedPort()).ToArray();
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config(closed, pool: p => p with { Retries = 1 }));
+
+        using var client = await Loopback.ConnectAsync(proxy.Frontend());
+
+        Assert.Empty(await Loopback.ReadToEndAsync(client, allowReset: true));
+        Assert.Equal(2, proxy.FrontendState().ConnectFailures);
+        Assert.Equal(1, proxy.FrontendState().Retries);
+    }
+
+    [Fact]
+    public async Task Server_that_never_answers_is_left_after_the_connect_timeout()
+    {
+        using var silent = SilentServer.Start();
+        await using var server = TestServer.Echo();
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config(
+            [silent.EndPoint, server.EndPoint],
+            frontend: f => f with { ConnectTimeout = TimeSpan.FromMilliseconds(300) }));
+
+        using var client = await Loopback.ConnectAsync(proxy.Frontend());
+        await Loopback.AssertEchoAsync(client, "after a timeout");
+
+        var timedOut = proxy.Servers().Single(s => s.Address.Equals(silent.EndPoint));
+        Assert.Equal(1, timedOut.ConnectFailures);
+        Assert.Equal(1, proxy.FrontendState().Retries);
+    }
+
+    [Fact]
+    public async Task Client_is_closed_when_the_only_server_never_answers()
+    {
+        using var silent = SilentServer.Start();
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config(
+            [silent.EndPoint],
+            frontend: f => f with { ConnectTimeout = TimeSpan.FromMilliseconds(200) }));
+
+        using var client = await Loopback.ConnectAsync(proxy.Frontend());
+
+        Assert.Empty(await Loopback.ReadToEndAsync(client, allowReset: true));
+        Assert.Equal(1, proxy.FrontendState().ConnectFailures);
+        Assert.Equal(1, proxy.FrontendState().RefusedConnections);
+    }
+
+    /// <summary>
+    /// A listener whose accept queue is full: Linux then drops new SYNs without answering, so a connect
+    /// to it hangs until the caller's timeout, like a server behind a black hole.
+    /// </summary>
+    private sealed class SilentServer : IDisposable
+    {
+        private readonly Socket _listener;
+        private readonly List<Socket> _queued = [];
+
+        private SilentServer()
+        {
+            _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _listener.Listen(0);
+            EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+        }
+
+        public IPEndPoint EndPoint { get; }
+
+        public static SilentServer Start()
+        {
+            var server = new SilentServer();
+            server.FillQueue();
+            return server;
+        }
+
+        public void Dispose()
+        {
+            foreach (var socket in _queued)
+            {
+                socket.Dispose();
+            }
+
+            _listener.Dispose();
+        }
+
+        private void FillQueue()
+        {
+            // With backlog 0 the queue holds one connection; a second attempt proves it is full.
+            for (var i = 0; i < 4; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                _queued.Add(socket);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+                try
+                {
+                    socket.ConnectAsync(EndPoint, timeout.Token).AsTask().GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            throw new InvalidOperationException("The accept queue never filled up.");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Convey.Configuration;
+using Convey.Proxy.Tests.Support;
+
+namespace Convey.Proxy.Tests.ProxyProtocol;
+
+public class SendProxyTests
+{
+    public static TheoryData<ProxyProtocolVersion, string> Cases => new()
+    {
+        { ProxyProtocolVersion.V1, "127.0.0.1" },
+        { ProxyProtocolVersion.V1, "::1" },
+        { ProxyProtocolVersion.V2, "127.0.0.1" },
+        { ProxyProtocolVersion.V2, "::1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Server_receives_the_real_client_and_listener_addresses_before_the_client_bytes(ProxyProtocolVersion version, string loopback)
+    {
+        var address = IPAddress.Parse(loopback);
+        var seen = new TaskCompletionSource<(IPEndPoint Source, IPEndPoint Destination, string FirstBytes)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = TestServer.Start(async socket =>
+        {
+            var (source, destination) = version == ProxyProtocolVersion.V1 ? await ReadV1Async(socket) : await ReadV2Async(socket);
+            var rest = await Loopback.ReadExactlyAsync(socket, 5);
+            seen.TrySetResult((source, destination, Encoding.ASCII.GetString(rest)));
+        }, address);
+        await using var proxy = await ProxyFixture.StartAsync(
+            ProxyFixture.Config([server.EndPoint], pool: p => p with { SendProxy = version }, listen: address));
+
+        using var client = await Loopback.ConnectAsync(proxy.Frontend());
+        await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
+
+        var (sourceSeen, destinationSeen, first) = await seen.Task.WaitAsync(Loopback.Patience);
+        Assert.Equal(client.LocalEndPoint, sourceSeen);
+        Assert.Equal(proxy.Frontend(), destinationSeen);
+        Assert.Equal("hello", first);
+    }
+
+    private static async Task<(IPEndPoint, IPEndPoint)> ReadV1Async(Socket socket)
+    {
+        var line = new StringBuilder();
+        while (!line.ToString().EndsWith("\r\n", StringComparison.Ordinal))
+        {
+            line.Append((char)(await Loopback.ReadExactlyAsync(socket, 1))[0]);
+        }
+
+        var parts = line.ToString().TrimEnd().Split(' ');
+        Assert.Equal("PROXY", parts[0]);
+        Assert.Equal(IPAddress.Parse(parts[2]).AddressFamily == AddressFamily.InterNetwork ? "TCP4" : "TCP6", parts[1]);
+        return (new IPEndPoint(IPAddress.Parse(parts[2]), int.Parse(parts[4])), new IPEndPoint(IPAddress.Parse(parts[3]), int.Parse(parts[5])));
+    }
+
+    private static async Task<(IPEndPoint, IPEndPoint)> ReadV2Async(Socket socket)
+    {
+        var head = await Loopback.ReadExactlyAsync(socket, 16);
+        Assert.Equal("0D0A0D0A000D0A515549540A21", Convert.ToHexString(head[..13]));
+        var body = await Loopback.ReadExactlyAsync(socket, BinaryPrimitives.ReadUInt16BigEndian(head.AsSpan(14)));
+        var addressLength = head[13] == 0x11 ? 4 : 16;
+        return (
+            new IPEndPoint(new IPAddress(body[..addressLength]), BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(2 * addressLength))),
+            new IPEndPoint(new IPAddress(body[addressLength..(2 * addressLength)]), BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan((2 * addressLength) + 2))));
+    }
+}

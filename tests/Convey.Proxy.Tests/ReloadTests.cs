@@ -1,0 +1,188 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Convey.Configuration;
+using Convey.Proxy.Tests.Support;
+
+namespace Convey.Proxy.Tests;
+
+public class ReloadTests
+{
+    [Fact]
+    public async Task Load_loop_sees_no_failed_connection_while_the_configuration_changes_50_times()
+    {
+        var servers = Enumerable.Range(0, 4).Select(_ => TestServer.Echo()).ToArray();
+        try
+        {
+            var baseline = ProxyFixture.Config(servers.Select(s => s.EndPoint));
+            var frontPort = baseline.Frontends[0].ListenEndPoint;
+            await using var proxy = await ProxyFixture.StartAsync(baseline);
+            var loadStopwatch = Stopwatch.StartNew();
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            var failures = new List<string>();
+            var completed = 0;
+
+            var clients = Enumerable.Range(0, 8).Select(client => Task.Run(async () =>
+            {
+                for (var i = 0; i < 2_000 && !stop.IsCancellationRequested; i++)
+                {
+                    try
+                    {
+                        using var socket = await Loopback.ConnectAsync(frontPort);
+                        await Loopback.AssertEchoAsync(socket, $"client {client} request {i}");
+                        socket.Shutdown(SocketShutdown.Send);
+                        Assert.Empty(await Loopback.ReadToEndAsync(socket));
+                        Interlocked.Increment(ref completed);
+                    }
+#pragma warning disable CA1031 // Every failure is collected and reported by the assertion below.
+                    catch (Exception ex)
+#pragma warning restore CA1031
+                    {
+                        lock (failures)
+                        {
+                            failures.Add($"client {client} request {i}: {ex.GetType().Name}: {ex.Message}");
+                        }
+                    }
+                }
+            })).ToArray();
+
+            var extraPort = Loopback.ClosedPort();
+            for (var change = 0; change < 50; change++)
+            {
+                var config = Variation(baseline, servers, change, extraPort);
+                await proxy.UpdateAsync(config);
+                if (config.Frontends.Length == 2)
+                {
+                    using var extra = await Loopback.ConnectAsync(extraPort);
+                    await Loopback.AssertEchoAsync(extra, $"through the added frontend, change {change}");
+                }
+
+                await Task.Delay(20);
+            }
+
+            await Task.WhenAll(clients);
+            Assert.Empty(failures);
+            Assert.False(stop.IsCancellationRequested, $"load loop bounded at 120 s did {completed} connections");
+            Assert.Equal(16_000, completed);
+            Assert.Equal(0, proxy.FrontendState().RefusedConnections);
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Connection_to_a_removed_server_finishes_its_transfer()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var payload = Enumerable.Range(0, 200_000).Select(i => (byte)i).ToArray();
+        await using var leaving = TestServer.Start(async socket =>
+        {
+            await socket.SendAsync(payload.AsMemory(0, 1000), SocketFlags.None);
+            await release.Task;
+            await socket.SendAsync(payload.AsMemory(1000), SocketFlags.None);
+            socket.Shutdown(SocketShutdown.Send);
+        });
+        await using var staying = TestServer.Echo();
+        var config = ProxyFixture.Config([leaving.EndPoint]);
+        await using var proxy = await ProxyFixture.StartAsync(config);
+        using var client = await Loopback.ConnectAsync(proxy.Frontend());
+        Assert.Equal(payload[..1000], await Loopback.ReadExactlyAsync(client, 1000));
+        var leavingState = proxy.Servers().Single();
+
+        await proxy.UpdateAsync(WithServers(config, staying.EndPoint));
+        using (var next = await Loopback.ConnectAsync(proxy.Frontend()))
+        {
+            await Loopback.AssertEchoAsync(next, "new connections go to the staying server");
+        }
+
+        Assert.True(leavingState.IsDraining);
+        release.SetResult();
+        Assert.Equal(payload[1000..], await Loopback.ReadToEndAsync(client));
+        Assert.Equal(1, leaving.Connections);
+        client.Dispose();
+        await Loopback.EventuallyAsync(() => !proxy.Servers().Contains(leavingState), "drained server forgotten");
+    }
+
+    [Fact]
+    public async Task Removed_frontend_stops_accepting_and_its_connections_finish()
+    {
+        await using var server = TestServer.Echo();
+        var config = ProxyFixture.Config([server.EndPoint]);
+        var other = config.Frontends[0] with { Name = "other", ListenEndPoint = Loopback.ClosedPort() };
+        config = config with { Frontends = [config.Frontends[0], other] };
+        await using var proxy = await ProxyFixture.StartAsync(config);
+        var endPoint = proxy.Frontend("other");
+        using var established = await Loopback.ConnectAsync(endPoint);
+        await Loopback.AssertEchoAsync(established, "before removal");
+
+        await proxy.UpdateAsync(config with { Frontends = [config.Frontends[0]] });
+
+        var refused = await Assert.ThrowsAsync<SocketException>(async () => (await Loopback.ConnectAsync(endPoint)).Dispose());
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        await Loopback.AssertEchoAsync(established, "still served while draining");
+        using var kept = await Loopback.ConnectAsync(proxy.Frontend());
+        await Loopback.AssertEchoAsync(kept, "the other frontend is untouched");
+    }
+
+    [Fact]
+    public async Task Connections_still_open_at_the_drain_deadline_are_closed()
+    {
+        await using var server = TestServer.Echo();
+        var config = ProxyFixture.Config([server.EndPoint], frontend: f => f with { DrainTimeout = TimeSpan.FromMilliseconds(200) });
+        var other = config.Frontends[0] with { Name = "other", ListenEndPoint = Loopback.ClosedPort() };
+        config = config with { Frontends = [config.Frontends[0], other] };
+        await using var proxy = await ProxyFixture.StartAsync(config);
+        using var established = await Loopback.ConnectAsync(proxy.Frontend("other"));
+        await Loopback.AssertEchoAsync(established, "before removal");
+
+        await proxy.UpdateAsync(config with { Frontends = [config.Frontends[0]] });
+
+        Assert.Empty(await Loopback.ReadToEndAsync(established, allowReset: true));
+    }
+
+    [Fact]
+    public async Task Frontend_whose_address_changed_moves_to_the_new_one()
+    {
+        await using var server = TestServer.Echo();
+        var config = ProxyFixture.Config([server.EndPoint]);
+        await using var proxy = await ProxyFixture.StartAsync(config);
+        var before = proxy.Frontend();
+        using var established = await Loopback.ConnectAsync(before);
+        var moved = Loopback.ClosedPort();
+
+        await proxy.UpdateAsync(config with { Frontends = [config.Frontends[0] with { ListenEndPoint = moved }] });
+
+        Assert.Equal(moved, proxy.Frontend());
+        using var client = await Loopback.ConnectAsync(moved);
+        await Loopback.AssertEchoAsync(client, "on the new address");
+        await Loopback.AssertEchoAsync(established, "the old connection finishes");
+        await Assert.ThrowsAsync<SocketException>(async () => (await Loopback.ConnectAsync(before)).Dispose());
+    }
+
+    private static ConveyConfig WithServers(ConveyConfig config, params IPEndPoint[] servers) => config with
+    {
+        Backends = [config.Backends[0] with { Servers = [.. servers.Select((a, i) => new ServerConfig { Name = $"s{i}", Address = a })] }],
+    };
+
+    /// <summary>The n-th configuration of the reload run: servers come and go, weights change, and a frontend is added and removed.</summary>
+    private static ConveyConfig Variation(ConveyConfig baseline, TestServer[] servers, int n, IPEndPoint extraPort)
+    {
+        var count = 1 + (n % servers.Length);
+        var chosen = servers.Skip(n % 3).Concat(servers).Distinct().Take(count).ToArray();
+        var pool = baseline.Backends[0] with
+        {
+            Servers = [.. chosen.Select((s, i) => new ServerConfig { Name = $"s{i}", Address = s.EndPoint, Weight = 1 + ((n + i) % 4) })],
+        };
+        var frontends = n % 5 == 2
+            ? baseline.Frontends.Add(baseline.Frontends[0] with { Name = "extra", ListenEndPoint = extraPort })
+            : baseline.Frontends;
+        return baseline with { Backends = [pool], Frontends = frontends };
+    }
+}
