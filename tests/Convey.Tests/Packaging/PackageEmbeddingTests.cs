@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Convey.Tests.Packaging;
 
@@ -43,39 +44,34 @@ public sealed partial class PackageEmbeddingTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), RepositoryLayout.EmbeddingSnippet());
         await DotnetCli.RunAsync(app, StepTimeout, "build", "-c", "Release");
 
-        using var backend = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        backend.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        backend.Listen();
+        await using var backend = PongBackend.Start();
         var frontend = new IPEndPoint(IPAddress.Loopback, FreeLoopbackPort());
         await File.WriteAllTextAsync(Path.Combine(app, "convey.toml"), string.Create(CultureInfo.InvariantCulture, $"""
             [frontends.embedded]
             listen_addr = "{frontend}"
             backend = "pool"
+            drain_timeout = 5
 
             [backends.pool.servers.only]
-            addr = "{backend.LocalEndPoint}"
+            addr = "{backend.EndPoint}"
             """));
 
         var (process, output) = DotnetCli.StartCaptured(app, Path.Combine("bin", "Release", "net10.0", "EmbedApp.dll"));
         using (process)
         {
+            string reply;
             try
             {
                 await WaitForAsync(() => DotnetCli.Read(output).Contains("Convey started", StringComparison.Ordinal), process, output);
-                var reply = await ExchangeAsync(frontend, backend);
-                Assert.Equal("pong through the package", reply);
+                reply = await PingAsync(frontend);
             }
             finally
             {
-                if (!process.HasExited)
-                {
-                    _ = Kill(process.Id, 15);
-                    using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                    await process.WaitForExitAsync(exit.Token);
-                }
+                await StopAsync(process);
             }
 
-            Assert.Equal(0, process.ExitCode);
+            Assert.Equal(PongBackend.Reply, reply);
+            Assert.True(process.ExitCode == 0, $"the app exited {process.ExitCode} after SIGTERM:\n{DotnetCli.Read(output)}");
         }
     }
 
@@ -94,35 +90,36 @@ public sealed partial class PackageEmbeddingTests : IDisposable
         }
     }
 
-    /// <summary>A client sends "ping" through the app; the backend answers; the client reads the answer to its end.</summary>
-    private static async Task<string> ExchangeAsync(IPEndPoint frontend, Socket backend)
+    /// <summary>A client sends "ping" through the app, half-closes, and reads the answer to its end.</summary>
+    private static async Task<string> PingAsync(IPEndPoint frontend)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(frontend, timeout.Token);
-        await client.SendAsync("ping"u8.ToArray(), SocketFlags.None, timeout.Token);
+        await client.SendAsync(Encoding.ASCII.GetBytes(PongBackend.Request), SocketFlags.None, timeout.Token);
         client.Shutdown(SocketShutdown.Send);
-
-        using var server = await backend.AcceptAsync(timeout.Token);
-        var request = await ReadToEndAsync(server, timeout.Token);
-        Assert.Equal("ping", request);
-        await server.SendAsync("pong through the package"u8.ToArray(), SocketFlags.None, timeout.Token);
-        server.Shutdown(SocketShutdown.Send);
-
-        return await ReadToEndAsync(client, timeout.Token);
+        return Encoding.ASCII.GetString(await PongBackend.ReadToEndAsync(client, timeout.Token));
     }
 
-    private static async Task<string> ReadToEndAsync(Socket socket, CancellationToken cancellationToken)
+    /// <summary>SIGTERM, as a service manager would send; killed only if it does not stop in time.</summary>
+    private static async Task StopAsync(System.Diagnostics.Process process)
     {
-        using var received = new MemoryStream();
-        var buffer = new byte[4096];
-        int read;
-        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)) > 0)
+        if (process.HasExited)
         {
-            received.Write(buffer, 0, read);
+            return;
         }
 
-        return System.Text.Encoding.ASCII.GetString(received.ToArray());
+        _ = Kill(process.Id, 15);
+        using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(exit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
     }
 
     private static async Task WaitForAsync(Func<bool> condition, System.Diagnostics.Process process, System.Text.StringBuilder output)
