@@ -27,8 +27,8 @@ internal static class DemoCommand
 
             Convey demo: a proxy on {frontend} balancing two demo backends ({first.Name} on {first.EndPoint}, {second.Name} on {second.EndPoint}).
             Try:
-              curl http://{frontend}/            a few times: the answers alternate between {first.Name} and {second.Name}
-              open http://127.0.0.1:{DemoConfig.StatsPort}/       the status page (JSON at /stats, Prometheus text at /metrics)
+              curl http://{frontend}/    a few times: the answers alternate between {first.Name} and {second.Name}
+              open http://127.0.0.1:{DemoConfig.StatsPort}/    the status page (JSON at /stats, Prometheus text at /metrics)
             Press Ctrl+C to stop.
 
             """);

@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using Convey.Balancing;
 using Convey.DependencyInjection;
 using Convey.Health;
+using Convey.Metrics;
 using Convey.Runtime;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -28,19 +30,39 @@ public static class ConveyCoreServiceCollectionExtensions
         services.TryAddSingleton<ConveyRuntime>();
         services.TryAddSingleton<IHealthProbe, TcpConnectProbe>();
         services.TryAddSingleton<HealthCoordinator>();
+        services.TryAddSingleton(CreateMetrics);
         services.TryAddSingleton<ConveyService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConveyService>(sp => sp.GetRequiredService<ConveyService>()));
         AddBuiltInSelectors(services);
         return new ConveyBuilder(services);
     }
 
+    /// <summary>Uses the host's <see cref="IMeterFactory"/> when there is one (generic hosts register it), else a meter of its own.</summary>
+    private static ConveyMetrics CreateMetrics(IServiceProvider services)
+    {
+        var runtime = services.GetRequiredService<ConveyRuntime>();
+        return services.GetService<IMeterFactory>() is { } meterFactory
+            ? new ConveyMetrics(meterFactory, runtime)
+            : ConveyMetrics.CreateStandalone(runtime);
+    }
+
     private static void AddBuiltInSelectors(IServiceCollection services)
     {
-        if (services.Any(d => d.ServiceType == typeof(BackendSelectorRegistration) && d.ImplementationInstance is BackendSelectorRegistration { Name: BalancingPolicyNames.RoundRobin }))
+        // Registered once even if AddConveyCore runs twice; a policy the application registers under a
+        // built-in name later still wins, since the registry keeps the last registration of a name.
+        if (services.Any(d => d.ServiceType == typeof(BuiltInSelectorsMarker)))
         {
             return;
         }
 
+        services.AddSingleton(new BuiltInSelectorsMarker());
         services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.RoundRobin, _ => new RoundRobinSelector()));
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.WeightedRandom, _ => new WeightedRandomSelector()));
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.LeastConnections, _ => new LeastConnectionsSelector()));
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.PowerOfTwoChoices, _ => new PowerOfTwoChoicesSelector()));
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.Maglev, _ => new MaglevSelector(MaglevKey.Flow)));
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.MaglevSource, _ => new MaglevSelector(MaglevKey.SourceAddress)));
     }
+
+    private sealed class BuiltInSelectorsMarker;
 }
