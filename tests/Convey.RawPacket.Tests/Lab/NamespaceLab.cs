@@ -57,13 +57,16 @@ internal sealed class NamespaceLab : IAsyncDisposable
         try
         {
             await lab.LabAsync("up", offload, manualFirewall);
+            lab.StartBackend("b1");
+            lab.StartBackend("b2");
+            // Health checks start with the host: backends that are not listening yet would begin "down".
+            await lab.WaitUntilServingAsync($"http://{Backend1}:8080/");
+            await lab.WaitUntilServingAsync($"http://{Backend2}:8080/");
             if (extra is not null)
             {
                 await lab.LabAsync(extra);
             }
 
-            lab.StartBackend("b1");
-            lab.StartBackend("b2");
             return lab;
         }
         catch
@@ -137,7 +140,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
     public async Task<string> Sha256Async(string url) =>
         (await RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "sha256", url])).Trim();
 
-    /// <summary>Waits until a request through the balancer succeeds (the host is up and its filters are in place).</summary>
+    /// <summary>Waits until a request from the client succeeds (through the balancer: the host is up and its filters are in place).</summary>
     public async Task WaitUntilServingAsync(string url)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -156,7 +159,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"the balancer did not serve {url} within 30 s. Host output:\n{HostOutput}");
+        throw new TimeoutException($"{url} was not served within 30 s. Host output:\n{HostOutput}");
     }
 
     /// <summary>Runs a command in one of the lab's namespaces and returns its output.</summary>
