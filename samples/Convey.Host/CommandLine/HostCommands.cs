@@ -12,6 +12,7 @@ internal static class HostCommands
     public static IReadOnlyList<HostCommand> All { get; } =
     [
         new("--check", null, "check the configuration file and exit: 0 when valid, 1 with every error", CheckCommand.RunAsync),
+        new("--demo", null, "run a demo: a proxy on 127.0.0.1:8080 over two built-in backends, stats on 127.0.0.1:7000", DemoCommand.RunAsync),
         new("--help", "-h", "print this help and exit", HelpCommand.RunAsync),
         new("--version", "-v", "print the version and exit", VersionCommand.RunAsync),
     ];

@@ -1,13 +1,19 @@
+using System.Net;
 using Convey.Configuration;
 using Convey.DependencyInjection;
 using Convey.Host.CommandLine;
+using Convey.Host.Stats;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Convey.Host.Hosting;
 
-/// <summary>Builds the generic host that runs Convey: console logging (systemd-aware), Convey's services, the shutdown deadline.</summary>
+/// <summary>
+/// Builds the host that runs Convey: console logging (systemd-aware), Convey's services, the shutdown deadline,
+/// and the stats listener when the configuration asks for one.
+/// </summary>
 internal static class ConveyHostBuilder
 {
     /// <summary>Builds the host for <paramref name="startup"/>, the configuration as read at start.</summary>
@@ -16,7 +22,10 @@ internal static class ConveyHostBuilder
     /// <param name="addConfigSource">Chooses where Convey reads its configuration from.</param>
     public static IHost Build(HostArguments arguments, ConveyConfig startup, Action<IConveyBuilder> addConfigSource)
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        // With a [stats] table the host is a web host listening on the stats address only; without one, no HTTP at all.
+        IHostApplicationBuilder builder = startup.Stats.Port is { } statsPort
+            ? StatsServer.CreateBuilder(new IPEndPoint(startup.Stats.ListenAddress, statsPort))
+            : Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         ConfigureLogging(builder.Logging);
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownDeadline.For(startup));
@@ -27,7 +36,7 @@ internal static class ConveyHostBuilder
                 options.DefaultMode = mode;
             }
         }));
-        return builder.Build();
+        return builder is WebApplicationBuilder web ? StatsServer.Build(web) : ((HostApplicationBuilder)builder).Build();
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging)
@@ -41,5 +50,8 @@ internal static class ConveyHostBuilder
 
         // The host logs a failed start with its stack trace; HostRunner prints the cause itself, without one.
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+
+        // One line per stats request is noise next to the balancer's own messages.
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
     }
 }

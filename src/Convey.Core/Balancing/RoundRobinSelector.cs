@@ -5,72 +5,46 @@ using Convey.Runtime;
 namespace Convey.Balancing;
 
 /// <summary>
-/// Smooth weighted round-robin, NGINX's algorithm: each pick adds every server's weight to its current
-/// score, takes the highest, and subtracts the total from it. Equal weights give plain round-robin, and
-/// heavy servers are interleaved rather than picked in bursts.
+/// Smooth weighted round-robin, NGINX's algorithm: heavy servers get their share interleaved with the others
+/// rather than in bursts, and equal weights give plain round-robin. The pool's cycle is computed on
+/// <see cref="Update"/>; a pick is one atomic increment and an array read, so picks never lock and never
+/// allocate. A server that cannot take the flow (full, or gone unhealthy since the update) is skipped for the
+/// next one that can.
 /// </summary>
 public sealed class RoundRobinSelector : IBackendSelector
 {
-    private State _state = new([], [], 0);
+    private Cycle _cycle = new(WeightedServers.Empty, []);
 
     /// <inheritdoc />
     public void Update(ImmutableArray<ServerState> availableServers)
     {
-        var weights = new int[availableServers.Length];
-        long total = 0;
-        for (var i = 0; i < weights.Length; i++)
-        {
-            weights[i] = availableServers[i].Weight;
-            total += weights[i];
-        }
-
-        Volatile.Write(ref _state, new State(availableServers, weights, total));
+        var servers = WeightedServers.From(availableServers);
+        Volatile.Write(ref _cycle, new Cycle(servers, SmoothWeightedSchedule.Build(servers.Weights)));
     }
 
     /// <inheritdoc />
     public ServerState? Select(in FlowKey flow)
     {
-        var state = Volatile.Read(ref _state);
-        var servers = state.Servers;
-        if (servers.IsEmpty)
+        var cycle = Volatile.Read(ref _cycle);
+        var schedule = cycle.Schedule;
+        if (schedule.Length == 0)
         {
             return null;
         }
 
-        // Scores change on every pick; a short lock per pick keeps them exact and is uncontended in practice.
-        lock (state)
-        {
-            for (var attempt = 0; attempt < servers.Length; attempt++)
-            {
-                var best = -1;
-                for (var i = 0; i < servers.Length; i++)
-                {
-                    state.Current[i] += state.Weights[i];
-                    if (best < 0 || state.Current[i] > state.Current[best])
-                    {
-                        best = i;
-                    }
-                }
-
-                state.Current[best] -= state.Total;
-                if (servers[best].CanAccept)
-                {
-                    return servers[best];
-                }
-            }
-        }
-
-        return null;
+        var step = (ulong)(Interlocked.Increment(ref cycle.Position) - 1);
+        var index = schedule[(int)(step % (uint)schedule.Length)];
+        var server = cycle.Servers.Servers[index];
+        return server.CanAccept ? server : cycle.Servers.FirstAcceptingFrom(index + 1);
     }
 
-    private sealed class State(ImmutableArray<ServerState> servers, int[] weights, long total)
+    private sealed class Cycle(WeightedServers servers, int[] schedule)
     {
-        public ImmutableArray<ServerState> Servers { get; } = servers;
+        // Steps taken in this cycle; a fresh cycle starts at its beginning, as NGINX resets scores on reconfiguration.
+        public long Position;
 
-        public int[] Weights { get; } = weights;
+        public WeightedServers Servers { get; } = servers;
 
-        public long Total { get; } = total;
-
-        public long[] Current { get; } = new long[servers.Length];
+        public int[] Schedule { get; } = schedule;
     }
 }

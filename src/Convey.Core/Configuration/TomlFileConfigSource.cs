@@ -1,23 +1,218 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
 
 namespace Convey.Configuration;
 
-/// <summary>Configuration from a TOML file, reloaded when the file changes.</summary>
-public sealed class TomlFileConfigSource : IConfigSource
+/// <summary>
+/// Configuration from a TOML file, reloaded when the file's content changes. It watches the file's directory
+/// rather than the file, so it follows in-place writes, editors that write a temporary file and rename it over
+/// the original, and Kubernetes ConfigMap volumes (the file is a symlink through <c>..data</c>, which is swapped
+/// atomically). Bursts of file events are debounced, and the reload token fires only when the bytes read through
+/// the path differ from the last ones seen, so each change gives exactly one reload. A slow poll backs the
+/// watcher up where file events are not delivered (some network and container file systems).
+/// </summary>
+public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
 {
-    /// <summary>Creates a source for the file at <paramref name="path"/>.</summary>
+    /// <summary>Default quiet time after the last file event before the file is read again.</summary>
+    public static readonly TimeSpan DefaultDebounce = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Default interval of the safety-net poll.</summary>
+    public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(5);
+
+    private readonly TimeSpan _debounce;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly ITimer _debounceTimer;
+    private readonly ITimer? _pollTimer;
+    private readonly FileSystemWatcher? _watcher;
+    private CancellationTokenSource _changed = new();
+    private byte[]? _lastSeen;
+    private bool _disposed;
+
+    /// <summary>Creates a source for the file at <paramref name="path"/> with the system clock and no logging.</summary>
     public TomlFileConfigSource(string path)
+        : this(path, TimeProvider.System, NullLogger<TomlFileConfigSource>.Instance)
     {
-        Path = path;
     }
 
-    /// <summary>The configuration file.</summary>
+    /// <summary>Creates a source for the file at <paramref name="path"/>.</summary>
+    /// <param name="path">The configuration file; relative paths are resolved against the current directory.</param>
+    /// <param name="timeProvider">Clock of the debounce and poll timers.</param>
+    /// <param name="logger">Receives detected changes and watcher problems.</param>
+    /// <param name="debounce">Quiet time after the last file event before reading; <see cref="DefaultDebounce"/> when null.</param>
+    /// <param name="pollInterval">Interval of the safety-net poll; <see cref="DefaultPollInterval"/> when null, <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    public TomlFileConfigSource(string path, TimeProvider timeProvider, ILogger<TomlFileConfigSource> logger, TimeSpan? debounce = null, TimeSpan? pollInterval = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        Path = System.IO.Path.GetFullPath(path);
+        _debounce = debounce ?? DefaultDebounce;
+        _logger = logger;
+        _lastSeen = TryHashFile();
+        _debounceTimer = timeProvider.CreateTimer(static s => ((TomlFileConfigSource)s!).CheckForChange(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var poll = pollInterval ?? DefaultPollInterval;
+        if (poll != Timeout.InfiniteTimeSpan)
+        {
+            _pollTimer = timeProvider.CreateTimer(static s => ((TomlFileConfigSource)s!).ScheduleCheck(), this, poll, poll);
+        }
+
+        _watcher = TryWatchDirectory();
+    }
+
+    /// <summary>The configuration file (full path).</summary>
     public string Path { get; }
 
     /// <inheritdoc />
-    public ValueTask<ConveyConfig> LoadAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult(TomlConfigReader.ReadFile(Path));
+    public async ValueTask<ConveyConfig> LoadAsync(CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new ConfigException(new ConfigError(Path, 0, 0, "", $"cannot read the configuration file: {ex.Message}"));
+        }
+
+        lock (_gate)
+        {
+            // What was loaded is what the next change is measured against, so a change already loaded does not fire again.
+            _lastSeen = SHA256.HashData(bytes);
+        }
+
+        return TomlConfigReader.Parse(Decode(bytes), Path);
+    }
 
     /// <inheritdoc />
-    public IChangeToken GetReloadToken() => new CancellationChangeToken(CancellationToken.None);
+    public IChangeToken GetReloadToken()
+    {
+        lock (_gate)
+        {
+            return new CancellationChangeToken(_changed.Token);
+        }
+    }
+
+    /// <summary>Stops watching the file.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _watcher?.Dispose();
+        _debounceTimer.Dispose();
+        _pollTimer?.Dispose();
+    }
+
+    private FileSystemWatcher? TryWatchDirectory()
+    {
+        var directory = System.IO.Path.GetDirectoryName(Path);
+        try
+        {
+            // The whole directory, not the file: a rename over the file or a swapped ..data symlink
+            // changes directory entries, not the file the path named before.
+            var watcher = new FileSystemWatcher(directory!)
+            {
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite
+                    | NotifyFilters.Size | NotifyFilters.CreationTime | NotifyFilters.Attributes,
+                IncludeSubdirectories = false,
+            };
+            watcher.Changed += OnFileEvent;
+            watcher.Created += OnFileEvent;
+            watcher.Deleted += OnFileEvent;
+            watcher.Renamed += OnFileEvent;
+            watcher.Error += OnWatcherError;
+            watcher.EnableRaisingEvents = true;
+            return watcher;
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            LogWatchFailed(Path, ex);
+            return null;
+        }
+    }
+
+    private void OnFileEvent(object sender, FileSystemEventArgs e) => ScheduleCheck();
+
+    private void OnWatcherError(object sender, ErrorEventArgs e)
+    {
+        // An overflowed event queue loses events; read the file to be sure.
+        LogWatcherError(Path, e.GetException());
+        ScheduleCheck();
+    }
+
+    private void ScheduleCheck()
+    {
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void CheckForChange()
+    {
+        var hash = TryHashFile();
+        if (hash is null)
+        {
+            // Missing or unreadable for now (mid-swap, deleted): keep the last configuration and wait for the next event.
+            return;
+        }
+
+        CancellationTokenSource changed;
+        lock (_gate)
+        {
+            if (_disposed || (_lastSeen is not null && hash.AsSpan().SequenceEqual(_lastSeen)))
+            {
+                return;
+            }
+
+            _lastSeen = hash;
+            changed = _changed;
+            _changed = new CancellationTokenSource();
+        }
+
+        LogChanged(Path);
+        changed.Cancel();
+    }
+
+    private byte[]? TryHashFile()
+    {
+        try
+        {
+            return SHA256.HashData(File.ReadAllBytes(Path));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    private static string Decode(byte[] bytes)
+    {
+        var text = Encoding.UTF8.GetString(bytes);
+        return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration file {Path} changed; reloading")]
+    private partial void LogChanged(string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot watch {Path} for changes; it is polled instead")]
+    private partial void LogWatchFailed(string path, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The watcher of {Path} reported an error; the file is read again")]
+    private partial void LogWatcherError(string path, Exception exception);
 }

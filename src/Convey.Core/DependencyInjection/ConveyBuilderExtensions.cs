@@ -5,18 +5,27 @@ using Convey.DependencyInjection;
 using Convey.Forwarding;
 using Convey.Health;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>The steps of <see cref="IConveyBuilder"/>: where configuration comes from, and which parts to replace.</summary>
 public static class ConveyBuilderExtensions
 {
-    /// <summary>Reads configuration from a TOML file and reloads it when the file changes.</summary>
+    /// <summary>
+    /// Reads configuration from a TOML file and reloads it when the file changes (see <see cref="TomlFileConfigSource"/>);
+    /// the source uses the registered <see cref="TimeProvider"/> and logging.
+    /// </summary>
     public static IConveyBuilder AddTomlFile(this IConveyBuilder builder, string path)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        builder.Services.AddSingleton<IConfigSource>(_ => new TomlFileConfigSource(path));
+        builder.Services.AddSingleton(sp => new TomlFileConfigSource(
+            path,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetService<ILogger<TomlFileConfigSource>>() ?? NullLogger<TomlFileConfigSource>.Instance));
+        builder.Services.AddSingleton<IConfigSource>(sp => sp.GetRequiredService<TomlFileConfigSource>());
         return builder;
     }
 

@@ -36,11 +36,21 @@ public static class ConveyCoreServiceCollectionExtensions
 
     private static void AddBuiltInSelectors(IServiceCollection services)
     {
-        if (services.Any(d => d.ServiceType == typeof(BackendSelectorRegistration) && d.ImplementationInstance is BackendSelectorRegistration { Name: BalancingPolicyNames.RoundRobin }))
+        // Registered once even if AddConveyCore runs twice; a policy the application registers under a
+        // built-in name later still wins, since the registry keeps the last registration of a name.
+        if (services.Any(d => d.ServiceType == typeof(BuiltInSelectorsMarker)))
         {
             return;
         }
 
+        services.AddSingleton(new BuiltInSelectorsMarker());
         services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.RoundRobin, _ => new RoundRobinSelector()));
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.WeightedRandom, _ => new WeightedRandomSelector()));
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.LeastConnections, _ => new LeastConnectionsSelector()));
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.PowerOfTwoChoices, _ => new PowerOfTwoChoicesSelector()));
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.Maglev, _ => new MaglevSelector(MaglevKey.Flow)));
+        services.AddSingleton(new BackendSelectorRegistration(BalancingPolicyNames.MaglevSource, _ => new MaglevSelector(MaglevKey.SourceAddress)));
     }
+
+    private sealed class BuiltInSelectorsMarker;
 }

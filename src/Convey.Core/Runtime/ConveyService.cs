@@ -25,6 +25,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _reloads = Task.CompletedTask;
     private long _reloadFailures;
+    private int _disposed;
 
     /// <summary>Creates the service; resolved from DI.</summary>
     public ConveyService(
@@ -71,6 +72,12 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Registered both as itself and as IHostedService, so the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         _stopping.Dispose();
     }

@@ -1,5 +1,6 @@
 using Convey.DependencyInjection;
 using Convey.Proxy;
+using Convey.RawPacket.Engine;
 using Convey.Runtime;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ public static class ConveyServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         return services.AddConveyCore(configure)
-            .AddForwardingEngine<ProxyEngine>();
+            .AddForwardingEngine<ProxyEngine>()
+            .AddForwardingEngine<PacketEngine>();
     }
 }

@@ -9,8 +9,8 @@ internal static class HostBinary
     /// <summary>The built Convey.Host.dll of the same configuration as these tests.</summary>
     public static string Path { get; } = FindHost();
 
-    /// <summary>The seed configuration files of the original Convey.</summary>
-    public static string SeedFixtures => System.IO.Path.Combine(RepositoryRoot, "tests", "fixtures", "seed");
+    /// <summary>The seed configuration files of the original Convey (copied next to the tests).</summary>
+    public static string SeedFixtures => System.IO.Path.Combine(AppContext.BaseDirectory, "fixtures", "seed");
 
     private static string FindRoot()
     {

@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+using System.Net;
+using Convey.Configuration;
+using Convey.Forwarding;
+
+namespace Convey.Host.Demo;
+
+/// <summary>The configuration <c>--demo</c> runs: a proxy frontend on 127.0.0.1:8080 over the demo backends, stats on 127.0.0.1:7000.</summary>
+internal static class DemoConfig
+{
+    /// <summary>The demo's proxy listener.</summary>
+    public static readonly IPEndPoint Frontend = new(IPAddress.Loopback, 8080);
+
+    /// <summary>The demo's stats listener port.</summary>
+    public const int StatsPort = 7000;
+
+    /// <summary>Builds the configuration over <paramref name="backends"/>.</summary>
+    public static ConveyConfig For(IReadOnlyList<DemoBackend> backends) => new()
+    {
+        Source = "--demo",
+        Frontends =
+        [
+            new FrontendConfig
+            {
+                Name = "demo",
+                ListenEndPoint = Frontend,
+                Backend = "demo_backends",
+                // In-process loopback backends can only be reached by the proxy engine, whatever -p/-d say.
+                Mode = ForwardingMode.Proxy,
+                DrainTimeout = TimeSpan.FromSeconds(5),
+            },
+        ],
+        Backends =
+        [
+            new BackendPoolConfig
+            {
+                Name = "demo_backends",
+                Servers = [.. backends.Select(b => new ServerConfig { Name = b.Name, Address = b.EndPoint })],
+                HealthCheck = new HealthCheckConfig { Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(1) },
+            },
+        ],
+        Stats = new StatsConfig { Port = StatsPort },
+    };
+}

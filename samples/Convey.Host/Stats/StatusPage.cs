@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Net;
+using System.Reflection;
+using System.Text;
+using Convey.Runtime;
+
+namespace Convey.Host.Stats;
+
+/// <summary>
+/// The HTML status page, in the spirit of HAProxy's: the frontends, then one table per pool with each server's
+/// address, weight, state (coloured), connections and bytes. It reloads itself every few seconds.
+/// </summary>
+internal static class StatusPage
+{
+    /// <summary>Seconds between two automatic reloads of the page.</summary>
+    public const int RefreshSeconds = 2;
+
+    private static readonly string Version =
+        typeof(StatusPage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "";
+
+    public static string Render(RuntimeSnapshot snapshot, DateTimeOffset now)
+    {
+        var html = new StringBuilder();
+        html.Append(CultureInfo.InvariantCulture, $"""
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta http-equiv="refresh" content="{RefreshSeconds}">
+            <title>Convey status</title>
+            <style>
+            body {"{"} font-family: system-ui, sans-serif; margin: 1.5em; color: #222; {"}"}
+            h1 {"{"} font-size: 1.4em; margin-bottom: 0.2em; {"}"}
+            h2 {"{"} font-size: 1.1em; margin: 1.4em 0 0.4em; {"}"}
+            .meta {"{"} color: #666; font-size: 0.9em; {"}"}
+            table {"{"} border-collapse: collapse; min-width: 60em; {"}"}
+            th, td {"{"} border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; {"}"}
+            th {"{"} background: #3a4a6b; color: #fff; font-weight: 600; {"}"}
+            td.num {"{"} text-align: right; font-variant-numeric: tabular-nums; {"}"}
+            tr.up td {"{"} background: #c8f0c8; {"}"}
+            tr.down td {"{"} background: #f4b8b8; {"}"}
+            tr.draining td {"{"} background: #f6e3a6; {"}"}
+            tr.disabled td {"{"} background: #dddddd; {"}"}
+            .legend span {"{"} display: inline-block; padding: 0 0.5em; margin-right: 0.4em; border: 1px solid #bbb; {"}"}
+            </style>
+            </head>
+            <body>
+            <h1>Convey status</h1>
+            <p class="meta">Convey {Encode(Version)} &middot; {Encode(snapshot.Config.Source)} &middot; updated {now:yyyy-MM-dd HH:mm:ss} UTC &middot; refreshes every {RefreshSeconds} s</p>
+            <p class="legend"><span style="background:#c8f0c8">up</span><span style="background:#f4b8b8">down</span><span style="background:#f6e3a6">draining</span><span style="background:#dddddd">disabled (weight 0)</span></p>
+
+            """);
+        AppendFrontends(html, snapshot);
+        foreach (var pool in snapshot.Pools.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            AppendPool(html, pool);
+        }
+
+        html.Append("</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    /// <summary>The state word of a server, as shown on the page and used as its row's class.</summary>
+    public static string StateOf(ServerState server) =>
+        server.IsDraining ? "draining" : !server.IsHealthy ? "down" : server.Weight == 0 ? "disabled" : "up";
+
+    private static void AppendFrontends(StringBuilder html, RuntimeSnapshot snapshot)
+    {
+        html.Append("""
+            <h2>Frontends</h2>
+            <table id="frontends">
+            <tr><th>Frontend</th><th>Listen</th><th>Mode</th><th>Pool</th><th>Current</th><th>Total</th><th>Refused</th><th>Bytes in</th><th>Bytes out</th></tr>
+
+            """);
+        foreach (var frontend in snapshot.Frontends.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr data-frontend=\"{Encode(frontend.Name)}\"><td>{Encode(frontend.Name)}</td><td>{Encode(frontend.Config.ListenEndPoint.ToString())}</td>" +
+                $"<td>{frontend.Mode.ToString().ToLowerInvariant()}</td><td>{Encode(frontend.Pool.Name)}</td>" +
+                $"<td class=\"num\">{frontend.ActiveConnections}</td><td class=\"num\">{frontend.TotalConnections}</td><td class=\"num\">{frontend.RefusedConnections}</td>" +
+                $"<td class=\"num\">{Bytes(frontend.BytesIn)}</td><td class=\"num\">{Bytes(frontend.BytesOut)}</td></tr>\n");
+        }
+
+        html.Append("</table>\n");
+    }
+
+    private static void AppendPool(StringBuilder html, BackendPool pool)
+    {
+        var servers = pool.Servers;
+        var up = servers.Count(s => s.IsAvailable);
+        html.Append(CultureInfo.InvariantCulture, $"""
+            <h2>Pool {Encode(pool.Name)} <span class="meta">({Encode(pool.Policy)}, {up}/{servers.Length} servers taking traffic)</span></h2>
+            <table class="pool" data-pool="{Encode(pool.Name)}">
+            <tr><th>Server</th><th>Address</th><th>Weight</th><th>State</th><th>Current</th><th>Total</th><th>Failed connects</th><th>Bytes to server</th><th>Bytes from server</th></tr>
+
+            """);
+        foreach (var server in servers)
+        {
+            var state = StateOf(server);
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr class=\"{state}\" data-server=\"{Encode(server.Name)}\" data-state=\"{state}\"><td>{Encode(server.Name)}</td><td>{Encode(server.Address.ToString())}</td>" +
+                $"<td class=\"num\">{server.Weight}</td><td>{state.ToUpperInvariant()}</td>" +
+                $"<td class=\"num\">{server.ActiveConnections}</td><td class=\"num\">{server.TotalConnections}</td><td class=\"num\">{server.ConnectFailures}</td>" +
+                $"<td class=\"num\">{Bytes(server.BytesSent)}</td><td class=\"num\">{Bytes(server.BytesReceived)}</td></tr>\n");
+        }
+
+        html.Append("</table>\n");
+    }
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+
+    private static string Bytes(long count) => count switch
+    {
+        < 1024 => count.ToString(CultureInfo.InvariantCulture) + " B",
+        < 1024 * 1024 => (count / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB",
+        < 1024L * 1024 * 1024 => (count / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
+        _ => (count / (1024.0 * 1024 * 1024)).ToString("0.00", CultureInfo.InvariantCulture) + " GiB",
+    };
+}

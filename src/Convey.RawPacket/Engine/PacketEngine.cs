@@ -1,0 +1,296 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Convey.RawPacket.Packets;
+using Convey.Forwarding;
+using Convey.RawPacket.Firewall;
+using Convey.RawPacket.Tracking;
+using Convey.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Convey.RawPacket.Engine;
+
+/// <summary>
+/// The forwarding engine of passthrough (NAT) and DSR frontends: receives their packets on AF_PACKET sockets,
+/// rewrites them and sends them on. See docs/modes.md for how each mode works and what servers must do.
+/// </summary>
+public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
+{
+    private readonly SemaphoreSlim _applyLock = new(1, 1);
+    private readonly ILogger<PacketEngine> _logger;
+    private readonly TimeProvider _time;
+    private readonly NftablesFirewall _firewall = new();
+    private readonly NeighbourTable _neighbours = new();
+    private readonly Dictionary<string, ReceiveGroup> _groups = new(StringComparer.Ordinal);
+    private PacketPipeline? _pipeline;
+    private ITimer? _neighbourTimer;
+    private string _firewallScript = string.Empty;
+
+    /// <summary>Creates the engine; it opens nothing until a snapshot with a passthrough or DSR frontend arrives.</summary>
+    public PacketEngine(ILogger<PacketEngine> logger, TimeProvider time)
+    {
+        _logger = logger;
+        _time = time;
+    }
+
+    /// <summary>Packet, byte and drop totals since start.</summary>
+    public PacketCounters Counters { get; } = new();
+
+    /// <summary>Flows tracked now.</summary>
+    public int TrackedFlows => _pipeline?.Tracker.Count ?? 0;
+
+    /// <summary>Flows forgotten because the tracker was full.</summary>
+    public long Evictions => _pipeline?.Tracker.Evictions ?? 0;
+
+    /// <inheritdoc />
+    public bool Handles(ForwardingMode mode) => mode is ForwardingMode.Passthrough or ForwardingMode.Dsr;
+
+    /// <inheritdoc />
+    public async Task ApplyAsync(RuntimeSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        await _applyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Sockets are only opened past this guard: AF_PACKET and the libc calls in Interop/ exist on Linux only.
+            if (!OperatingSystem.IsLinux())
+            {
+                if (snapshot.Frontends.Values.Any(f => Handles(f.Mode)))
+                {
+                    LogNotLinux();
+                }
+
+                return;
+            }
+
+            var frontends = snapshot.Frontends.Values.Where(f => Handles(f.Mode) && !f.IsDraining).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+            if (frontends.Count == 0 && _pipeline is null)
+            {
+                return;
+            }
+
+            var pipeline = EnsurePipeline(snapshot.Config.Passthrough.ConnectionTrackerCapacity);
+            var routes = RouteTable.Build(snapshot);
+            pipeline.Routes = routes;
+            WantNeighbours(frontends);
+            await ApplyFirewallAsync(frontends, cancellationToken).ConfigureAwait(false);
+            ApplyReceiveGroups(frontends, routes, snapshot.Config.Passthrough.Workers, pipeline);
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _applyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var group in _groups.Values)
+            {
+                group.Dispose();
+            }
+
+            _groups.Clear();
+            if (_firewallScript.Length > 0)
+            {
+                try
+                {
+                    await _firewall.RemoveAsync(cancellationToken).ConfigureAwait(false);
+                    _firewallScript = string.Empty;
+                }
+                catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    LogFirewallFailed(exception);
+                }
+            }
+
+            _pipeline?.Tracker.Clear();
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_neighbourTimer is not null)
+        {
+            await _neighbourTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _pipeline?.Tracker.Dispose();
+        _applyLock.Dispose();
+    }
+
+    private PacketPipeline EnsurePipeline(int capacity)
+    {
+        if (_pipeline is not null && _pipeline.Tracker.Capacity == capacity)
+        {
+            return _pipeline;
+        }
+
+        if (_pipeline is not null)
+        {
+            LogTrackerResized(_pipeline.Tracker.Capacity, capacity);
+            _pipeline.Tracker.Clear();
+            _pipeline.Tracker.Dispose();
+        }
+
+        var pipeline = new PacketPipeline(new ConnectionTracker(capacity, _time, PacketPipeline.OnFlowEnded), _neighbours, Counters);
+        Volatile.Write(ref _pipeline, pipeline);
+        _neighbourTimer ??= _time.CreateTimer(_ => RefreshNeighbours(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        return pipeline;
+    }
+
+    private void RefreshNeighbours()
+    {
+        try
+        {
+            _neighbours.Refresh();
+        }
+        catch (IOException exception)
+        {
+            LogNeighboursFailed(exception);
+        }
+    }
+
+    private void WantNeighbours(List<FrontendState> frontends)
+    {
+        foreach (var frontend in frontends.Where(f => f.Mode == ForwardingMode.Dsr && f.Config.DsrMethod == DsrMethod.L2))
+        {
+            foreach (var server in frontend.Pool.Servers)
+            {
+                if (IPv4Address.TryGet(server.Address.Address, out var address))
+                {
+                    _neighbours.Want(address);
+                }
+            }
+        }
+    }
+
+    private async Task ApplyFirewallAsync(List<FrontendState> frontends, CancellationToken cancellationToken)
+    {
+        var script = FirewallRules.Render(frontends
+            .Where(f => f.Config.ManageFirewall)
+            .Select(f => (f.Name, f.Config.ListenEndPoint, f.Mode == ForwardingMode.Passthrough)));
+        if (script == _firewallScript)
+        {
+            return;
+        }
+
+        try
+        {
+            // Also replaces a stale table left behind by a crashed run.
+            await _firewall.ApplyAsync(script, cancellationToken).ConfigureAwait(false);
+            _firewallScript = script;
+            LogFirewallApplied(script.Length == 0 ? "removed" : "installed");
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            LogFirewallFailed(exception);
+        }
+    }
+
+    private void ApplyReceiveGroups(List<FrontendState> frontends, RouteTable routes, int workers, PacketPipeline pipeline)
+    {
+        var wanted = new Dictionary<string, (NetworkInterface Interface, List<(uint Address, ushort Port)> Frontends, List<uint> Nat)>(StringComparer.Ordinal);
+        foreach (var frontend in frontends)
+        {
+            var endPoint = frontend.Config.ListenEndPoint;
+            if (!IPv4Address.TryGet(endPoint.Address, out var address))
+            {
+                LogNotIPv4(frontend.Name, endPoint);
+                continue;
+            }
+
+            var nic = FindInterface(endPoint.Address);
+            if (nic is null)
+            {
+                LogNoInterface(frontend.Name, endPoint);
+                continue;
+            }
+
+            if (!wanted.TryGetValue(nic.Name, out var entry))
+            {
+                entry = (nic, [], []);
+                wanted.Add(nic.Name, entry);
+            }
+
+            entry.Frontends.Add((address, (ushort)endPoint.Port));
+            if (routes.IsNatAddress(address) && !entry.Nat.Contains(address))
+            {
+                entry.Nat.Add(address);
+            }
+        }
+
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, (nic, ports, nat)) in wanted)
+        {
+            var properties = nic.GetIPProperties().GetIPv4Properties();
+            var key = $"{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pipeline)}@{name}#{properties.Index}/{properties.Mtu}/{workers}:{string.Join(',', ports.Order())};nat:{string.Join(',', nat.Order())}";
+            keep.Add(name);
+            if (_groups.TryGetValue(name, out var existing) && existing.Key == key)
+            {
+                continue;
+            }
+
+            existing?.Dispose();
+            _groups.Remove(name);
+            try
+            {
+                var group = new ReceiveGroup(key, properties.Index, properties.Mtu, PacketFilter.Build(ports, nat), Math.Max(1, workers), pipeline, _logger);
+                group.Start();
+                _groups.Add(name, group);
+                LogListening(name, ports.Count, Math.Max(1, workers));
+            }
+            catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or SocketException or InvalidOperationException)
+            {
+                LogReceiveFailed(name, exception);
+            }
+        }
+
+        foreach (var name in _groups.Keys.Where(n => !keep.Contains(n)).ToList())
+        {
+            _groups[name].Dispose();
+            _groups.Remove(name);
+        }
+    }
+
+    private static NetworkInterface? FindInterface(IPAddress address) =>
+        NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(nic =>
+            nic.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address)));
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Passthrough and DSR frontends need Linux (AF_PACKET); they get no traffic on this system.")]
+    private partial void LogNotLinux();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Packet engine listening on {Interface}: {Frontends} frontend port(s), {Workers} worker(s)")]
+    private partial void LogListening(string @interface, int frontends, int workers);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Packet engine could not open its sockets on {Interface}; its frontends get no traffic. Run as root or grant CAP_NET_RAW and CAP_NET_ADMIN.")]
+    private partial void LogReceiveFailed(string @interface, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Frontend '{Frontend}': no interface holds {EndPoint}'s address; add the address to an interface (for DSR l2 too) and reload.")]
+    private partial void LogNoInterface(string frontend, IPEndPoint endPoint);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Frontend '{Frontend}': the packet engine forwards IPv4 only for now; {EndPoint} gets no traffic.")]
+    private partial void LogNotIPv4(string frontend, IPEndPoint endPoint);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Packet engine firewall rules (nftables table inet convey) {What}")]
+    private partial void LogFirewallApplied(string what);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not update the nftables table inet convey; the kernel may answer frontend packets with RST. Install nftables or set manage_firewall = false and add the rules of --print-firewall yourself.")]
+    private partial void LogFirewallFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "connection_tracker_capacity changed from {Old} to {New}: tracked flows were forgotten")]
+    private partial void LogTrackerResized(int old, int @new);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the neighbour table for L2 DSR")]
+    private partial void LogNeighboursFailed(Exception exception);
+}

@@ -1,0 +1,212 @@
+using Convey.Forwarding;
+using Convey.RawPacket.Packets;
+using Convey.RawPacket.Tracking;
+using Convey.Runtime;
+
+namespace Convey.RawPacket.Engine;
+
+/// <summary>
+/// The per-packet work of the engine, free of sockets: check the packet, find or create its flow, rewrite it
+/// and say where it goes. Every refused packet is counted under a <see cref="DropReason"/>; nothing throws.
+/// Safe to call from several receive threads at once.
+/// </summary>
+internal sealed class PacketPipeline
+{
+    private readonly ConnectionTracker _tracker;
+    private readonly NeighbourTable _neighbours;
+    private RouteTable _routes = RouteTable.Empty;
+
+    public PacketPipeline(ConnectionTracker tracker, NeighbourTable neighbours, PacketCounters counters)
+    {
+        _tracker = tracker;
+        _neighbours = neighbours;
+        Counters = counters;
+    }
+
+    public PacketCounters Counters { get; }
+
+    public ConnectionTracker Tracker => _tracker;
+
+    public RouteTable Routes
+    {
+        get => Volatile.Read(ref _routes);
+        set => Volatile.Write(ref _routes, value);
+    }
+
+    /// <summary>Keeps frontend and server counters right when the tracker forgets a flow.</summary>
+    public static void OnFlowEnded(TrackedFlow flow, FlowEndReason reason)
+    {
+        flow.Frontend.OnConnectionClosed();
+        flow.Server.OnConnectionClosed();
+    }
+
+    /// <summary>Handles one received IPv4 packet in place.</summary>
+    /// <param name="packet">The packet from its IPv4 header on; rewritten in place.</param>
+    /// <param name="checksumNotReady">The kernel reported TP_STATUS_CSUMNOTREADY: the TCP checksum field holds no finished checksum.</param>
+    /// <param name="mtu">The receiving interface's MTU; longer packets (GSO/GRO) are dropped.</param>
+    public PacketAction Process(Span<byte> packet, bool checksumNotReady, int mtu)
+    {
+        Counters.OnReceived(packet.Length);
+        if (packet.Length > mtu)
+        {
+            return Drop(DropReason.Oversized);
+        }
+
+        if (!IPv4Header.TryRead(packet, out var ip, out var reason))
+        {
+            return Drop(reason);
+        }
+
+        if (ip.IsFragment)
+        {
+            return Drop(DropReason.Fragment);
+        }
+
+        if (ip.Protocol != IPv4Header.ProtocolTcp)
+        {
+            return Drop(DropReason.NotTcp);
+        }
+
+        if (!TcpHeader.TryRead(ip.Payload, out var tcp, out reason))
+        {
+            return Drop(reason);
+        }
+
+        var routes = Routes;
+        if (routes.TryGetFrontend(ip.Destination, tcp.DestinationPort, out var route))
+        {
+            return FromClient(route, ip, tcp, checksumNotReady);
+        }
+
+        if (tcp.DestinationPort is >= NatPortAllocator.FirstPort and <= NatPortAllocator.LastPort && routes.IsNatAddress(ip.Destination))
+        {
+            return FromServer(ip, tcp, checksumNotReady);
+        }
+
+        return Drop(DropReason.NoFrontend);
+    }
+
+    private PacketAction FromClient(FrontendRoute route, IPv4Header ip, TcpHeader tcp, bool checksumNotReady)
+    {
+        var key = new ClientFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
+        var flags = tcp.Flags;
+        if (!_tracker.TryGetFromClient(key, flags, out var flow) || !flow.Server.IsHealthy)
+        {
+            if (flow.Server is not null)
+            {
+                // The flow's server failed health: move the flow. A mid-stream segment makes the new server
+                // answer RST, so the client learns at once instead of waiting for retransmissions to time out.
+                _tracker.Forget(key);
+            }
+
+            if ((flags & TcpFlags.Rst) != 0)
+            {
+                return Drop(DropReason.UntrackedReset);
+            }
+
+            if (!TryStartFlow(route, key, tcp, out flow, out var reason))
+            {
+                return Drop(reason);
+            }
+        }
+
+        var length = ip.TotalLength;
+        route.Frontend.AddBytesIn(length);
+        flow.Server.AddBytesSent(length);
+        if (route.Mode == ForwardingMode.Passthrough)
+        {
+            Rewrite(ip, tcp, ip.Destination, flow.ServerAddress, flow.NatPort, flow.ServerPort, checksumNotReady);
+            return Send(flow.ServerAddress, length);
+        }
+
+        if (route.DsrMethod == DsrMethod.L3)
+        {
+            Rewrite(ip, tcp, ip.Source, flow.ServerAddress, tcp.SourcePort, flow.ServerPort, checksumNotReady);
+            return Send(flow.ServerAddress, length);
+        }
+
+        if (!_neighbours.TryGet(flow.ServerAddress, out var mac))
+        {
+            return Drop(DropReason.NeighbourUnresolved);
+        }
+
+        if (checksumNotReady)
+        {
+            tcp.RecomputeChecksum(ip.Source, ip.Destination);
+        }
+
+        return new PacketAction(PacketActionKind.SendToHardwareAddress, ip.Destination, mac, length);
+    }
+
+    private PacketAction FromServer(IPv4Header ip, TcpHeader tcp, bool checksumNotReady)
+    {
+        var key = new ReplyFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
+        if (!_tracker.TryGetFromServer(key, tcp.Flags, out var flow))
+        {
+            return Drop(DropReason.UnknownFlow);
+        }
+
+        var length = ip.TotalLength;
+        flow.Server.AddBytesReceived(length);
+        flow.Frontend.AddBytesOut(length);
+        var client = flow.Client;
+        Rewrite(ip, tcp, client.FrontendAddress, client.ClientAddress, client.FrontendPort, client.ClientPort, checksumNotReady);
+        return Send(client.ClientAddress, length);
+    }
+
+    private bool TryStartFlow(FrontendRoute route, in ClientFlowKey key, TcpHeader tcp, out TrackedFlow flow, out DropReason reason)
+    {
+        flow = default;
+        var frontend = route.Frontend;
+        var server = frontend.Pool.Select(FlowKey.FromIPv4(key.ClientAddress, key.ClientPort, key.FrontendAddress, key.FrontendPort));
+        if (server is null || !IPv4Address.TryGet(server.Address.Address, out var serverAddress))
+        {
+            frontend.OnConnectionRefused();
+            reason = DropReason.NoServer;
+            return false;
+        }
+
+        // L2 DSR keeps the destination port: the server listens on the frontend's port on its loopback VIP.
+        var serverPort = route.Mode == ForwardingMode.Dsr && route.DsrMethod == DsrMethod.L2 ? tcp.DestinationPort : (ushort)server.Address.Port;
+        var translate = route.Mode == ForwardingMode.Passthrough;
+        if (!_tracker.TryAdd(key, frontend, server, serverAddress, serverPort, translate, route.IdleTimeout, out flow))
+        {
+            frontend.OnConnectionRefused();
+            reason = DropReason.NatPortsExhausted;
+            return false;
+        }
+
+        frontend.OnConnectionOpened();
+        server.OnConnectionOpened();
+        Counters.OnFlowCreated();
+        reason = default;
+        return true;
+    }
+
+    private static void Rewrite(
+        IPv4Header ip, TcpHeader tcp, uint source, uint destination, ushort sourcePort, ushort destinationPort, bool checksumNotReady)
+    {
+        var (oldSource, oldDestination) = (ip.Source, ip.Destination);
+        ip.Source = source;
+        ip.Destination = destination;
+        tcp.SetSourcePort(sourcePort);
+        tcp.SetDestinationPort(destinationPort);
+        if (checksumNotReady)
+        {
+            tcp.RecomputeChecksum(source, destination);
+        }
+        else
+        {
+            tcp.OnPseudoHeaderAddressChanged(oldSource, source);
+            tcp.OnPseudoHeaderAddressChanged(oldDestination, destination);
+        }
+    }
+
+    private static PacketAction Send(uint destination, int length) => new PacketAction(PacketActionKind.SendRouted, destination, 0, length);
+
+    private PacketAction Drop(DropReason reason)
+    {
+        Counters.OnDropped(reason);
+        return PacketAction.Drop;
+    }
+}

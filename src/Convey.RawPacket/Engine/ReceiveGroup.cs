@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Sockets;
+using Convey.RawPacket.Interop;
+using Convey.RawPacket.Packets;
+using Microsoft.Extensions.Logging;
+
+namespace Convey.RawPacket.Engine;
+
+/// <summary>
+/// The receive threads of one interface: one AF_PACKET socket per worker in a PACKET_FANOUT group (flows are
+/// spread by hash), each with its own raw IPv4 socket (IP_HDRINCL) for routed sends. A thread never lets an
+/// exception out: every failure is counted as a drop and logged.
+/// </summary>
+internal sealed partial class ReceiveGroup : IDisposable
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+    private readonly PacketPipeline _pipeline;
+    private readonly ILogger _logger;
+    private readonly int _mtu;
+    private readonly List<(PacketSocket Packets, Socket Raw)> _sockets = [];
+    private readonly List<Thread> _threads = [];
+    private volatile bool _stopping;
+    private long _lastErrorLog;
+
+    public ReceiveGroup(string key, int interfaceIndex, int mtu, SocketFilterInstruction[] filter, int workers, PacketPipeline pipeline, ILogger logger)
+    {
+        Key = key;
+        _pipeline = pipeline;
+        _logger = logger;
+        _mtu = mtu;
+        var fanout = (ushort)Random.Shared.Next(1, ushort.MaxValue);
+        try
+        {
+            for (var i = 0; i < workers; i++)
+            {
+                var packets = PacketSocket.Open(interfaceIndex, filter, workers > 1 ? fanout : (ushort)0, PollInterval);
+                var raw = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Raw);
+                _sockets.Add((packets, raw));
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Identifies the interface and filter; a group is replaced when its key changes.</summary>
+    public string Key { get; }
+
+    public void Start()
+    {
+        for (var i = 0; i < _sockets.Count; i++)
+        {
+            var (packets, raw) = _sockets[i];
+            var thread = new Thread(() => Run(packets, raw)) { IsBackground = true, Name = $"convey-packet-{i}" };
+            _threads.Add(thread);
+            thread.Start();
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        foreach (var thread in _threads)
+        {
+            thread.Join();
+        }
+
+        foreach (var (packets, raw) in _sockets)
+        {
+            packets.Dispose();
+            raw.Dispose();
+        }
+
+        _sockets.Clear();
+    }
+
+    private void Run(PacketSocket packets, Socket raw)
+    {
+        var buffer = GC.AllocateArray<byte>(65536, pinned: true);
+        var destination = new IPEndPoint(IPAddress.Any, 0).Serialize();
+        var counters = _pipeline.Counters;
+        while (!_stopping)
+        {
+            try
+            {
+                var length = packets.Receive(buffer, out var checksumNotReady);
+                if (length < 0)
+                {
+                    continue;
+                }
+
+                if (length > buffer.Length)
+                {
+                    counters.OnReceived(length);
+                    counters.OnDropped(DropReason.Oversized);
+                    continue;
+                }
+
+                var action = _pipeline.Process(buffer.AsSpan(0, length), checksumNotReady, _mtu);
+                var sent = action.Kind switch
+                {
+                    PacketActionKind.SendRouted => SendRouted(raw, buffer.AsSpan(0, action.Length), action.Destination, destination),
+                    PacketActionKind.SendToHardwareAddress => packets.Send(buffer.AsSpan(0, action.Length), action.HardwareAddress),
+                    _ => (bool?)null,
+                };
+                if (sent == true)
+                {
+                    counters.OnSent(action.Length);
+                }
+                else if (sent == false)
+                {
+                    counters.OnDropped(DropReason.SendFailed);
+                }
+            }
+            catch (Exception exception)
+            {
+                counters.OnDropped(DropReason.Faulted);
+                // At most one log line a second: a persistent failure must not flood the log.
+                var now = Environment.TickCount64;
+                if (now - Interlocked.Read(ref _lastErrorLog) > 1000)
+                {
+                    Interlocked.Exchange(ref _lastErrorLog, now);
+                    LogPacketFailed(exception);
+                }
+            }
+        }
+    }
+
+    private static bool SendRouted(Socket raw, ReadOnlySpan<byte> packet, uint address, SocketAddress destination)
+    {
+        var bytes = destination.Buffer.Span;
+        bytes[4] = (byte)(address >> 24);
+        bytes[5] = (byte)(address >> 16);
+        bytes[6] = (byte)(address >> 8);
+        bytes[7] = (byte)address;
+        try
+        {
+            return raw.SendTo(packet, SocketFlags.None, destination) == packet.Length;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Packet handling failed; the packet was dropped")]
+    private partial void LogPacketFailed(Exception exception);
+}

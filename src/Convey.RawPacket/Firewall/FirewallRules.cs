@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Convey.Configuration;
+using Convey.Forwarding;
+using Convey.RawPacket.Tracking;
+
+namespace Convey.RawPacket.Firewall;
+
+/// <summary>
+/// The nftables rules the packet engine needs: the balancer's own kernel must not answer (with RST) packets for
+/// a passthrough or DSR frontend, nor passthrough replies to the NAT ports. The rules drop those packets in a
+/// <c>prerouting</c> chain at <c>raw</c> priority; the engine has already seen them, because AF_PACKET taps
+/// the interface before netfilter runs. They live in a table of their own, <c>inet convey</c>.
+/// </summary>
+public static class FirewallRules
+{
+    /// <summary>The nftables table holding the rules (family <c>inet</c>).</summary>
+    public const string TableName = "convey";
+
+    /// <summary>
+    /// The rules for every passthrough and DSR frontend of <paramref name="config"/>, as an <c>nft -f</c> script, for
+    /// users who manage their firewall themselves (<c>Convey.Host --print-firewall</c>). Empty when there is no such frontend.
+    /// </summary>
+    /// <param name="config">The configuration.</param>
+    /// <param name="defaultMode">Mode of frontends that do not set one (the host's <c>--passthrough</c>/<c>--dsr</c>).</param>
+    public static string Render(ConveyConfig config, ForwardingMode defaultMode = ForwardingMode.Proxy)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Render(config.Frontends
+            .Select(f => (Frontend: f, Mode: f.Mode ?? defaultMode))
+            .Where(f => f.Mode is ForwardingMode.Passthrough or ForwardingMode.Dsr)
+            .Select(f => (f.Frontend.Name, f.Frontend.ListenEndPoint, f.Mode == ForwardingMode.Passthrough)));
+    }
+
+    /// <summary>The script for the given frontends; an empty string when there are none.</summary>
+    internal static string Render(IEnumerable<(string Name, IPEndPoint EndPoint, bool Passthrough)> frontends)
+    {
+        var list = frontends.ToList();
+        if (list.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"table inet {TableName} {{\n");
+        text.Append("\tchain prerouting {\n");
+        text.Append("\t\ttype filter hook prerouting priority raw; policy accept;\n");
+        foreach (var (name, endPoint, _) in list)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\t\t{Family(endPoint)} daddr {endPoint.Address} tcp dport {endPoint.Port} drop comment \"frontend {Quote(name)}: answered by the packet engine\"\n");
+        }
+
+        foreach (var address in list.Where(f => f.Passthrough).Select(f => f.EndPoint.Address).Distinct())
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\t\t{Family(address)} daddr {address} tcp dport {NatPortAllocator.FirstPort}-{NatPortAllocator.LastPort} drop comment \"passthrough NAT ports\"\n");
+        }
+
+        text.Append("\t}\n}\n");
+        return text.ToString();
+    }
+
+    private static string Family(IPEndPoint endPoint) => Family(endPoint.Address);
+
+    private static string Family(IPAddress address) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ip6" : "ip";
+
+    private static string Quote(string name) => name.Replace("\"", string.Empty, StringComparison.Ordinal);
+}

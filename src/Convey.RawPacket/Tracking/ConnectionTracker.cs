@@ -1,0 +1,360 @@
+using Convey.RawPacket.Packets;
+using Convey.Runtime;
+
+namespace Convey.RawPacket.Tracking;
+
+/// <summary>
+/// The bounded flow table of the packet engine. Flows are found by the client's 4-tuple and, in passthrough,
+/// by the server's reply 4-tuple (server to frontend address and NAT port). A flow is forgotten when it has
+/// been idle for its frontend's idle timeout, shortly after both sides sent FIN (so the last ACK and
+/// retransmissions still pass), right after a RST, or — when the table is full — if it is the least recently
+/// used one. NAT ports are allocated per frontend address and server and given back when the flow ends.
+/// </summary>
+/// <remarks>
+/// One short lock guards the table: a lookup, a move to the front of the LRU list and a few field writes.
+/// Entries live in a preallocated array linked into the LRU list by index, so tracking allocates nothing per
+/// flow beyond dictionary slots, which are bounded by the capacity too.
+/// </remarks>
+internal sealed class ConnectionTracker : IDisposable
+{
+    /// <summary>How long a flow stays after both FINs (or a FIN in DSR, where only the client side is seen).</summary>
+    public static readonly TimeSpan ClosingLinger = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often idle flows are looked for.</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+
+    private const int None = -1;
+    private const byte ClientFin = 1;
+    private const byte ServerFin = 2;
+
+    private readonly object _lock = new();
+    private readonly TimeProvider _time;
+    private readonly Action<TrackedFlow, FlowEndReason>? _onEnded;
+    private readonly Entry[] _entries;
+    private readonly Dictionary<ClientFlowKey, int> _byClient;
+    private readonly Dictionary<ReplyFlowKey, int> _byReply;
+    private readonly Dictionary<(uint Frontend, uint Server, ushort Port), NatPortAllocator> _allocators = [];
+    private readonly long _closingTicks;
+    private readonly ITimer _sweepTimer;
+    private int _head = None;
+    private int _tail = None;
+    private int _free;
+    private int _sweepCursor;
+    private long _evictions;
+    private long _expirations;
+
+    /// <summary>Creates a table for at most <paramref name="capacity"/> flows.</summary>
+    /// <param name="capacity">Most flows tracked at once.</param>
+    /// <param name="time">Clock for idle expiry and the sweep timer.</param>
+    /// <param name="onEnded">Called (under the table's lock) for every flow forgotten, with the reason.</param>
+    public ConnectionTracker(int capacity, TimeProvider time, Action<TrackedFlow, FlowEndReason>? onEnded = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _time = time;
+        _onEnded = onEnded;
+        _entries = new Entry[capacity];
+        for (var i = 0; i < capacity; i++)
+        {
+            _entries[i].Next = i + 1 < capacity ? i + 1 : None;
+        }
+
+        _byClient = new Dictionary<ClientFlowKey, int>(capacity);
+        _byReply = new Dictionary<ReplyFlowKey, int>(capacity);
+        _closingTicks = ToTimestampTicks(ClosingLinger);
+        _sweepTimer = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
+    }
+
+    /// <summary>Most flows tracked at once.</summary>
+    public int Capacity => _entries.Length;
+
+    /// <summary>Flows tracked now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byClient.Count;
+            }
+        }
+    }
+
+    /// <summary>Flows forgotten because the table was full.</summary>
+    public long Evictions => Volatile.Read(ref _evictions);
+
+    /// <summary>Flows forgotten because they were idle too long.</summary>
+    public long Expirations => Volatile.Read(ref _expirations);
+
+    /// <summary>Finds the flow of a client packet and notes its flags; a RST ends the flow after this packet.</summary>
+    public bool TryGetFromClient(in ClientFlowKey key, TcpFlags flags, out TrackedFlow flow)
+    {
+        lock (_lock)
+        {
+            if (!_byClient.TryGetValue(key, out var index))
+            {
+                flow = default;
+                return false;
+            }
+
+            return Touch(index, flags, ClientFin, out flow);
+        }
+    }
+
+    /// <summary>Finds the flow of a server reply and notes its flags; a RST ends the flow after this packet.</summary>
+    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, out TrackedFlow flow)
+    {
+        lock (_lock)
+        {
+            if (!_byReply.TryGetValue(key, out var index))
+            {
+                flow = default;
+                return false;
+            }
+
+            return Touch(index, flags, ServerFin, out flow);
+        }
+    }
+
+    /// <summary>
+    /// Tracks a new flow to <paramref name="server"/>, evicting the least recently used flow when the table is
+    /// full. With <paramref name="translate"/> a NAT port is allocated; false when none is free.
+    /// </summary>
+    public bool TryAdd(
+        in ClientFlowKey key, FrontendState frontend, ServerState server, uint serverAddress, ushort serverPort,
+        bool translate, TimeSpan idleTimeout, out TrackedFlow flow)
+    {
+        lock (_lock)
+        {
+            if (_byClient.TryGetValue(key, out var existing))
+            {
+                Remove(existing, FlowEndReason.Moved);
+            }
+
+            ushort natPort = 0;
+            NatPortAllocator? allocator = null;
+            if (translate)
+            {
+                allocator = AllocatorFor(key.FrontendAddress, serverAddress, serverPort);
+                if (!allocator.TryAllocate(out natPort))
+                {
+                    flow = default;
+                    return false;
+                }
+            }
+
+            if (_free == None)
+            {
+                Interlocked.Increment(ref _evictions);
+                Remove(_tail, FlowEndReason.Evicted);
+            }
+
+            var index = _free;
+            ref var entry = ref _entries[index];
+            _free = entry.Next;
+            flow = new TrackedFlow(key, serverAddress, serverPort, natPort, frontend, server);
+            entry = new Entry
+            {
+                Flow = flow,
+                Allocator = allocator,
+                Live = true,
+                IdleTicks = ToTimestampTicks(idleTimeout),
+                LastSeen = _time.GetTimestamp(),
+            };
+            LinkAtHead(index);
+            _byClient.Add(key, index);
+            if (translate)
+            {
+                _byReply.Add(flow.Reply, index);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Forgets a flow (its server became unavailable and the flow is being moved).</summary>
+    public void Forget(in ClientFlowKey key)
+    {
+        lock (_lock)
+        {
+            if (_byClient.TryGetValue(key, out var index))
+            {
+                Remove(index, FlowEndReason.Moved);
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="port"/> is held towards a server by a live flow (for tests and diagnostics).</summary>
+    public bool IsNatPortInUse(uint frontendAddress, uint serverAddress, ushort serverPort, ushort port)
+    {
+        lock (_lock)
+        {
+            return _allocators.TryGetValue((frontendAddress, serverAddress, serverPort), out var allocator) && allocator.IsInUse(port);
+        }
+    }
+
+    /// <summary>Forgets idle flows and flows whose closing linger passed; checks a bounded slice of the table per call.</summary>
+    /// <returns>How many flows were forgotten.</returns>
+    public int Sweep()
+    {
+        lock (_lock)
+        {
+            var now = _time.GetTimestamp();
+            var budget = Math.Min(_entries.Length, (_entries.Length / 10) + 1024);
+            var removed = 0;
+            for (var i = 0; i < budget; i++)
+            {
+                var index = _sweepCursor;
+                _sweepCursor = _sweepCursor + 1 == _entries.Length ? 0 : _sweepCursor + 1;
+                if (_entries[index].Live && IsExpired(in _entries[index], now))
+                {
+                    Interlocked.Increment(ref _expirations);
+                    Remove(index, _entries[index].Closing ? FlowEndReason.Closed : FlowEndReason.Expired);
+                    removed++;
+                }
+            }
+
+            return removed;
+        }
+    }
+
+    /// <summary>Forgets every flow (engine stop).</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            while (_head != None)
+            {
+                Remove(_head, FlowEndReason.Cleared);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _sweepTimer.Dispose();
+
+    private bool Touch(int index, TcpFlags flags, byte finBit, out TrackedFlow flow)
+    {
+        ref var entry = ref _entries[index];
+        var now = _time.GetTimestamp();
+        flow = entry.Flow;
+        if (IsExpired(in entry, now))
+        {
+            Interlocked.Increment(ref _expirations);
+            Remove(index, entry.Closing ? FlowEndReason.Closed : FlowEndReason.Expired);
+            flow = default;
+            return false;
+        }
+
+        entry.LastSeen = now;
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            Remove(index, FlowEndReason.Closed);
+            return true;
+        }
+
+        if ((flags & TcpFlags.Fin) != 0)
+        {
+            entry.FinSeen |= finBit;
+            // In DSR the server's side is never seen: the client's FIN starts the linger.
+            entry.Closing = entry.FinSeen == (ClientFin | ServerFin) || entry.Allocator is null;
+        }
+
+        if (index != _head)
+        {
+            Unlink(index);
+            LinkAtHead(index);
+        }
+
+        return true;
+    }
+
+    private bool IsExpired(in Entry entry, long now) =>
+        now - entry.LastSeen >= (entry.Closing ? Math.Min(_closingTicks, entry.IdleTicks) : entry.IdleTicks);
+
+    private NatPortAllocator AllocatorFor(uint frontendAddress, uint serverAddress, ushort serverPort)
+    {
+        var key = (frontendAddress, serverAddress, serverPort);
+        if (!_allocators.TryGetValue(key, out var allocator))
+        {
+            allocator = new NatPortAllocator();
+            _allocators.Add(key, allocator);
+        }
+
+        return allocator;
+    }
+
+    private void Remove(int index, FlowEndReason reason)
+    {
+        ref var entry = ref _entries[index];
+        var flow = entry.Flow;
+        _byClient.Remove(flow.Client);
+        if (entry.Allocator is not null)
+        {
+            _byReply.Remove(flow.Reply);
+            entry.Allocator.Free(flow.NatPort);
+        }
+
+        Unlink(index);
+        entry = new Entry { Next = _free };
+        _free = index;
+        _onEnded?.Invoke(flow, reason);
+    }
+
+    private void LinkAtHead(int index)
+    {
+        ref var entry = ref _entries[index];
+        entry.Previous = None;
+        entry.Next = _head;
+        if (_head != None)
+        {
+            _entries[_head].Previous = index;
+        }
+
+        _head = index;
+        if (_tail == None)
+        {
+            _tail = index;
+        }
+    }
+
+    private void Unlink(int index)
+    {
+        ref var entry = ref _entries[index];
+        if (entry.Previous != None)
+        {
+            _entries[entry.Previous].Next = entry.Next;
+        }
+        else
+        {
+            _head = entry.Next;
+        }
+
+        if (entry.Next != None)
+        {
+            _entries[entry.Next].Previous = entry.Previous;
+        }
+        else
+        {
+            _tail = entry.Previous;
+        }
+
+        entry.Previous = None;
+        entry.Next = None;
+    }
+
+    private long ToTimestampTicks(TimeSpan span) =>
+        (long)(span.TotalSeconds * _time.TimestampFrequency);
+
+    private struct Entry
+    {
+        public TrackedFlow Flow;
+        public NatPortAllocator? Allocator;
+        public long LastSeen;
+        public long IdleTicks;
+        public int Previous;
+        public int Next;
+        public byte FinSeen;
+        public bool Closing;
+        public bool Live;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using Convey.Balancing;
+using Convey.Configuration;
+using Convey.Forwarding;
+using Convey.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Convey.Core.Tests.Balancing;
+
+public class BuiltInPolicyTests
+{
+    [Theory]
+    [InlineData(BalancingPolicyNames.RoundRobin, typeof(RoundRobinSelector))]
+    [InlineData(BalancingPolicyNames.WeightedRandom, typeof(WeightedRandomSelector))]
+    [InlineData(BalancingPolicyNames.LeastConnections, typeof(LeastConnectionsSelector))]
+    [InlineData(BalancingPolicyNames.PowerOfTwoChoices, typeof(PowerOfTwoChoicesSelector))]
+    [InlineData(BalancingPolicyNames.Maglev, typeof(MaglevSelector))]
+    [InlineData(BalancingPolicyNames.MaglevSource, typeof(MaglevSelector))]
+    public void Every_built_in_policy_is_registered_by_name(string name, Type selectorType)
+    {
+        var registry = Registry(new ServiceCollection().AddConveyCore().Services);
+
+        Assert.IsType(selectorType, registry.Create(name));
+    }
+
+    [Fact]
+    public void Maglev_source_hashes_the_client_address_and_maglev_the_whole_flow()
+    {
+        var registry = Registry(new ServiceCollection().AddConveyCore().Services);
+
+        Assert.Equal(MaglevKey.Flow, Assert.IsType<MaglevSelector>(registry.Create(BalancingPolicyNames.Maglev)).Key);
+        Assert.Equal(MaglevKey.SourceAddress, Assert.IsType<MaglevSelector>(registry.Create(BalancingPolicyNames.MaglevSource)).Key);
+    }
+
+    [Fact]
+    public void Adding_the_core_twice_registers_each_policy_once()
+    {
+        var services = new ServiceCollection();
+        services.AddConveyCore();
+        services.AddConveyCore();
+
+        Assert.Equal(TestPool.AllPolicies.Length, services.Count(d => d.ServiceType == typeof(BackendSelectorRegistration)));
+    }
+
+    [Fact]
+    public void An_application_policy_registered_under_a_built_in_name_replaces_it()
+    {
+        var registry = Registry(new ServiceCollection().AddConveyCore().AddSelector<LeastConnectionsSelector>(BalancingPolicyNames.RoundRobin).Services);
+
+        Assert.IsType<LeastConnectionsSelector>(registry.Create(BalancingPolicyNames.RoundRobin));
+    }
+
+    [Theory]
+    [InlineData(ForwardingMode.Proxy, BalancingPolicyNames.RoundRobin)]
+    [InlineData(ForwardingMode.Passthrough, BalancingPolicyNames.Maglev)]
+    [InlineData(ForwardingMode.Dsr, BalancingPolicyNames.Maglev)]
+    public void A_pool_without_balance_gets_the_default_of_its_frontends_mode(ForwardingMode mode, string expected)
+    {
+        var runtime = new ServiceCollection().AddConveyCore().Services.BuildServiceProvider().GetRequiredService<ConveyRuntime>();
+
+        var snapshot = runtime.Apply(Config(mode, balance: null));
+
+        Assert.Equal(expected, snapshot.Pools["web"].Policy);
+        Assert.NotNull(snapshot.Pools["web"].Select(FlowKey.FromIPv4(1, 2, 3, 4)));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestPool.Policies), MemberType = typeof(TestPool))]
+    public void A_pool_with_balance_set_uses_that_policy(string policy)
+    {
+        var runtime = new ServiceCollection().AddConveyCore().Services.BuildServiceProvider().GetRequiredService<ConveyRuntime>();
+
+        var snapshot = runtime.Apply(Config(ForwardingMode.Proxy, policy));
+
+        Assert.Equal(policy, snapshot.Pools["web"].Policy);
+        Assert.NotNull(snapshot.Pools["web"].Select(FlowKey.FromIPv4(1, 2, 3, 4)));
+    }
+
+    private static BackendSelectorRegistry Registry(IServiceCollection services) =>
+        services.BuildServiceProvider().GetRequiredService<BackendSelectorRegistry>();
+
+    private static ConveyConfig Config(ForwardingMode mode, string? balance) => new()
+    {
+        Frontends = [new FrontendConfig { Name = "front", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:9000"), Backend = "web", Mode = mode }],
+        Backends =
+        [
+            new BackendPoolConfig
+            {
+                Name = "web",
+                Balance = balance,
+                Servers = [new ServerConfig { Name = "a", Address = IPEndPoint.Parse("127.0.0.1:9001") }, new ServerConfig { Name = "b", Address = IPEndPoint.Parse("127.0.0.1:9002"), Weight = 3 }],
+            },
+        ],
+    };
+}

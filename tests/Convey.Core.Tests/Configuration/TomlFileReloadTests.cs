@@ -1,0 +1,92 @@
+using Convey.Configuration;
+using Convey.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Convey.Core.Tests.Configuration;
+
+/// <summary>The TOML file source inside the real runtime, composed by <c>AddConveyCore().AddTomlFile(path)</c>.</summary>
+public sealed class TomlFileReloadTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
+    private readonly string _directory = Directory.CreateTempSubdirectory("convey-reload-").FullName;
+    private readonly FakeTimeProvider _time = new();
+    private readonly ServiceProvider _provider;
+
+    public TomlFileReloadTests()
+    {
+        Path = System.IO.Path.Combine(_directory, "convey.toml");
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        services.AddConveyCore().AddTomlFile(Path);
+        _provider = services.BuildServiceProvider();
+    }
+
+    private string Path { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _provider.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static string Config(string serverAddress) => $"""
+        [frontends.web]
+        listen_addr = "127.0.0.1:3000"
+        backend = "pool"
+
+        [backends.pool.servers.s1]
+        addr = "{serverAddress}"
+        """;
+
+    private async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            _time.Advance(TomlFileConfigSource.DefaultDebounce);
+        }
+
+        Assert.True(condition(), "the runtime did not react to the file change in time");
+    }
+
+    private static string ServerAddress(ConveyRuntime runtime) =>
+        runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString();
+
+    [Fact]
+    public async Task Bad_edit_keeps_the_last_good_config_and_surfaces_the_error_then_a_fix_applies()
+    {
+        await File.WriteAllTextAsync(Path, Config("127.0.0.1:8080"));
+        var service = _provider.GetRequiredService<ConveyService>();
+        var runtime = _provider.GetRequiredService<ConveyRuntime>();
+        await service.StartAsync(default);
+        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+
+        await File.WriteAllTextAsync(Path, Config("127.0.0.1:80800"));
+        await WaitUntilAsync(() => service.ReloadFailures == 1);
+
+        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+        var error = Assert.Single(service.LastReloadError!.Errors);
+        Assert.Equal((Path, 6, 1, "backends.pool.servers.s1.addr"), (error.Source, error.Line, error.Column, error.KeyPath));
+
+        await File.WriteAllTextAsync(Path, Config("127.0.0.1:8081"));
+        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8081");
+
+        Assert.Null(service.LastReloadError);
+        Assert.Equal(1, service.ReloadFailures);
+        await service.StopAsync(default);
+    }
+
+    [Fact]
+    public void Add_toml_file_registers_one_watching_source_for_the_path()
+    {
+        var source = Assert.IsType<TomlFileConfigSource>(_provider.GetRequiredService<IConfigSource>());
+
+        Assert.Equal(Path, source.Path);
+        Assert.Same(source, _provider.GetRequiredService<TomlFileConfigSource>());
+    }
+}

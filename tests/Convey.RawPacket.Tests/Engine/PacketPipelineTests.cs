@@ -1,0 +1,178 @@
+using Convey.Forwarding;
+using Convey.RawPacket.Engine;
+using Convey.RawPacket.Packets;
+using Convey.RawPacket.Tracking;
+using Convey.RawPacket.Tests.Packets;
+using static Convey.RawPacket.Tests.Packets.TestPackets;
+
+namespace Convey.RawPacket.Tests.Engine;
+
+public class PacketPipelineTests
+{
+    [Fact]
+    public void Passthrough_translates_the_client_packet_and_maps_the_reply_back()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 0, 0, 20);
+
+        var action = lab.Process(syn);
+
+        Assert.Equal(PacketActionKind.SendRouted, action.Kind);
+        var (source, natPort, server, serverPort) = PipelineFixture.Addresses(syn);
+        Assert.Equal(Vip, source);
+        Assert.InRange(natPort, NatPortAllocator.FirstPort, NatPortAllocator.LastPort);
+        Assert.True(server is Server1 or Server2);
+        Assert.Equal(8080, serverPort);
+        Assert.Equal(server, action.Destination);
+        Assert.True(PipelineFixture.ChecksumsValid(syn));
+
+        var synAck = Tcp(server, 8080, Vip, natPort, TcpFlags.Syn | TcpFlags.Ack, 0, 0, 20);
+        action = lab.Process(synAck);
+
+        Assert.Equal(PacketActionKind.SendRouted, action.Kind);
+        Assert.Equal((Vip, (ushort)8080, Client, (ushort)40000), PipelineFixture.Addresses(synAck));
+        Assert.Equal(Client, action.Destination);
+        Assert.True(PipelineFixture.ChecksumsValid(synAck));
+        Assert.Equal(1, lab.Frontend.ActiveConnections);
+    }
+
+    [Fact]
+    public void A_partial_checksum_is_completed_rather_than_updated()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        var packet = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 101);
+        packet[20 + 16] = 0xAB; // CHECKSUM_PARTIAL: only the pseudo-header sum is there
+        packet[20 + 17] = 0xCD;
+
+        lab.Process(packet, checksumNotReady: true);
+
+        Assert.True(PipelineFixture.ChecksumsValid(packet));
+    }
+
+    [Fact]
+    public void Dsr_l3_rewrites_only_the_destination()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Dsr, DsrMethod.L3, servers: [("b1", "198.18.1.11:9090", 1)]);
+        var packet = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 10);
+
+        var action = lab.Process(packet);
+
+        Assert.Equal(PacketActionKind.SendRouted, action.Kind);
+        Assert.Equal((Client, (ushort)40000, Server1, (ushort)9090), PipelineFixture.Addresses(packet));
+        Assert.True(PipelineFixture.ChecksumsValid(packet));
+    }
+
+    [Fact]
+    public void Dsr_l2_leaves_the_packet_alone_and_sends_it_to_the_servers_mac()
+    {
+        var arp = Path.GetTempFileName();
+        File.WriteAllText(arp, """
+            IP address       HW type     Flags       HW address            Mask     Device
+            198.18.1.11      0x1         0x2         02:00:c6:12:01:0b     *        eth0
+            """);
+        try
+        {
+            var neighbours = new NeighbourTable(arp);
+            neighbours.Want(Server1);
+            neighbours.Refresh();
+            using var lab = new PipelineFixture(ForwardingMode.Dsr, DsrMethod.L2, neighbours: neighbours, servers: [("b1", "198.18.1.11:8080", 1)]);
+            var packet = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 10);
+            var original = (byte[])packet.Clone();
+
+            var action = lab.Process(packet);
+
+            Assert.Equal(PacketActionKind.SendToHardwareAddress, action.Kind);
+            Assert.Equal(0x0200_C612_010BUL, action.HardwareAddress);
+            Assert.Equal(original, packet);
+        }
+        finally
+        {
+            File.Delete(arp);
+        }
+    }
+
+    [Fact]
+    public void Dsr_l2_drops_until_the_servers_mac_is_known()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Dsr, DsrMethod.L2);
+
+        Assert.Equal(PacketActionKind.Drop, lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn)).Kind);
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.NeighbourUnresolved));
+    }
+
+    [Fact]
+    public void Packets_of_one_flow_stay_on_one_server()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Dsr);
+        var first = lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn)).Destination;
+
+        for (var i = 0; i < 10; i++)
+        {
+            lab.Process(Tcp(Client, (ushort)(40001 + i), Vip, 8080, TcpFlags.Syn)); // other flows move the round-robin on
+            Assert.Equal(first, lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 100)).Destination);
+        }
+    }
+
+    [Fact]
+    public void New_flows_follow_the_weights()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough, servers: [("b1", "198.18.1.11:8080", 3), ("b2", "198.18.1.12:8080", 1)]);
+        var toFirst = 0;
+        for (var i = 0; i < 400; i++)
+        {
+            if (lab.Process(Tcp(Client, (ushort)(10000 + i), Vip, 8080, TcpFlags.Syn)).Destination == Server1)
+            {
+                toFirst++;
+            }
+        }
+
+        Assert.InRange(toFirst, 280, 320);
+    }
+
+    [Fact]
+    public void A_flow_whose_server_failed_health_moves_to_a_healthy_server()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Dsr);
+        var first = lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn)).Destination;
+        var failed = lab.Snapshot.Pools["pool"].Servers.Single(s => s.Address.Address.ToString() == (first == Server1 ? "198.18.1.11" : "198.18.1.12"));
+        failed.SetHealthy(false);
+
+        var moved = lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 10)).Destination;
+
+        Assert.NotEqual(first, moved);
+        Assert.Equal(0, failed.ActiveConnections);
+    }
+
+    [Fact]
+    public void Flow_counters_follow_flows_from_open_to_reset()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn);
+        lab.Process(syn);
+        var (_, natPort, server, _) = PipelineFixture.Addresses(syn);
+        Assert.Equal(1, lab.Frontend.ActiveConnections);
+
+        lab.Process(Tcp(server, 8080, Vip, natPort, TcpFlags.Rst));
+
+        Assert.Equal(0, lab.Frontend.ActiveConnections);
+        Assert.Equal(1, lab.Frontend.TotalConnections);
+        Assert.Equal(0, lab.Tracker.Count);
+    }
+
+    [Fact]
+    public void Stray_packets_are_counted_as_dropped_by_reason()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+
+        lab.Process(Tcp(Client, 40000, Vip, 9999, TcpFlags.Syn));
+        lab.Process(Tcp(Server1, 8080, Vip, 40000, TcpFlags.Ack));
+        lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Rst));
+        lab.Process(new byte[1501]);
+
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.NoFrontend));
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UnknownFlow));
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UntrackedReset));
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.Oversized));
+        Assert.Equal(4, lab.Counters.Dropped);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Net;
+using Convey.Configuration;
+using Convey.Forwarding;
+using Convey.RawPacket.Firewall;
+
+namespace Convey.RawPacket.Tests.Firewall;
+
+public class FirewallRulesTests
+{
+    [Fact]
+    public void Rules_drop_frontend_ports_and_the_nat_range_in_a_table_of_their_own()
+    {
+        var config = new ConveyConfig
+        {
+            Frontends =
+            [
+                new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("198.18.0.2:8080"), Backend = "p", Mode = ForwardingMode.Passthrough },
+                new FrontendConfig { Name = "dsr", ListenEndPoint = IPEndPoint.Parse("198.18.0.100:80"), Backend = "p", Mode = ForwardingMode.Dsr },
+                new FrontendConfig { Name = "proxied", ListenEndPoint = IPEndPoint.Parse("198.18.0.2:9000"), Backend = "p" },
+            ],
+        };
+
+        var rules = FirewallRules.Render(config);
+
+        Assert.StartsWith("table inet convey {", rules, StringComparison.Ordinal);
+        Assert.Contains("type filter hook prerouting priority raw; policy accept;", rules, StringComparison.Ordinal);
+        Assert.Contains("ip daddr 198.18.0.2 tcp dport 8080 drop", rules, StringComparison.Ordinal);
+        Assert.Contains("ip daddr 198.18.0.100 tcp dport 80 drop", rules, StringComparison.Ordinal);
+        Assert.Contains("ip daddr 198.18.0.2 tcp dport 32768-61000 drop", rules, StringComparison.Ordinal);
+        Assert.DoesNotContain("198.18.0.100 tcp dport 32768", rules, StringComparison.Ordinal);
+        Assert.DoesNotContain("9000", rules, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_host_default_mode_applies_to_frontends_without_one()
+    {
+        var config = new ConveyConfig
+        {
+            Frontends = [new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("198.18.0.2:8080"), Backend = "p" }],
+        };
+
+        Assert.Equal(string.Empty, FirewallRules.Render(config));
+        Assert.Contains("tcp dport 8080 drop", FirewallRules.Render(config, ForwardingMode.Dsr), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Net;
+using Convey.Balancing;
+using Convey.Configuration;
+using Convey.Forwarding;
+using Convey.Runtime;
+using Microsoft.Extensions.Options;
+
+namespace Convey.RawPacket.Tests;
+
+/// <summary>Live frontends and pools built through the real runtime, for engine-level tests.</summary>
+internal static class TestRuntime
+{
+    public static RuntimeSnapshot Build(
+        ForwardingMode mode, DsrMethod dsrMethod = DsrMethod.L3, int capacity = 1000,
+        params (string Name, string Address, int Weight)[] servers)
+    {
+        if (servers.Length == 0)
+        {
+            servers = [("b1", "198.18.1.11:8080", 1), ("b2", "198.18.1.12:8080", 1)];
+        }
+
+        var config = new ConveyConfig
+        {
+            Frontends =
+            [
+                new FrontendConfig
+                {
+                    Name = "web",
+                    ListenEndPoint = IPEndPoint.Parse("198.18.0.2:8080"),
+                    Backend = "pool",
+                    Mode = mode,
+                    DsrMethod = dsrMethod,
+                },
+            ],
+            Backends =
+            [
+                new BackendPoolConfig
+                {
+                    Name = "pool",
+                    Balance = BalancingPolicyNames.RoundRobin,
+                    Servers = [.. servers.Select(s => new ServerConfig { Name = s.Name, Address = IPEndPoint.Parse(s.Address), Weight = s.Weight })],
+                },
+            ],
+            Passthrough = new PassthroughConfig { ConnectionTrackerCapacity = capacity },
+        };
+        var registry = new BackendSelectorRegistry(
+            [new BackendSelectorRegistration(BalancingPolicyNames.RoundRobin, _ => new RoundRobinSelector())],
+            new EmptyServices());
+        var runtime = new ConveyRuntime(registry, Options.Create(new ConveyOptions()));
+        return runtime.Apply(config);
+    }
+
+    private sealed class EmptyServices : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => null;
+    }
+}

@@ -1,0 +1,161 @@
+using Convey.Forwarding;
+using Convey.RawPacket.Packets;
+using Convey.RawPacket.Tracking;
+using Convey.RawPacket.Tests.Packets;
+using Convey.Runtime;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Convey.RawPacket.Tests.Tracking;
+
+public class ConnectionTrackerTests
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromMinutes(5);
+    private readonly FakeTimeProvider _time = new();
+    private readonly FrontendState _frontend;
+    private readonly ServerState _server;
+    private readonly List<(TrackedFlow Flow, FlowEndReason Reason)> _ended = [];
+
+    public ConnectionTrackerTests()
+    {
+        var snapshot = TestRuntime.Build(ForwardingMode.Passthrough);
+        _frontend = snapshot.Frontends["web"];
+        _server = snapshot.Pools["pool"].Servers[0];
+    }
+
+    [Fact]
+    public void A_tracked_flow_is_found_from_both_sides()
+    {
+        using var tracker = NewTracker(10);
+        var key = Client(1);
+        Assert.True(Add(tracker, key, out var added));
+
+        Assert.True(tracker.TryGetFromClient(key, TcpFlags.Ack, out var fromClient));
+        Assert.True(tracker.TryGetFromServer(added.Reply, TcpFlags.Ack, out var fromServer));
+        Assert.Equal(added, fromClient);
+        Assert.Equal(added, fromServer);
+        Assert.InRange(added.NatPort, NatPortAllocator.FirstPort, NatPortAllocator.LastPort);
+    }
+
+    [Fact]
+    public void A_full_table_evicts_the_least_recently_used_flow()
+    {
+        using var tracker = NewTracker(3);
+        Add(tracker, Client(1), out _);
+        Add(tracker, Client(2), out _);
+        Add(tracker, Client(3), out _);
+        tracker.TryGetFromClient(Client(1), TcpFlags.Ack, out _); // 2 is now the least recently used
+
+        Assert.True(Add(tracker, Client(4), out _));
+
+        Assert.Equal(3, tracker.Count);
+        Assert.Equal(1, tracker.Evictions);
+        Assert.False(tracker.TryGetFromClient(Client(2), TcpFlags.Ack, out _));
+        Assert.True(tracker.TryGetFromClient(Client(1), TcpFlags.Ack, out _));
+        Assert.Equal(FlowEndReason.Evicted, Assert.Single(_ended).Reason);
+    }
+
+    [Fact]
+    public void Many_more_flows_than_the_capacity_never_overflow_the_table()
+    {
+        using var tracker = NewTracker(100);
+        for (var i = 0; i < 10_000; i++)
+        {
+            Assert.True(Add(tracker, Client(i), out _));
+        }
+
+        Assert.Equal(100, tracker.Count);
+        Assert.Equal(9_900, tracker.Evictions);
+    }
+
+    [Fact]
+    public void An_idle_flow_expires_after_the_idle_timeout_and_frees_its_nat_port()
+    {
+        using var tracker = NewTracker(10);
+        Add(tracker, Client(1), out var flow);
+
+        _time.Advance(Idle - TimeSpan.FromSeconds(2));
+        Assert.Equal(1, tracker.Count);
+        _time.Advance(TimeSpan.FromSeconds(3)); // the sweep timer runs on the fake clock
+
+        Assert.Equal(0, tracker.Count);
+        Assert.Equal(1, tracker.Expirations);
+        Assert.False(tracker.IsNatPortInUse(TestPackets.Vip, flow.ServerAddress, flow.ServerPort, flow.NatPort));
+        Assert.Equal(FlowEndReason.Expired, Assert.Single(_ended).Reason);
+    }
+
+    [Fact]
+    public void Traffic_keeps_a_flow_alive()
+    {
+        using var tracker = NewTracker(10);
+        Add(tracker, Client(1), out _);
+        for (var i = 0; i < 10; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(1));
+            Assert.True(tracker.TryGetFromClient(Client(1), TcpFlags.Ack, out _));
+        }
+
+        Assert.Equal(1, tracker.Count);
+    }
+
+    [Fact]
+    public void A_reset_ends_the_flow_right_after_its_packet()
+    {
+        using var tracker = NewTracker(10);
+        Add(tracker, Client(1), out var flow);
+
+        Assert.True(tracker.TryGetFromServer(flow.Reply, TcpFlags.Rst, out _));
+
+        Assert.Equal(0, tracker.Count);
+        Assert.False(tracker.TryGetFromClient(Client(1), TcpFlags.Ack, out _));
+        Assert.Equal(FlowEndReason.Closed, Assert.Single(_ended).Reason);
+    }
+
+    [Fact]
+    public void Both_fins_end_the_flow_after_the_closing_linger_not_the_idle_timeout()
+    {
+        using var tracker = NewTracker(10);
+        Add(tracker, Client(1), out var flow);
+        tracker.TryGetFromClient(Client(1), TcpFlags.Fin | TcpFlags.Ack, out _);
+        _time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, tracker.Count); // only one side closed
+
+        tracker.TryGetFromServer(flow.Reply, TcpFlags.Fin | TcpFlags.Ack, out _);
+        Assert.True(tracker.TryGetFromClient(Client(1), TcpFlags.Ack, out _)); // the last ACK still passes
+        _time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(0, tracker.Count);
+        Assert.Equal(FlowEndReason.Closed, Assert.Single(_ended).Reason);
+    }
+
+    [Fact]
+    public void Flows_to_the_same_server_never_share_a_nat_port()
+    {
+        using var tracker = NewTracker(5000);
+        var ports = new HashSet<ushort>();
+        for (var i = 0; i < 5000; i++)
+        {
+            Add(tracker, Client(i), out var flow);
+            Assert.True(ports.Add(flow.NatPort));
+        }
+    }
+
+    [Fact]
+    public void Untranslated_dsr_flows_hold_no_nat_port_and_close_on_the_client_fin()
+    {
+        using var tracker = NewTracker(10);
+        Assert.True(tracker.TryAdd(Client(1), _frontend, _server, TestPackets.Server1, 8080, translate: false, Idle, out var flow));
+        Assert.Equal(0, flow.NatPort);
+
+        tracker.TryGetFromClient(Client(1), TcpFlags.Fin | TcpFlags.Ack, out _);
+        _time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(0, tracker.Count);
+    }
+
+    private ConnectionTracker NewTracker(int capacity) => new(capacity, _time, (flow, reason) => _ended.Add((flow, reason)));
+
+    private bool Add(ConnectionTracker tracker, in ClientFlowKey key, out TrackedFlow flow) =>
+        tracker.TryAdd(key, _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out flow);
+
+    private static ClientFlowKey Client(int n) => new(TestPackets.Client + (uint)(n >> 16), (ushort)n, TestPackets.Vip, 8080);
+}
