@@ -1,6 +1,7 @@
 using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Health;
+using Convey.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
@@ -20,6 +21,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
     private readonly ConveyRuntime _runtime;
     private readonly IEnumerable<IForwardingEngine> _engines;
     private readonly HealthCoordinator _health;
+    private readonly ConveyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<ConveyService> _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -33,6 +35,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
         ConveyRuntime runtime,
         IEnumerable<IForwardingEngine> engines,
         HealthCoordinator health,
+        ConveyMetrics metrics,
         TimeProvider time,
         ILogger<ConveyService> logger)
     {
@@ -40,6 +43,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
         _runtime = runtime;
         _engines = engines;
         _health = health;
+        _metrics = metrics;
         _time = time;
         _logger = logger;
     }
@@ -54,8 +58,18 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var token = _source.GetReloadToken();
-        var config = await _source.LoadAsync(cancellationToken);
-        await ApplyAsync(config, cancellationToken);
+        ConveyConfig config;
+        try
+        {
+            config = await _source.LoadAsync(cancellationToken);
+            await ApplyAsync(config, cancellationToken);
+        }
+        catch (ConfigException ex)
+        {
+            LogStartRefused(ex.Errors.Count, ex.Message);
+            throw;
+        }
+
         LogStarted(config.Source, config.Frontends.Length, config.Backends.Length);
         _reloads = Task.Run(() => ReloadLoopAsync(token, _stopping.Token), CancellationToken.None);
     }
@@ -110,11 +124,13 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
                 var config = await _source.LoadAsync(stopping);
                 await ApplyAsync(config, stopping);
                 LastReloadError = null;
+                _metrics.RecordReloadApplied();
                 LogReloadApplied(config.Source, config.Frontends.Length, config.Backends.Length);
             }
             catch (ConfigException ex)
             {
                 Interlocked.Increment(ref _reloadFailures);
+                _metrics.RecordReloadRefused();
                 LastReloadError = ex;
                 LogReloadRefused(ex.Errors.Count, ex.Message);
             }
@@ -127,6 +143,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
 #pragma warning restore CA1031
             {
                 Interlocked.Increment(ref _reloadFailures);
+                _metrics.RecordReloadRefused();
                 LogReloadFailed(ex);
             }
         }
@@ -154,6 +171,9 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Convey started from {Source}: {Frontends} frontend(s), {Pools} pool(s)")]
     private partial void LogStarted(string source, int frontends, int pools);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Convey cannot start: the configuration was refused ({Count} error(s)). {Errors}")]
+    private partial void LogStartRefused(int count, string errors);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reload applied from {Source}: {Frontends} frontend(s), {Pools} pool(s)")]
     private partial void LogReloadApplied(string source, int frontends, int pools);

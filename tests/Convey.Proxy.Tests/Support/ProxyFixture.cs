@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
 using System.Net;
 using Convey.Configuration;
+using Convey.DependencyInjection;
 using Convey.Forwarding;
 using Convey.Runtime;
-using Convey.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -49,7 +49,7 @@ internal sealed class ProxyFixture : IAsyncDisposable
             services.AddSingleton(time);
         }
 
-        var builder = services.AddConveyCore().AddForwardingEngine<ProxyEngine>();
+        var builder = services.AddConveyCore().AddHealthProbe<HealthyProbe>().AddForwardingEngine<ProxyEngine>();
         source(builder);
         if (options is not null)
         {
