@@ -27,6 +27,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _reloads = Task.CompletedTask;
     private long _reloadFailures;
+    private ConfigException? _lastReloadError;
     private int _disposed;
 
     /// <summary>Creates the service; resolved from DI.</summary>
@@ -52,7 +53,11 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
     public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
 
     /// <summary>The errors of the last refused reload, or null when the last reload was applied.</summary>
-    public ConfigException? LastReloadError { get; private set; }
+    public ConfigException? LastReloadError
+    {
+        get => Volatile.Read(ref _lastReloadError);
+        private set => Volatile.Write(ref _lastReloadError, value);
+    }
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -124,15 +129,15 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
                 var config = await _source.LoadAsync(stopping);
                 await ApplyAsync(config, stopping);
                 LastReloadError = null;
-                _metrics.RecordReloadApplied();
                 LogReloadApplied(config.Source, config.Frontends.Length, config.Backends.Length);
+                _metrics.RecordReloadApplied();
             }
             catch (ConfigException ex)
             {
                 Interlocked.Increment(ref _reloadFailures);
-                _metrics.RecordReloadRefused();
                 LastReloadError = ex;
                 LogReloadRefused(ex.Errors.Count, ex.Message);
+                _metrics.RecordReloadRefused();
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -143,8 +148,8 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
 #pragma warning restore CA1031
             {
                 Interlocked.Increment(ref _reloadFailures);
-                _metrics.RecordReloadRefused();
                 LogReloadFailed(ex);
+                _metrics.RecordReloadRefused();
             }
         }
     }

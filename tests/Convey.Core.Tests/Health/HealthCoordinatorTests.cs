@@ -17,7 +17,7 @@ public sealed class HealthCoordinatorTests : IAsyncDisposable
     private readonly IHealthProbe _probe = Substitute.For<IHealthProbe>();
     private readonly ConcurrentQueue<IPEndPoint> _probed = new();
     private readonly ConcurrentDictionary<BackendPool, SemaphoreSlim> _armed = new();
-    private readonly ConveyRuntime _runtime = TestConfigs.Runtime();
+    private readonly ConveyRuntime _runtime = TestConfigs.CreateRuntime();
     private readonly TestMeterFactory _meters = new();
     private readonly HealthCoordinator _coordinator;
 

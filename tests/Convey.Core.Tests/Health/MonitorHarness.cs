@@ -22,7 +22,7 @@ internal sealed class MonitorHarness : IAsyncDisposable
 
     public MonitorHarness(HealthCheckConfig health, Func<double>? random = null, params ServerConfig[] servers)
     {
-        Runtime = TestConfigs.Runtime();
+        Runtime = TestConfigs.CreateRuntime();
         Runtime.Apply(TestConfigs.Web(health, servers));
         Metrics = TestConfigs.CreateMetrics(Runtime, MeterFactory);
         Probe.ProbeAsync(Arg.Any<IPEndPoint>(), Arg.Any<CancellationToken>()).Returns(call =>

@@ -39,7 +39,7 @@ internal static class TestConfigs
         Config(Pool("web", health, servers), Frontend("front", 9000, "web"));
 
     /// <summary>A runtime with round-robin, a stand-in "maglev" (real one: Balancing) and any extra policies.</summary>
-    public static ConveyRuntime Runtime(params BackendSelectorRegistration[] extra)
+    public static ConveyRuntime CreateRuntime(params BackendSelectorRegistration[] extra)
     {
         BackendSelectorRegistration[] registrations =
         [
