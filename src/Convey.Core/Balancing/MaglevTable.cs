@@ -100,11 +100,12 @@ internal sealed class MaglevTable
 
         // Servers of equal weight always have equal claims per weight, so they take their turns together, in
         // address order: the queue holds one entry per distinct weight, and equal weights cost no queue work.
-        var groups = servers.Weights.Index().GroupBy(w => w.Item, w => w.Index).OrderByDescending(g => g.Key).ToArray();
+        var byWeight = servers.Weights.Index().GroupBy(w => w.Item, w => w.Index).OrderByDescending(g => g.Key).ToArray();
+        var groups = Array.ConvertAll(byWeight, g => g.ToArray());
         var turns = new PriorityQueue<int, Turn>(groups.Length);
         for (var group = 0; group < groups.Length; group++)
         {
-            turns.Enqueue(group, new Turn(0, groups[group].Key, group));
+            turns.Enqueue(group, new Turn(0, byWeight[group].Key, group));
         }
 
         var slots = new int[size];
