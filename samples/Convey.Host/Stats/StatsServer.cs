@@ -1,4 +1,5 @@
 using System.Net;
+using Convey.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,9 +14,6 @@ namespace Convey.Host.Stats;
 /// </summary>
 internal static class StatsServer
 {
-    /// <summary>The name of Convey's meter, exported at <c>/metrics</c>.</summary>
-    public const string MeterName = "Convey";
-
     /// <summary>Creates a web host builder that listens on <paramref name="endPoint"/> and exports Convey's meter.</summary>
     public static WebApplicationBuilder CreateBuilder(IPEndPoint endPoint)
     {
@@ -24,7 +22,7 @@ internal static class StatsServer
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("convey"))
             .WithMetrics(metrics => metrics
-            .AddMeter(MeterName)
+            .AddMeter(ConveyMetrics.MeterName)
             // Every scrape reads the live counters; no cached answer, so /metrics agrees with /stats.
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return builder;

@@ -22,7 +22,11 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
     /// <summary>Default interval of the safety-net poll.</summary>
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>Longest a burst of events can postpone a check, in debounce times.</summary>
+    private const int MaxDebounceFactor = 10;
+
     private readonly TimeSpan _debounce;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly ITimer _debounceTimer;
@@ -30,6 +34,7 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
     private readonly FileSystemWatcher? _watcher;
     private CancellationTokenSource _changed = new();
     private byte[]? _lastSeen;
+    private long? _pendingSince;
     private bool _disposed;
 
     /// <summary>Creates a source for the file at <paramref name="path"/> with the system clock and no logging.</summary>
@@ -51,6 +56,7 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         ArgumentNullException.ThrowIfNull(logger);
         Path = System.IO.Path.GetFullPath(path);
         _debounce = debounce ?? DefaultDebounce;
+        _time = timeProvider;
         _logger = logger;
         _lastSeen = TryHashFile();
         _debounceTimer = timeProvider.CreateTimer(static s => ((TomlFileConfigSource)s!).CheckForChange(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -152,19 +158,35 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         ScheduleCheck();
     }
 
+    /// <summary>
+    /// Reads the file once events have been quiet for the debounce time, or at the latest
+    /// <see cref="MaxDebounceFactor"/> debounce times after the first event, so that a directory with constant
+    /// activity (a log written next to the file) cannot postpone the check forever.
+    /// </summary>
     private void ScheduleCheck()
     {
         lock (_gate)
         {
-            if (!_disposed)
+            if (_disposed)
             {
-                _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
+                return;
             }
+
+            var now = _time.GetTimestamp();
+            _pendingSince ??= now;
+            var waited = _time.GetElapsedTime(_pendingSince.Value, now);
+            var latest = (_debounce * MaxDebounceFactor) - waited;
+            _debounceTimer.Change(latest < _debounce ? (latest > TimeSpan.Zero ? latest : TimeSpan.Zero) : _debounce, Timeout.InfiniteTimeSpan);
         }
     }
 
     private void CheckForChange()
     {
+        lock (_gate)
+        {
+            _pendingSince = null;
+        }
+
         var hash = TryHashFile();
         if (hash is null)
         {
@@ -186,7 +208,16 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         }
 
         LogChanged(Path);
-        changed.Cancel();
+        try
+        {
+            changed.Cancel();
+        }
+#pragma warning disable CA1031 // A listener's failure must not take down the timer thread, and so the process.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogListenerFailed(Path, ex);
+        }
     }
 
     private byte[]? TryHashFile()
@@ -212,6 +243,9 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot watch {Path} for changes; it is polled instead")]
     private partial void LogWatchFailed(string path, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A listener of the reload token of {Path} failed")]
+    private partial void LogListenerFailed(string path, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The watcher of {Path} reported an error; the file is read again")]
     private partial void LogWatcherError(string path, Exception exception);

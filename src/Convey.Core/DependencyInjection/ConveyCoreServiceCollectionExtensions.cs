@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using Convey.Balancing;
 using Convey.DependencyInjection;
 using Convey.Health;
+using Convey.Metrics;
 using Convey.Runtime;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -28,10 +30,20 @@ public static class ConveyCoreServiceCollectionExtensions
         services.TryAddSingleton<ConveyRuntime>();
         services.TryAddSingleton<IHealthProbe, TcpConnectProbe>();
         services.TryAddSingleton<HealthCoordinator>();
+        services.TryAddSingleton(CreateMetrics);
         services.TryAddSingleton<ConveyService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConveyService>(sp => sp.GetRequiredService<ConveyService>()));
         AddBuiltInSelectors(services);
         return new ConveyBuilder(services);
+    }
+
+    /// <summary>Uses the host's <see cref="IMeterFactory"/> when there is one (generic hosts register it), else a meter of its own.</summary>
+    private static ConveyMetrics CreateMetrics(IServiceProvider services)
+    {
+        var runtime = services.GetRequiredService<ConveyRuntime>();
+        return services.GetService<IMeterFactory>() is { } meterFactory
+            ? new ConveyMetrics(meterFactory, runtime)
+            : ConveyMetrics.CreateStandalone(runtime);
     }
 
     private static void AddBuiltInSelectors(IServiceCollection services)

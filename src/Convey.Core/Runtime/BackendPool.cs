@@ -72,32 +72,45 @@ public sealed class BackendPool
     }
 
     /// <summary>
-    /// Applies new settings: keeps servers whose address stays (health and counters too), adds new ones,
-    /// marks removed ones draining, and swaps in <paramref name="selector"/> when the policy changed.
+    /// Applies new settings: keeps servers whose address stays (health and counters too, and a draining server
+    /// whose address comes back returns to service), adds new ones, marks removed ones draining (kept while they
+    /// have flows), and swaps in <paramref name="selector"/> when the policy changed, filled before it is published.
     /// </summary>
     internal void Apply(BackendPoolConfig config, string policy, IBackendSelector? selector)
     {
         lock (_updateLock)
         {
             var current = Servers;
-            var builder = ImmutableArray.CreateBuilder<ServerState>();
+            var byAddress = new Dictionary<IPEndPoint, ServerState>(current.Length);
+            foreach (var server in current)
+            {
+                if (!byAddress.TryGetValue(server.Address, out var known) || known.IsDraining)
+                {
+                    byAddress[server.Address] = server;
+                }
+            }
+
+            var kept = new HashSet<ServerState>(ReferenceEqualityComparer.Instance);
+            var builder = ImmutableArray.CreateBuilder<ServerState>(config.Servers.Length);
             foreach (var serverConfig in config.Servers)
             {
-                var kept = current.FirstOrDefault(s => !s.IsDraining && s.Address.Equals(serverConfig.Address));
-                if (kept is null)
+                if (byAddress.TryGetValue(serverConfig.Address, out var server))
                 {
-                    builder.Add(CreateServer(serverConfig));
+                    server.Update(serverConfig);
+                    server.Revive();
+                    kept.Add(server);
                 }
                 else
                 {
-                    kept.Update(serverConfig);
-                    builder.Add(kept);
+                    server = CreateServer(serverConfig);
                 }
+
+                builder.Add(server);
             }
 
             foreach (var server in current)
             {
-                if (!builder.Contains(server))
+                if (!kept.Contains(server))
                 {
                     server.MarkDraining();
                     if (server.ActiveConnections > 0)
@@ -109,13 +122,16 @@ public sealed class BackendPool
 
             Volatile.Write(ref _config, config);
             _servers = builder.ToImmutable();
-            if (selector is not null)
+            if (selector is null)
             {
+                RefreshSelectionLocked();
+            }
+            else
+            {
+                selector.Update(AvailableServers());
                 Volatile.Write(ref _policy, policy);
                 Volatile.Write(ref _selector, selector);
             }
-
-            RefreshSelectionLocked();
         }
     }
 
@@ -156,8 +172,9 @@ public sealed class BackendPool
         }
     }
 
-    private void RefreshSelectionLocked() =>
-        Volatile.Read(ref _selector).Update([.. Servers.Where(s => s.IsAvailable)]);
+    private void RefreshSelectionLocked() => Volatile.Read(ref _selector).Update(AvailableServers());
+
+    private ImmutableArray<ServerState> AvailableServers() => [.. Servers.Where(s => s.IsAvailable)];
 
     private ServerState CreateServer(ServerConfig config)
     {

@@ -31,6 +31,10 @@ public sealed class ConveyRuntime
     /// <summary>Validates <paramref name="config"/> and, when valid, makes it the live configuration.</summary>
     /// <returns>The new live state.</returns>
     /// <exception cref="ConfigException">The snapshot is invalid; the live state is unchanged.</exception>
+    /// <remarks>
+    /// Everything that can fail (validation, resolving policies, creating selectors) happens before the first
+    /// change to live state, so a snapshot is applied as a whole or not at all.
+    /// </remarks>
     public RuntimeSnapshot Apply(ConveyConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -44,21 +48,22 @@ public sealed class ConveyRuntime
         {
             var previous = Current;
             var modes = config.Frontends.ToDictionary(f => f.Name, f => f.Mode ?? _options.DefaultMode, StringComparer.Ordinal);
+            var plans = PlanPools(config, previous, modes);
 
             var pools = ImmutableDictionary.CreateBuilder<string, BackendPool>(StringComparer.Ordinal);
-            foreach (var poolConfig in config.Backends)
+            foreach (var plan in plans)
             {
-                var policy = poolConfig.Balance ?? DefaultPolicy(poolConfig.Name, config, modes);
-                if (previous.Pools.TryGetValue(poolConfig.Name, out var pool))
+                var pool = plan.Existing;
+                if (pool is null)
                 {
-                    pool.Apply(poolConfig, policy, pool.Policy == policy ? null : _selectors.Create(policy));
+                    pool = new BackendPool(plan.Config, plan.Policy, plan.Selector!);
                 }
                 else
                 {
-                    pool = new BackendPool(poolConfig, policy, _selectors.Create(policy));
+                    pool.Apply(plan.Config, plan.Policy, plan.Selector);
                 }
 
-                pools.Add(poolConfig.Name, pool);
+                pools.Add(plan.Config.Name, pool);
             }
 
             foreach (var (name, pool) in previous.Pools)
@@ -109,9 +114,34 @@ public sealed class ConveyRuntime
         }
     }
 
-    private static string DefaultPolicy(string pool, ConveyConfig config, Dictionary<string, ForwardingMode> modes)
+    /// <summary>Resolves each pool's policy and creates the selectors it needs, without touching live state.</summary>
+    private List<PoolPlan> PlanPools(ConveyConfig config, RuntimeSnapshot previous, Dictionary<string, ForwardingMode> modes)
     {
-        var user = config.Frontends.FirstOrDefault(f => f.Backend == pool);
-        return user is null || modes[user.Name] == ForwardingMode.Proxy ? BalancingPolicyNames.RoundRobin : BalancingPolicyNames.Maglev;
+        var errors = new List<ConfigError>();
+        var plans = new List<PoolPlan>(config.Backends.Length);
+        foreach (var poolConfig in config.Backends)
+        {
+            var policy = poolConfig.Balance ?? DefaultPolicy(poolConfig.Name, config, modes);
+            if (!_selectors.Contains(policy))
+            {
+                errors.Add(new ConfigError(config.Source, 0, 0, $"backends.{poolConfig.Name}.balance",
+                    $"the default policy '{policy}' for this pool's frontends is not registered; set balance to one of: {string.Join(", ", _selectors.Names.Order(StringComparer.Ordinal))}."));
+                continue;
+            }
+
+            previous.Pools.TryGetValue(poolConfig.Name, out var existing);
+            var selector = existing is not null && existing.Policy == policy ? null : _selectors.Create(policy);
+            plans.Add(new PoolPlan(poolConfig, policy, existing, selector));
+        }
+
+        return errors.Count > 0 ? throw new ConfigException(errors) : plans;
     }
+
+    /// <summary>Round-robin when only proxy frontends use the pool; Maglev as soon as a packet-mode frontend does, since its flows must stick without shared state.</summary>
+    private static string DefaultPolicy(string pool, ConveyConfig config, Dictionary<string, ForwardingMode> modes) =>
+        config.Frontends.Any(f => f.Backend == pool && modes[f.Name] != ForwardingMode.Proxy)
+            ? BalancingPolicyNames.Maglev
+            : BalancingPolicyNames.RoundRobin;
+
+    private sealed record PoolPlan(BackendPoolConfig Config, string Policy, BackendPool? Existing, IBackendSelector? Selector);
 }

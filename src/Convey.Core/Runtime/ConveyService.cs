@@ -1,6 +1,7 @@
 using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Health;
+using Convey.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
@@ -20,11 +21,13 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
     private readonly ConveyRuntime _runtime;
     private readonly IEnumerable<IForwardingEngine> _engines;
     private readonly HealthCoordinator _health;
+    private readonly ConveyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<ConveyService> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task _reloads = Task.CompletedTask;
     private long _reloadFailures;
+    private ConfigException? _lastReloadError;
     private int _disposed;
 
     /// <summary>Creates the service; resolved from DI.</summary>
@@ -33,6 +36,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
         ConveyRuntime runtime,
         IEnumerable<IForwardingEngine> engines,
         HealthCoordinator health,
+        ConveyMetrics metrics,
         TimeProvider time,
         ILogger<ConveyService> logger)
     {
@@ -40,6 +44,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
         _runtime = runtime;
         _engines = engines;
         _health = health;
+        _metrics = metrics;
         _time = time;
         _logger = logger;
     }
@@ -48,14 +53,28 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
     public long ReloadFailures => Interlocked.Read(ref _reloadFailures);
 
     /// <summary>The errors of the last refused reload, or null when the last reload was applied.</summary>
-    public ConfigException? LastReloadError { get; private set; }
+    public ConfigException? LastReloadError
+    {
+        get => Volatile.Read(ref _lastReloadError);
+        private set => Volatile.Write(ref _lastReloadError, value);
+    }
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var token = _source.GetReloadToken();
-        var config = await _source.LoadAsync(cancellationToken);
-        await ApplyAsync(config, cancellationToken);
+        ConveyConfig config;
+        try
+        {
+            config = await _source.LoadAsync(cancellationToken);
+            await ApplyAsync(config, cancellationToken);
+        }
+        catch (ConfigException ex)
+        {
+            LogStartRefused(ex.Errors.Count, ex.Message);
+            throw;
+        }
+
         LogStarted(config.Source, config.Frontends.Length, config.Backends.Length);
         _reloads = Task.Run(() => ReloadLoopAsync(token, _stopping.Token), CancellationToken.None);
     }
@@ -111,12 +130,14 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
                 await ApplyAsync(config, stopping);
                 LastReloadError = null;
                 LogReloadApplied(config.Source, config.Frontends.Length, config.Backends.Length);
+                _metrics.RecordReloadApplied();
             }
             catch (ConfigException ex)
             {
                 Interlocked.Increment(ref _reloadFailures);
                 LastReloadError = ex;
                 LogReloadRefused(ex.Errors.Count, ex.Message);
+                _metrics.RecordReloadRefused();
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -128,6 +149,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
             {
                 Interlocked.Increment(ref _reloadFailures);
                 LogReloadFailed(ex);
+                _metrics.RecordReloadRefused();
             }
         }
     }
@@ -154,6 +176,9 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Convey started from {Source}: {Frontends} frontend(s), {Pools} pool(s)")]
     private partial void LogStarted(string source, int frontends, int pools);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Convey cannot start: the configuration was refused ({Count} error(s)). {Errors}")]
+    private partial void LogStartRefused(int count, string errors);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reload applied from {Source}: {Frontends} frontend(s), {Pools} pool(s)")]
     private partial void LogReloadApplied(string source, int frontends, int pools);

@@ -11,7 +11,7 @@ namespace Convey.Runtime;
 public sealed class ServerState
 {
     private ServerConfig _config;
-    private volatile bool _healthy = true;
+    private int _healthy = 1;
     private volatile bool _draining;
     private long _activeConnections;
     private long _totalConnections;
@@ -39,13 +39,13 @@ public sealed class ServerState
     public int Weight => Config.Weight;
 
     /// <summary>Whether health checks consider the server up.</summary>
-    public bool IsHealthy => _healthy;
+    public bool IsHealthy => Volatile.Read(ref _healthy) != 0;
 
     /// <summary>Whether the server was removed by a reload and only finishes its established flows.</summary>
     public bool IsDraining => _draining;
 
     /// <summary>Whether the server may take new flows at all: healthy, not draining, weight above 0.</summary>
-    public bool IsAvailable => _healthy && !_draining && Config.Weight > 0;
+    public bool IsAvailable => IsHealthy && !_draining && Config.Weight > 0;
 
     /// <summary>Whether the server may take one more proxied connection now (available and below its own limit).</summary>
     public bool CanAccept
@@ -53,7 +53,7 @@ public sealed class ServerState
         get
         {
             var config = Config;
-            return _healthy && !_draining && config.Weight > 0 &&
+            return IsHealthy && !_draining && config.Weight > 0 &&
                    (config.MaxConnections == 0 || Volatile.Read(ref _activeConnections) < config.MaxConnections);
         }
     }
@@ -95,15 +95,15 @@ public sealed class ServerState
     /// <summary>Counts a failed connection attempt (the pool's passive health also hears of it).</summary>
     public void OnConnectFailed() => Interlocked.Increment(ref _connectFailures);
 
-    /// <summary>Sets the health state; returns whether it changed.</summary>
+    /// <summary>Sets the health state; returns whether it changed (only one of concurrent callers sees the change).</summary>
     internal bool SetHealthy(bool healthy)
     {
-        if (_healthy == healthy)
+        var value = healthy ? 1 : 0;
+        if (Interlocked.Exchange(ref _healthy, value) == value)
         {
             return false;
         }
 
-        _healthy = healthy;
         HealthChanged?.Invoke(this, healthy);
         return true;
     }
@@ -111,4 +111,7 @@ public sealed class ServerState
     internal void Update(ServerConfig config) => Volatile.Write(ref _config, config);
 
     internal void MarkDraining() => _draining = true;
+
+    /// <summary>Takes a draining server back into service: a reload re-added its address before its flows ended.</summary>
+    internal void Revive() => _draining = false;
 }

@@ -43,15 +43,10 @@ internal sealed class PacketPipeline
     /// <summary>Handles one received IPv4 packet in place.</summary>
     /// <param name="packet">The packet from its IPv4 header on; rewritten in place.</param>
     /// <param name="checksumNotReady">The kernel reported TP_STATUS_CSUMNOTREADY: the TCP checksum field holds no finished checksum.</param>
-    /// <param name="mtu">The receiving interface's MTU; longer packets (GSO/GRO) are dropped.</param>
+    /// <param name="mtu">The interface MTU; a longer packet (GSO/GRO) is rewritten whole and must be sent with <see cref="TcpSegmenter"/>.</param>
     public PacketAction Process(Span<byte> packet, bool checksumNotReady, int mtu)
     {
         Counters.OnReceived(packet.Length);
-        if (packet.Length > mtu)
-        {
-            return Drop(DropReason.Oversized);
-        }
-
         if (!IPv4Header.TryRead(packet, out var ip, out var reason))
         {
             return Drop(reason);
@@ -70,6 +65,12 @@ internal sealed class PacketPipeline
         if (!TcpHeader.TryRead(ip.Payload, out var tcp, out reason))
         {
             return Drop(reason);
+        }
+
+        // Super-packets (offloads on) are forwarded and cut to the MTU when sent, unless nothing would fit.
+        if (ip.TotalLength > mtu && !TcpSegmenter.CanSegment(ip.HeaderLength + tcp.HeaderLength, mtu))
+        {
+            return Drop(DropReason.Oversized);
         }
 
         var routes = Routes;

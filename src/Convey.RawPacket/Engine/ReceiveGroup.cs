@@ -79,6 +79,7 @@ internal sealed partial class ReceiveGroup : IDisposable
     private void Run(PacketSocket packets, Socket raw)
     {
         var buffer = GC.AllocateArray<byte>(65536, pinned: true);
+        var segment = GC.AllocateArray<byte>(65536, pinned: true);
         var destination = new IPEndPoint(IPAddress.Any, 0).Serialize();
         var counters = _pipeline.Counters;
         while (!_stopping)
@@ -99,19 +100,21 @@ internal sealed partial class ReceiveGroup : IDisposable
                 }
 
                 var action = _pipeline.Process(buffer.AsSpan(0, length), checksumNotReady, _mtu);
-                var sent = action.Kind switch
+                if (action.Kind == PacketActionKind.Drop)
                 {
-                    PacketActionKind.SendRouted => SendRouted(raw, buffer.AsSpan(0, action.Length), action.Destination, destination),
-                    PacketActionKind.SendToHardwareAddress => packets.Send(buffer.AsSpan(0, action.Length), action.HardwareAddress),
-                    _ => (bool?)null,
-                };
-                if (sent == true)
-                {
-                    counters.OnSent(action.Length);
+                    continue;
                 }
-                else if (sent == false)
+
+                if (action.Length <= _mtu)
                 {
-                    counters.OnDropped(DropReason.SendFailed);
+                    Send(packets, raw, action, buffer.AsSpan(0, action.Length), destination);
+                    continue;
+                }
+
+                var offset = 0;
+                while (TcpSegmenter.Next(buffer.AsSpan(0, action.Length), _mtu, ref offset, segment, out var segmentLength))
+                {
+                    Send(packets, raw, action, segment.AsSpan(0, segmentLength), destination);
                 }
             }
             catch (Exception exception)
@@ -125,6 +128,21 @@ internal sealed partial class ReceiveGroup : IDisposable
                     LogPacketFailed(exception);
                 }
             }
+        }
+    }
+
+    private void Send(PacketSocket packets, Socket raw, PacketAction action, ReadOnlySpan<byte> packet, SocketAddress destination)
+    {
+        var sent = action.Kind == PacketActionKind.SendRouted
+            ? SendRouted(raw, packet, action.Destination, destination)
+            : packets.Send(packet, action.HardwareAddress);
+        if (sent)
+        {
+            _pipeline.Counters.OnSent(packet.Length);
+        }
+        else
+        {
+            _pipeline.Counters.OnDropped(DropReason.SendFailed);
         }
     }
 

@@ -21,7 +21,7 @@ public enum DropReason
     /// <summary>A TCP header with a bad data offset.</summary>
     MalformedTcp,
 
-    /// <summary>Larger than the interface MTU (a GSO/GRO super-packet); turn off GRO/LRO on the balancer's interface.</summary>
+    /// <summary>Larger than the receive buffer, or a super-packet (GSO/GRO) whose headers leave no room for data within the MTU.</summary>
     Oversized,
 
     /// <summary>Addressed to no frontend of this engine.</summary>

@@ -88,6 +88,9 @@ internal readonly ref struct IPv4Header
         return true;
     }
 
+    /// <summary>A view without any check (for packets this engine built itself).</summary>
+    public static IPv4Header Unchecked(Span<byte> packet) => new(packet);
+
     /// <summary>Recomputes the header checksum from scratch.</summary>
     public void RecomputeChecksum()
     {

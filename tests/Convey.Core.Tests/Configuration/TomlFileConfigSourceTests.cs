@@ -145,6 +145,28 @@ public sealed class TomlFileConfigSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Constant_activity_in_the_directory_cannot_postpone_a_reload_forever()
+    {
+        var path = Path.Combine(_directory, "convey.toml");
+        await File.WriteAllTextAsync(path, Config(3000));
+        var source = Watch(path);
+        await source.LoadAsync(default);
+        var log = Path.Combine(_directory, "access.log");
+
+        await File.WriteAllTextAsync(path, Config(3006));
+        var deadline = DateTime.UtcNow + Patience;
+        for (var line = 0; Volatile.Read(ref _reloads) == 0 && DateTime.UtcNow < deadline; line++)
+        {
+            // A write every half debounce: events never go quiet for a whole debounce time.
+            await File.AppendAllTextAsync(log, $"line {line}\n");
+            await Task.Delay(20);
+            _time.Advance(TomlFileConfigSource.DefaultDebounce / 2);
+        }
+
+        Assert.Equal(1, Volatile.Read(ref _reloads));
+    }
+
+    [Fact]
     public async Task Rewriting_the_same_content_triggers_no_reload()
     {
         var path = Path.Combine(_directory, "convey.toml");

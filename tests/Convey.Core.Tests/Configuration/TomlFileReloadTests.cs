@@ -8,7 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Convey.Core.Tests.Configuration;
 
 /// <summary>The TOML file source inside the real runtime, composed by <c>AddConveyCore().AddTomlFile(path)</c>.</summary>
-public sealed class TomlFileReloadTests : IAsyncDisposable
+public sealed class TomlFileReloadTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
     private readonly string _directory = Directory.CreateTempSubdirectory("convey-reload-").FullName;
@@ -27,7 +27,9 @@ public sealed class TomlFileReloadTests : IAsyncDisposable
 
     private string Path { get; }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _provider.DisposeAsync();
         Directory.Delete(_directory, recursive: true);

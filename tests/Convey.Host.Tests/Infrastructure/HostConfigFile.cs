@@ -4,14 +4,17 @@ using System.Text;
 
 namespace Convey.Host.Tests.Infrastructure;
 
-/// <summary>A TOML configuration in a temporary folder: one proxy frontend on a free port over the given servers.</summary>
+/// <summary>
+/// A TOML configuration in a temporary folder: per pool, one proxy frontend (named <c>POOL_in</c>) on a free
+/// loopback port; health checks every second, one failure takes a server down; optionally a stats listener.
+/// </summary>
 internal sealed class HostConfigFile : IDisposable
 {
-    private HostConfigFile(string folder, string path, IPEndPoint frontend, IPEndPoint? stats)
+    private HostConfigFile(string folder, string path, IReadOnlyDictionary<string, IPEndPoint> frontends, IPEndPoint? stats)
     {
         Folder = folder;
         Path = path;
-        Frontend = frontend;
+        Frontends = frontends;
         Stats = stats;
     }
 
@@ -19,40 +22,59 @@ internal sealed class HostConfigFile : IDisposable
 
     public string Path { get; }
 
-    public IPEndPoint Frontend { get; }
+    /// <summary>Each pool's frontend address, by pool name.</summary>
+    public IReadOnlyDictionary<string, IPEndPoint> Frontends { get; }
+
+    /// <summary>The frontend of pool <c>pool</c> (the only one of <see cref="Write"/>).</summary>
+    public IPEndPoint Frontend => Frontends["pool"];
 
     /// <summary>The stats listener, or null when the file has no [stats] table.</summary>
     public IPEndPoint? Stats { get; }
 
-    /// <summary>Writes the file; <paramref name="servers"/> map server names to addresses of pool <c>pool</c>.</summary>
-    public static HostConfigFile Write(IReadOnlyList<(string Name, IPEndPoint Address)> servers, bool withStats = true, int drainSeconds = 30)
+    /// <summary>The stats listener's base URL.</summary>
+    public string StatsUrl => $"http://{Stats}";
+
+    /// <summary>Writes a file with one pool named <c>pool</c> holding <paramref name="servers"/>.</summary>
+    public static HostConfigFile Write(IReadOnlyList<(string Name, IPEndPoint Address)> servers, bool withStats = true, int drainSeconds = 30) =>
+        WritePools([("pool", servers)], withStats, drainSeconds);
+
+    /// <summary>Writes a file with the given pools, each with its own frontend.</summary>
+    public static HostConfigFile WritePools(
+        IReadOnlyList<(string Pool, IReadOnlyList<(string Name, IPEndPoint Address)> Servers)> pools,
+        bool withStats = true,
+        int drainSeconds = 30)
     {
         var folder = Directory.CreateTempSubdirectory("convey-host-test-").FullName;
-        var frontend = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
-        var stats = withStats ? new IPEndPoint(IPAddress.Loopback, FreePort.Next()) : null;
+        var frontends = new Dictionary<string, IPEndPoint>(StringComparer.Ordinal);
         var toml = new StringBuilder();
-        toml.Append(CultureInfo.InvariantCulture, $"""
-            [frontends.web]
-            listen_addr = "{frontend}"
-            backend = "pool"
-            drain_timeout = {drainSeconds}
-
-            [backends.pool]
-            health_check_interval = 1
-            health_check_timeout = 1
-            rise = 1
-            fall = 1
-
-            """);
-        foreach (var (name, address) in servers)
+        foreach (var (pool, servers) in pools)
         {
+            var frontend = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+            frontends.Add(pool, frontend);
             toml.Append(CultureInfo.InvariantCulture, $"""
-                [backends.pool.servers.{name}]
-                addr = "{address}"
+                [frontends.{pool}_in]
+                listen_addr = "{frontend}"
+                backend = "{pool}"
+                drain_timeout = {drainSeconds}
+
+                [backends.{pool}]
+                health_check_interval = 1
+                health_check_timeout = 1
+                rise = 1
+                fall = 1
 
                 """);
+            foreach (var (name, address) in servers)
+            {
+                toml.Append(CultureInfo.InvariantCulture, $"""
+                    [backends.{pool}.servers.{name}]
+                    addr = "{address}"
+
+                    """);
+            }
         }
 
+        var stats = withStats ? new IPEndPoint(IPAddress.Loopback, FreePort.Next()) : null;
         if (stats is not null)
         {
             toml.Append(CultureInfo.InvariantCulture, $"""
@@ -65,7 +87,7 @@ internal sealed class HostConfigFile : IDisposable
 
         var path = System.IO.Path.Combine(folder, "convey.toml");
         File.WriteAllText(path, toml.ToString());
-        return new HostConfigFile(folder, path, frontend, stats);
+        return new HostConfigFile(folder, path, frontends, stats);
     }
 
     public void Dispose() => Directory.Delete(Folder, recursive: true);

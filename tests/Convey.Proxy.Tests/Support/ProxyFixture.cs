@@ -38,7 +38,7 @@ internal sealed class ProxyFixture : IAsyncDisposable
             services.AddSingleton(time);
         }
 
-        services.AddConveyCore().AddInMemoryConfig(config).AddForwardingEngine<ProxyEngine>();
+        services.AddConveyCore().AddInMemoryConfig(config).AddHealthProbe<HealthyProbe>().AddForwardingEngine<ProxyEngine>();
         if (options is not null)
         {
             services.Configure(options);

@@ -167,7 +167,7 @@ public class PacketPipelineTests
         lab.Process(Tcp(Client, 40000, Vip, 9999, TcpFlags.Syn));
         lab.Process(Tcp(Server1, 8080, Vip, 40000, TcpFlags.Ack));
         lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Rst));
-        lab.Process(new byte[1501]);
+        lab.Pipeline.Process(Tcp(Client, 40001, Vip, 8080, TcpFlags.Ack, 100, 0, 40), false, mtu: 64);
 
         Assert.Equal(1, lab.Counters.DroppedFor(DropReason.NoFrontend));
         Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UnknownFlow));

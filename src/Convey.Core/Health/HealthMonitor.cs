@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Convey.Configuration;
+using Convey.Metrics;
+using Convey.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Convey.Health;
+
+/// <summary>
+/// Checks the servers of one pool: every interval (±<see cref="JitterFraction"/>, counted from the start of the
+/// previous round) it probes all non-draining servers in parallel, each within the pool's probe timeout. A server
+/// goes down after <see cref="HealthCheckConfig.Fall"/> consecutive failures and comes back after
+/// <see cref="HealthCheckConfig.Rise"/> consecutive successful probes. Connect failures reported by an engine
+/// (<see cref="BackendPool.ReportConnectFailure"/>) count as failures too, so a dead server leaves selection
+/// before its next probe; only probes bring a server back. Settings are read from the pool at each round, so a
+/// reload that changes them takes effect without restarting the monitor.
+/// </summary>
+internal sealed partial class HealthMonitor : IAsyncDisposable
+{
+    /// <summary>Each wait between rounds is the interval times a random factor in [1 - this, 1 + this].</summary>
+    internal const double JitterFraction = 0.1;
+
+    private readonly BackendPool _pool;
+    private readonly IHealthProbe _probe;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConveyMetrics _metrics;
+    private readonly Func<double> _random;
+    private readonly ConcurrentDictionary<ServerState, ServerHealthCounter> _counters = new(ReferenceEqualityComparer.Instance);
+    private readonly CancellationTokenSource _stopping = new();
+    private CancellationTokenSource _reschedule = new();
+    private Task _loop = Task.CompletedTask;
+
+    public HealthMonitor(BackendPool pool, IHealthProbe probe, TimeProvider time, ILogger logger, ConveyMetrics metrics, Func<double>? random = null)
+    {
+        _pool = pool;
+        _probe = probe;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        _random = random ?? Random.Shared.NextDouble;
+    }
+
+    /// <summary>The pool this monitor checks.</summary>
+    public BackendPool Pool => _pool;
+
+    /// <summary>Raised when the wait for the next round has begun (its timer is armed); lets tests advance a fake clock safely.</summary>
+    internal event Action? WaitingForNextRound;
+
+    /// <summary>The time to wait between two rounds, for a uniform <paramref name="sample"/> in [0, 1).</summary>
+    internal static TimeSpan NextDelay(TimeSpan interval, double sample) =>
+        interval * (1 - JitterFraction + (2 * JitterFraction * sample));
+
+    /// <summary>Starts probing (the first round runs at once) and listening for passive failures.</summary>
+    public void Start()
+    {
+        _pool.ConnectFailureReported += OnConnectFailureReported;
+        _loop = Task.Run(() => RunAsync(_stopping.Token));
+    }
+
+    /// <summary>Makes the monitor re-read its pool's interval now, rather than after the wait already begun.</summary>
+    public void Reschedule() => Interlocked.Exchange(ref _reschedule, new CancellationTokenSource()).Cancel();
+
+    /// <summary>Stops probing; returns when the current round has ended.</summary>
+    public async Task StopAsync()
+    {
+        _pool.ConnectFailureReported -= OnConnectFailureReported;
+        await _stopping.CancelAsync();
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stopping.Dispose();
+    }
+
+    /// <summary>Probes every non-draining server of the pool once, in parallel, and applies the outcomes.</summary>
+    internal async Task ProbeRoundAsync(CancellationToken stopping)
+    {
+        var servers = _pool.Servers;
+        ForgetRemovedServers(servers);
+        var settings = _pool.Config.HealthCheck;
+        var probes = new List<Task>(servers.Length);
+        foreach (var server in servers)
+        {
+            if (!server.IsDraining)
+            {
+                probes.Add(ProbeAsync(server, settings, stopping));
+            }
+        }
+
+        await Task.WhenAll(probes);
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            var started = _time.GetTimestamp();
+            try
+            {
+                await ProbeRoundAsync(stopping);
+            }
+#pragma warning disable CA1031 // A failed round must not end health checking; it is logged and the next round runs.
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                LogRoundFailed(ex, _pool.Name);
+            }
+
+            await WaitForNextRoundAsync(started, stopping);
+        }
+    }
+
+    private async Task WaitForNextRoundAsync(long roundStarted, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            var reschedule = Volatile.Read(ref _reschedule).Token;
+            var remaining = NextDelay(_pool.Config.HealthCheck.Interval, _random()) - _time.GetElapsedTime(roundStarted);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(stopping, reschedule);
+            var delay = Task.Delay(remaining, _time, wake.Token);
+            WaitingForNextRound?.Invoke();
+            try
+            {
+                await delay;
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped (the loop ends) or rescheduled (wait again with the pool's current interval).
+            }
+        }
+    }
+
+    private async Task ProbeAsync(ServerState server, HealthCheckConfig settings, CancellationToken stopping)
+    {
+        HealthProbeResult result;
+        using var timeout = new CancellationTokenSource(settings.Timeout, _time);
+        using var probeToken = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
+        try
+        {
+            // WaitAsync ends the wait at the timeout even when a probe ignores its token.
+            result = await _probe.ProbeAsync(server.Address, probeToken.Token).AsTask().WaitAsync(probeToken.Token);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            result = HealthProbeResult.Unhealthy(string.Create(CultureInfo.InvariantCulture, $"no answer within {settings.Timeout.TotalSeconds:0.###} s"));
+        }
+#pragma warning disable CA1031 // A probe that throws is a failed probe, not a failed monitor.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            result = HealthProbeResult.Unhealthy(ex.Message);
+        }
+
+        if (!stopping.IsCancellationRequested)
+        {
+            Record(server, result, HealthTransitionSource.Probe);
+        }
+    }
+
+    private void OnConnectFailureReported(ServerState server)
+    {
+        if (!server.IsDraining && _pool.Servers.Contains(server))
+        {
+            Record(server, HealthProbeResult.Unhealthy("connect failure reported by an engine"), HealthTransitionSource.Passive);
+        }
+    }
+
+    private void Record(ServerState server, HealthProbeResult result, HealthTransitionSource source)
+    {
+        var settings = _pool.Config.HealthCheck;
+        var counter = _counters.GetOrAdd(server, static _ => new ServerHealthCounter());
+        lock (counter)
+        {
+            var change = result.IsHealthy
+                ? counter.Succeeded(server.IsHealthy, settings.Rise)
+                : counter.Failed(server.IsHealthy, settings.Fall, result.Failure, source);
+            if (change is null || !server.SetHealthy(change.Value.Healthy))
+            {
+                return;
+            }
+
+            var address = server.Address.ToString();
+            if (change.Value.Healthy)
+            {
+                LogServerUp(_pool.Name, server.Name, address, change.Value.Reason);
+            }
+            else
+            {
+                LogServerDown(_pool.Name, server.Name, address, change.Value.Reason);
+            }
+
+            _metrics.RecordHealthTransition(_pool, server, change.Value.Healthy, change.Value.Source);
+        }
+    }
+
+    private void ForgetRemovedServers(System.Collections.Immutable.ImmutableArray<ServerState> servers)
+    {
+        foreach (var server in _counters.Keys)
+        {
+            if (server.IsDraining || !servers.Contains(server))
+            {
+                _counters.TryRemove(server, out _);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool}: server {Server} ({Address}) is DOWN: {Reason}")]
+    private partial void LogServerDown(string pool, string server, string address, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pool {Pool}: server {Server} ({Address}) is UP: {Reason}")]
+    private partial void LogServerUp(string pool, string server, string address, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Pool {Pool}: a health-check round failed; the next round runs as planned")]
+    private partial void LogRoundFailed(Exception exception, string pool);
+}

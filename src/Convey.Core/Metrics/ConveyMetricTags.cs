@@ -1,0 +1,29 @@
+namespace Convey.Metrics;
+
+/// <summary>Names of the tags on Convey's instruments.</summary>
+public static class ConveyMetricTags
+{
+    /// <summary>The frontend's name.</summary>
+    public const string Frontend = "convey.frontend";
+
+    /// <summary>The backend pool's name.</summary>
+    public const string Pool = "convey.pool";
+
+    /// <summary>The server's IP address (OpenTelemetry <c>server.address</c>).</summary>
+    public const string ServerAddress = "server.address";
+
+    /// <summary>The server's port (OpenTelemetry <c>server.port</c>).</summary>
+    public const string ServerPort = "server.port";
+
+    /// <summary><c>receive</c> or <c>transmit</c>, seen from the balancer (OpenTelemetry <c>network.io.direction</c>).</summary>
+    public const string NetworkIoDirection = "network.io.direction";
+
+    /// <summary>A server's new health: <c>up</c> or <c>down</c>.</summary>
+    public const string HealthState = "convey.health.state";
+
+    /// <summary>What changed a server's health: <c>probe</c> (active check) or <c>passive</c> (failures reported by an engine).</summary>
+    public const string HealthSource = "convey.health.source";
+
+    /// <summary>Outcome of a configuration snapshot: <c>applied</c> or <c>refused</c>.</summary>
+    public const string ReloadResult = "convey.reload.result";
+}

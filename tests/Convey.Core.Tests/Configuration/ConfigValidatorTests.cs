@@ -1,0 +1,65 @@
+using System.Net;
+using Convey.Configuration;
+
+namespace Convey.Core.Tests.Configuration;
+
+/// <summary>The snapshot-wide rules, for configurations built in code: each error names its key, without a place.</summary>
+public sealed class ConfigValidatorTests
+{
+    private static readonly string[] Policies = ["round_robin"];
+
+    private static ConveyConfig Valid() => new()
+    {
+        Frontends = [new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:3000"), Backend = "pool" }],
+        Backends = [new BackendPoolConfig { Name = "pool", Servers = [new ServerConfig { Name = "s1", Address = IPEndPoint.Parse("127.0.0.1:8080") }] }],
+    };
+
+    [Fact]
+    public void A_valid_configuration_has_no_errors()
+    {
+        Assert.Empty(ConfigValidator.Validate(Valid(), Policies));
+    }
+
+    [Fact]
+    public void Each_broken_rule_is_reported_at_its_own_key()
+    {
+        var valid = Valid();
+        var config = valid with
+        {
+            Frontends =
+            [
+                valid.Frontends[0] with { IdleTimeout = TimeSpan.Zero },
+                valid.Frontends[0] with { Name = "copy", Backend = "absent" },
+            ],
+            Backends =
+            [
+                valid.Backends[0] with
+                {
+                    Balance = "unknown",
+                    HealthCheck = new HealthCheckConfig { Rise = 0 },
+                    Servers = [.. valid.Backends[0].Servers, new ServerConfig { Name = "s2", Address = IPEndPoint.Parse("127.0.0.1:8080"), Weight = -1 }],
+                },
+            ],
+            Stats = new StatsConfig { Port = 0 },
+            Passthrough = new PassthroughConfig { Workers = 0 },
+        };
+
+        var errors = ConfigValidator.Validate(config, Policies);
+
+        Assert.Equal(
+            new[]
+            {
+                "backends.pool.servers.s2.addr",
+                "backends.pool.servers.s2.weight",
+                "backends.pool.balance",
+                "backends.pool.rise",
+                "frontends.web.idle_timeout",
+                "frontends.copy.listen_addr",
+                "frontends.copy.backend",
+                "stats.port",
+                "passthrough.workers",
+            },
+            errors.Select(e => e.KeyPath));
+        Assert.All(errors, e => Assert.Equal((0, 0), (e.Line, e.Column)));
+    }
+}

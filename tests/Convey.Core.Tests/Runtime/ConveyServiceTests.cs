@@ -1,0 +1,147 @@
+using System.Net;
+using Convey.Configuration;
+using Convey.Core.Tests.Runtime;
+using Convey.Forwarding;
+using Convey.Health;
+using Convey.Metrics;
+using Convey.Runtime;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
+using static Convey.Core.Tests.Runtime.TestConfigs;
+
+namespace Convey.Core.Tests.Runtime;
+
+public sealed class ConveyServiceTests : IAsyncDisposable
+{
+    private static readonly ConveyConfig Good = Web(Server("a", 8001));
+    private readonly InMemoryConfigSource _source = new(Good);
+    private readonly ConveyRuntime _runtime = CreateRuntime();
+    private readonly TestMeterFactory _meters = new();
+    private readonly ConveyMetrics _metrics;
+    private readonly IForwardingEngine _engine = Substitute.For<IForwardingEngine>();
+    private readonly SemaphoreSlim _applied = new(0);
+    private readonly HealthCoordinator _health;
+    private readonly FakeLogger<ConveyService> _logger = new();
+    private readonly ConveyService _service;
+
+    public ConveyServiceTests()
+    {
+        _metrics = CreateMetrics(_runtime, _meters);
+        var probe = Substitute.For<IHealthProbe>();
+        probe.ProbeAsync(Arg.Any<IPEndPoint>(), Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(HealthProbeResult.Healthy));
+        var time = new FakeTimeProvider();
+        _health = new HealthCoordinator(probe, time, NullLogger<HealthCoordinator>.Instance, _metrics);
+        _engine.ApplyAsync(Arg.Any<RuntimeSnapshot>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            _applied.Release();
+            return Task.CompletedTask;
+        });
+        _service = new ConveyService(_source, _runtime, [_engine], _health, _metrics, time, _logger);
+    }
+
+    [Fact]
+    public async Task Start_applies_the_configuration_and_hands_it_to_every_engine_and_to_health_checks()
+    {
+        await _service.StartAsync(CancellationToken.None);
+
+        Assert.Same(Good, _runtime.Current.Config);
+        await _engine.Received(1).ApplyAsync(_runtime.Current, Arg.Any<CancellationToken>());
+        Assert.Equal([_runtime.Current.Pools["web"]], _health.MonitoredPools);
+    }
+
+    [Fact]
+    public async Task Start_with_a_refused_configuration_fails_with_the_errors_and_logs_them()
+    {
+        _source.Update(Config(Pool("web", Server("a", 8001)), Frontend("front", 9000, "missing")));
+
+        var error = await Assert.ThrowsAsync<ConfigException>(() => _service.StartAsync(CancellationToken.None));
+
+        Assert.Contains("frontends.front.backend", error.Message, StringComparison.Ordinal);
+        Assert.Equal(LogLevel.Critical, _logger.LatestRecord.Level);
+        Assert.Contains("frontends.front.backend", _logger.LatestRecord.Message, StringComparison.Ordinal);
+        await _engine.DidNotReceive().ApplyAsync(Arg.Any<RuntimeSnapshot>(), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task Every_reload_reaches_the_engines_and_is_counted()
+    {
+        using var reloads = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.config.reloads");
+        await _service.StartAsync(CancellationToken.None);
+        await WaitAsync(_applied);
+        var next = Web(Server("a", 8001), Server("b", 8002));
+
+        _source.Update(next);
+        await WaitAsync(_applied);
+
+        Assert.Same(next, _runtime.Current.Config);
+        await _engine.Received(1).ApplyAsync(_runtime.Current, Arg.Any<CancellationToken>());
+        Assert.Equal("applied", Assert.Single(reloads.GetMeasurementSnapshot()).Tags[ConveyMetricTags.ReloadResult]);
+    }
+
+    [Fact]
+    public async Task Refused_reload_is_logged_and_counted_and_the_old_state_stays()
+    {
+        using var reloads = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.config.reloads");
+        await _service.StartAsync(CancellationToken.None);
+        var before = _runtime.Current;
+
+        _source.Update(Web(Server("a", 8001, weight: -1)));
+        await reloads.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
+
+        Assert.Same(before, _runtime.Current);
+        Assert.Equal(1, _service.ReloadFailures);
+        Assert.Contains(_service.LastReloadError!.Errors, e => e.KeyPath == "backends.web.servers.a.weight");
+        Assert.Equal("refused", Assert.Single(reloads.GetMeasurementSnapshot()).Tags[ConveyMetricTags.ReloadResult]);
+        var logged = _logger.Collector.GetSnapshot().Single(r => r.Level == LogLevel.Error);
+        Assert.Contains("backends.web.servers.a.weight", logged.Message, StringComparison.Ordinal);
+        await _engine.Received(1).ApplyAsync(Arg.Any<RuntimeSnapshot>(), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task A_good_reload_after_a_refused_one_applies_and_clears_the_error()
+    {
+        using var reloads = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.config.reloads");
+        await _service.StartAsync(CancellationToken.None);
+        _source.Update(Web(Server("a", 8001, weight: -1)));
+        await reloads.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
+        var fixedConfig = Web(Server("a", 8001, weight: 2));
+
+        _source.Update(fixedConfig);
+        await reloads.WaitForMeasurementsAsync(2, TimeSpan.FromSeconds(30));
+
+        Assert.Same(fixedConfig, _runtime.Current.Config);
+        Assert.Null(_service.LastReloadError);
+    }
+
+    [Fact]
+    public async Task Stop_stops_the_engines_and_the_health_checks()
+    {
+        await _service.StartAsync(CancellationToken.None);
+
+        await _service.StopAsync(CancellationToken.None);
+
+        await _engine.Received(1).StopAsync(Arg.Any<CancellationToken>());
+        Assert.Empty(_health.MonitoredPools);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _service.DisposeAsync();
+        await _health.DisposeAsync();
+        _metrics.Dispose();
+        _meters.Dispose();
+        _applied.Dispose();
+    }
+
+    private static async Task WaitAsync(SemaphoreSlim signal)
+    {
+        if (!await signal.WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException("The engine was never handed a snapshot.");
+        }
+    }
+}

@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Convey.RawPacket.Tests.Lab;
+
+/// <summary>
+/// The namespace lab of netlab.sh with backends, a client and the real Convey.Host process in it. Namespaces
+/// carry a per-process prefix, so concurrent runs do not collide. Disposing stops every process it started
+/// and deletes the namespaces, also when the test failed.
+/// </summary>
+internal sealed class NamespaceLab : IAsyncDisposable
+{
+    public const string Vip = "198.19.0.2";
+    public const string Vip2 = "198.19.0.100";
+    public const string Client = "198.19.0.10";
+    public const string Backend1 = "198.19.1.11";
+    public const string Backend2 = "198.19.1.12";
+
+    private static readonly string LabDirectory = Path.Combine(AppContext.BaseDirectory, "Lab");
+    private readonly Dictionary<string, Process> _backends = [];
+    private readonly List<string> _files = [];
+    private Process? _host;
+    private readonly StringBuilder _hostOutput = new();
+
+    private NamespaceLab(string prefix) => Prefix = prefix;
+
+    public string Prefix { get; }
+
+    /// <summary>Why lab tests cannot run here, or null when they can.</summary>
+    public static string? WhyUnavailable()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "the packet engine lab needs Linux network namespaces";
+        }
+
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return "the packet engine lab needs root (network namespaces, AF_PACKET, nftables); run the tests as root";
+        }
+
+        foreach (var tool in new[] { "ip", "nft", "ethtool", "python3" })
+        {
+            if (!Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, tool))))
+            {
+                return $"'{tool}' is missing (apt-get install iproute2 nftables ethtool python3)";
+            }
+        }
+
+        return File.Exists(HostAssembly) ? null : $"the host is not built at {HostAssembly}";
+    }
+
+    public static async Task<NamespaceLab> StartAsync(bool offload = false, bool manualFirewall = false, string? extra = null)
+    {
+        var lab = new NamespaceLab($"cv{Environment.ProcessId % 100000}-");
+        try
+        {
+            await lab.LabAsync("up", offload, manualFirewall);
+            lab.StartBackend("b1");
+            lab.StartBackend("b2");
+            // Health checks start with the host: backends that are not listening yet would begin "down".
+            await lab.WaitUntilServingAsync($"http://{Backend1}:8080/");
+            await lab.WaitUntilServingAsync($"http://{Backend2}:8080/");
+            if (extra is not null)
+            {
+                await lab.LabAsync(extra);
+            }
+
+            return lab;
+        }
+        catch
+        {
+            await lab.DisposeAsync();
+            throw;
+        }
+    }
+
+    public string Namespace(string host) => Prefix + host;
+
+    public Task LabAsync(string command, bool offload = false, bool manualFirewall = false) =>
+        RunAsync("bash", [Path.Combine(LabDirectory, "netlab.sh"), command], new Dictionary<string, string>
+        {
+            ["PREFIX"] = Prefix,
+            ["OFFLOAD"] = offload ? "on" : "off",
+            ["FW"] = manualFirewall ? "on" : "off",
+        });
+
+    public void StartBackend(string name) =>
+        _backends[name] = Start("ip", ["netns", "exec", Namespace(name), "python3", Path.Combine(LabDirectory, "backend.py"), name, "8080"]);
+
+    public async Task StopBackendAsync(string name)
+    {
+        var backend = _backends[name];
+        backend.Kill();
+        await backend.WaitForExitAsync();
+        _backends.Remove(name);
+    }
+
+    /// <summary>Starts Convey.Host in the balancer's namespace with <paramref name="toml"/> and the mode flag.</summary>
+    public void StartHost(string toml, string modeFlag)
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"{Prefix}{Guid.NewGuid():N}.toml");
+        File.WriteAllText(config, toml);
+        _files.Add(config);
+        _host = Start("ip", ["netns", "exec", Namespace("lb"), "dotnet", HostAssembly, "--config", config, modeFlag], _hostOutput);
+    }
+
+    /// <summary>Stops the host the way an operator does (SIGTERM) and waits for it to exit.</summary>
+    public async Task StopHostAsync()
+    {
+        if (_host is null)
+        {
+            return;
+        }
+
+        await RunAsync("kill", ["-TERM", _host.Id.ToString(CultureInfo.InvariantCulture)]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _host.WaitForExitAsync(timeout.Token);
+        _host = null;
+    }
+
+    public string HostOutput
+    {
+        get
+        {
+            lock (_hostOutput)
+            {
+                return _hostOutput.ToString();
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="count"/> GET requests from the client; one result line each ("ok ..." or "err ...").</summary>
+    public async Task<string[]> GetAsync(string url, int count) =>
+        (await RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "get", url, count.ToString(CultureInfo.InvariantCulture)]))
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Downloads <paramref name="url"/> from the client and returns "ok &lt;sha256&gt; &lt;bytes&gt;" or "err ...".</summary>
+    public async Task<string> Sha256Async(string url) =>
+        (await RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "sha256", url])).Trim();
+
+    /// <summary>Waits until a request from the client succeeds (through the balancer: the host is up and its filters are in place).</summary>
+    public async Task WaitUntilServingAsync(string url)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await GetAsync(url, 1)).FirstOrDefault()?.StartsWith("ok", StringComparison.Ordinal) == true)
+            {
+                return;
+            }
+
+            if (_host is { HasExited: true })
+            {
+                throw new InvalidOperationException($"Convey.Host exited with {_host.ExitCode}:\n{HostOutput}");
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{url} was not served within 30 s. Host output:\n{HostOutput}");
+    }
+
+    /// <summary>Runs a command in one of the lab's namespaces and returns its output.</summary>
+    public Task<string> InAsync(string host, params string[] command) =>
+        RunAsync("ip", ["netns", "exec", Namespace(host), .. command]);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is { HasExited: false })
+        {
+            _host.Kill();
+            await _host.WaitForExitAsync();
+        }
+
+        foreach (var backend in _backends.Values)
+        {
+            backend.Kill();
+            await backend.WaitForExitAsync();
+        }
+
+        await LabAsync("down");
+        foreach (var file in _files)
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string HostAssembly
+    {
+        get
+        {
+            // tests/Convey.RawPacket.Tests/bin/<Configuration>/net10.0/ -> samples/Convey.Host/bin/<Configuration>/net10.0/
+            var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var framework = output.Name;
+            var configuration = output.Parent!.Name;
+            var root = output.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+            return Path.Combine(root, "samples", "Convey.Host", "bin", configuration, framework, "Convey.Host.dll");
+        }
+    }
+
+    private static Process Start(string file, IEnumerable<string> arguments, StringBuilder? output = null)
+    {
+        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var process = Process.Start(start)!;
+        DataReceivedEventHandler append = (_, e) =>
+        {
+            if (output is not null && e.Data is not null)
+            {
+                lock (output)
+                {
+                    output.AppendLine(e.Data);
+                }
+            }
+        };
+        process.OutputDataReceived += append;
+        process.ErrorDataReceived += append;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<string> RunAsync(string file, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr}");
+        }
+
+        return await stdout;
+    }
+}

@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace Convey.RawPacket.Tests.Lab;
+
+/// <summary>
+/// End-to-end tests: the real Convey.Host in namespace lb, Python backends in b1/b2 (weights 3:1), requests from cl.
+/// They need root, iproute2, nftables, ethtool and python3, and skip with the reason otherwise.
+/// </summary>
+[Collection(nameof(PacketEngineLabTests))]
+public class PacketEngineLabTests
+{
+    private const int Requests = 200;
+    private static readonly string BigSha256 = Convert.ToHexStringLower(SHA256.HashData(BigBody()));
+
+    [SkippableFact]
+    public async Task Passthrough_serves_every_request_by_weight_with_nat_ports_and_cleans_its_firewall_up()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync(); // no manual DROP rules: the engine installs its own
+        // Smooth weighted round-robin makes the share exact; Maglev's would be within a few points, by hash luck.
+        lab.StartHost(Config(NamespaceLab.Vip, balance: "round_robin"), "--passthrough");
+        var url = $"http://{NamespaceLab.Vip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+
+        var results = await lab.GetAsync(url, Requests);
+
+        var answers = AllSucceeded(results);
+        var share = answers.Count(a => a.Backend == "b1") * 100.0 / answers.Count;
+        Assert.True(share is >= 70 and <= 80, $"b1 took {share}% of the requests, not 75% (weights 3:1)");
+        Assert.All(answers, a => Assert.Equal(NamespaceLab.Vip, a.Peer));
+        Assert.All(answers, a => Assert.InRange(a.Port, 32768, 61000));
+        Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
+        Assert.Contains("table inet convey", await lab.InAsync("lb", "nft", "list", "ruleset"), StringComparison.Ordinal);
+
+        await lab.StopHostAsync();
+
+        Assert.Equal(string.Empty, (await lab.InAsync("lb", "nft", "list", "ruleset")).Trim());
+    }
+
+    [SkippableFact]
+    public async Task Dsr_l3_serves_every_request_and_replies_bypass_the_balancer()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync(extra: "dsr-on");
+        await CountRepliesToClientAsync(lab);
+        lab.StartHost(Config(NamespaceLab.Vip), "--dsr");
+        var url = $"http://{NamespaceLab.Vip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+
+        var answers = AllSucceeded(await lab.GetAsync(url, Requests));
+
+        Assert.All(answers, a => Assert.Equal(NamespaceLab.Client, a.Peer));
+        Assert.Contains(answers, a => a.Backend == "b2");
+        Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
+        Assert.Equal(0, await CountRepliesToClientAsync(lab));
+    }
+
+    [SkippableFact]
+    public async Task Dsr_l2_serves_every_request_with_the_vip_on_the_backends_loopback()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync(extra: "l2dsr-on");
+        await CountRepliesToClientAsync(lab);
+        lab.StartHost(Config(NamespaceLab.Vip2, "dsr_method = \"l2\""), "--dsr");
+        var url = $"http://{NamespaceLab.Vip2}:8080/";
+        await lab.WaitUntilServingAsync(url);
+
+        var answers = AllSucceeded(await lab.GetAsync(url, Requests));
+
+        Assert.All(answers, a => Assert.Equal(NamespaceLab.Client, a.Peer));
+        Assert.Contains(answers, a => a.Backend == "b2");
+        Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
+        Assert.Equal(0, await CountRepliesToClientAsync(lab));
+    }
+
+    [SkippableFact]
+    public async Task A_stopped_backend_gets_no_new_flows_once_health_notices()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync();
+        lab.StartHost(Config(NamespaceLab.Vip, healthInterval: 1), "--passthrough");
+        var url = $"http://{NamespaceLab.Vip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+        Assert.Contains(AllSucceeded(await lab.GetAsync(url, 20)), a => a.Backend == "b2");
+
+        await lab.StopBackendAsync("b2");
+        await Task.Delay(TimeSpan.FromSeconds(4)); // interval 1 s, fall 2
+
+        var answers = AllSucceeded(await lab.GetAsync(url, 50));
+        Assert.All(answers, a => Assert.Equal("b1", a.Backend));
+    }
+
+    [SkippableFact]
+    public async Task With_offloads_on_requests_still_succeed()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync(offload: true);
+        lab.StartHost(Config(NamespaceLab.Vip), "--passthrough");
+        var url = $"http://{NamespaceLab.Vip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+
+        AllSucceeded(await lab.GetAsync(url, 50));
+        Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
+    }
+
+    private static void SkipUnlessLabAvailable()
+    {
+        var reason = NamespaceLab.WhyUnavailable();
+        Skip.If(reason is not null, reason);
+    }
+
+    /// <summary>Weights 3:1; the pool's default policy (Maglev for packet modes) unless <paramref name="balance"/> names one.</summary>
+    private static string Config(string vip, string frontendExtra = "", int healthInterval = 3, string? balance = null) => $"""
+        [frontends.web]
+        listen_addr = "{vip}:8080"
+        backend = "pool"
+        {frontendExtra}
+
+        [backends.pool]
+        {(balance is null ? string.Empty : $"balance = \"{balance}\"")}
+        health_check_interval = {healthInterval}
+        health_check_timeout = 1
+        fall = 2
+          [backends.pool.servers.b1]
+          addr = "{NamespaceLab.Backend1}:8080"
+          weight = 3
+          [backends.pool.servers.b2]
+          addr = "{NamespaceLab.Backend2}:8080"
+          weight = 1
+        """;
+
+    private static List<(string Backend, string Peer, int Port)> AllSucceeded(string[] results)
+    {
+        Assert.NotEmpty(results);
+        var failures = results.Where(r => !r.StartsWith("ok ", StringComparison.Ordinal)).ToList();
+        Assert.True(failures.Count == 0, $"{failures.Count} of {results.Length} requests failed, first: {failures.FirstOrDefault()}");
+        return [.. results.Select(r => r.Split(' ')).Select(f => (f[1], f[2], int.Parse(f[3], CultureInfo.InvariantCulture)))];
+    }
+
+    /// <summary>
+    /// Packets from the backends' port to the client that reach the balancer, counted by an nftables rule in lb
+    /// (installed on first call, read and removed on the second).
+    /// </summary>
+    private static async Task<int> CountRepliesToClientAsync(NamespaceLab lab)
+    {
+        var listing = await lab.InAsync("lb", "sh", "-c", "nft list table netdev cvprobe 2>/dev/null || true");
+        if (listing.Length == 0)
+        {
+            await lab.InAsync("lb", "sh", "-c",
+                $"nft add table netdev cvprobe && nft add chain netdev cvprobe in '{{ type filter hook ingress device eth0 priority 0; }}' && nft add rule netdev cvprobe in ip daddr {NamespaceLab.Client} tcp sport 8080 counter");
+            return 0;
+        }
+
+        await lab.InAsync("lb", "nft", "delete", "table", "netdev", "cvprobe");
+        var counter = System.Text.RegularExpressions.Regex.Match(listing, @"counter packets (\d+)");
+        Assert.True(counter.Success, listing);
+        return int.Parse(counter.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>What backend.py serves at /big: sha256("0"), sha256("1"), ... for 10 MiB.</summary>
+    private static byte[] BigBody()
+    {
+        var body = new byte[10 << 20];
+        for (var i = 0; i < body.Length / 32; i++)
+        {
+            SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(i.ToString(CultureInfo.InvariantCulture)), body.AsSpan(i * 32, 32));
+        }
+
+        return body;
+    }
+}

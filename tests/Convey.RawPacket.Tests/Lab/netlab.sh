@@ -1,0 +1,83 @@
+#!/bin/bash
+# The packet engine's namespace lab (run as root): one L2 segment (bridge in "<prefix>sw"), four hosts on
+# 198.19.0.0/23 (RFC 2544 benchmarking space):
+#   <prefix>cl .0.10 (client)   <prefix>lb .0.2 (balancer; its address is the VIP)   <prefix>b1 .1.11, <prefix>b2 .1.12
+# Usage: [PREFIX=cvrp-] [OFFLOAD=on] [FW=off] [PORT=8080] netlab.sh up|down|dsr-on|dsr-off|l2dsr-on
+#   OFFLOAD=on  keep veth offloads (TSO/GSO super-packets, CHECKSUM_PARTIAL packets)
+#   FW=off      no manual DROP rules on the balancer (for a balancer that manages its own nftables table)
+#   dsr-on      L3 DSR: backends rewrite the source of their replies (own IP:PORT -> VIP) with an nftables egress rule
+#   l2dsr-on    L2 DSR: VIP2 (.0.100) on the balancer's eth0 and on the backends' lo, with arp_ignore/arp_announce
+# Needs: iproute2, nftables, ethtool, iputils-ping.
+set -euo pipefail
+P=${PREFIX:-cvrp-}
+HOSTS="cl lb b1 b2"
+declare -A IP=([cl]=198.19.0.10 [lb]=198.19.0.2 [b1]=198.19.1.11 [b2]=198.19.1.12)
+declare -A MAC=([cl]=02:00:c6:13:00:0a [lb]=02:00:c6:13:00:02 [b1]=02:00:c6:13:01:0b [b2]=02:00:c6:13:01:0c)
+VIP=${IP[lb]}; VIP2=198.19.0.100; PORT=${PORT:-8080}
+
+down() {
+  for n in $HOSTS sw; do ip netns del "$P$n" 2>/dev/null || true; done
+}
+
+up() {
+  down
+  ip netns add "${P}sw"
+  ip -n "${P}sw" link add br0 type bridge
+  ip -n "${P}sw" link set br0 up
+  for h in $HOSTS; do
+    ip netns add "$P$h"
+    ip -n "$P$h" link set lo up
+    ip link add eth0 netns "$P$h" address "${MAC[$h]}" type veth peer name "v$h" netns "${P}sw"
+    ip -n "${P}sw" link set "v$h" master br0 up
+    ip -n "$P$h" addr add "${IP[$h]}/23" dev eth0
+    ip -n "$P$h" link set eth0 up
+    if [ "${OFFLOAD:-off}" = off ]; then
+      ip netns exec "$P$h" ethtool -K eth0 tso off gso off gro off tx off rx off >/dev/null
+      ip netns exec "${P}sw" ethtool -K "v$h" tso off gso off gro off tx off rx off >/dev/null
+    fi
+  done
+  # The balancer's own connections (health checks) must not use the NAT port range.
+  ip netns exec "${P}lb" sysctl -qw net.ipv4.ip_local_port_range="20000 32000"
+  if [ "${FW:-on}" != off ]; then
+    ip netns exec "${P}lb" nft -f - <<NFT
+table inet lab {
+  chain prerouting {
+    type filter hook prerouting priority raw; policy accept;
+    ip daddr $VIP tcp dport $PORT drop
+    ip daddr $VIP tcp dport 32768-61000 drop
+  }
+}
+NFT
+  fi
+  for h in cl b1 b2; do ip netns exec "${P}lb" ping -c1 -W2 "${IP[$h]}" >/dev/null; done
+}
+
+dsr_on() {
+  for b in b1 b2; do
+    ip netns exec "$P$b" nft -f - <<NFT
+table netdev dsr {
+  chain egress {
+    type filter hook egress device eth0 priority 0;
+    ip saddr ${IP[$b]} tcp sport $PORT ip daddr != $VIP ip saddr set $VIP
+  }
+}
+NFT
+  done
+}
+
+dsr_off() {
+  for b in b1 b2; do ip netns exec "$P$b" nft delete table netdev dsr 2>/dev/null || true; done
+}
+
+l2dsr_on() {
+  ip -n "${P}lb" addr add "$VIP2/32" dev eth0
+  for b in b1 b2; do
+    ip netns exec "$P$b" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+    ip -n "$P$b" addr add "$VIP2/32" dev lo
+  done
+}
+
+case "${1:-}" in
+  up) up ;; down) down ;; dsr-on) dsr_on ;; dsr-off) dsr_off ;; l2dsr-on) l2dsr_on ;;
+  *) echo "usage: $0 up|down|dsr-on|dsr-off|l2dsr-on" >&2; exit 2 ;;
+esac

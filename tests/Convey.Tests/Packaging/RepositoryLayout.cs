@@ -1,0 +1,35 @@
+namespace Convey.Tests.Packaging;
+
+/// <summary>Where the repository and the built configuration of these tests are.</summary>
+internal static class RepositoryLayout
+{
+    /// <summary>The folder holding Convey.sln.</summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The build configuration these tests were built with (Debug or Release): the packages are packed from the same build.</summary>
+    public static string Configuration { get; } =
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+    /// <summary>The code block of docs/embedding.md that shows the five-line use.</summary>
+    public static string EmbeddingSnippet()
+    {
+        var lines = File.ReadAllLines(Path.Combine(Root, "docs", "embedding.md"));
+        var start = Array.IndexOf(lines, "```csharp");
+        Assert.True(start >= 0, "docs/embedding.md has no ```csharp block");
+        var end = Array.IndexOf(lines, "```", start + 1);
+        return string.Join('\n', lines[(start + 1)..end]) + "\n";
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Convey.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Convey.sln not found above " + AppContext.BaseDirectory);
+    }
+}
