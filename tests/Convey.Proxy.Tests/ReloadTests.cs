@@ -11,14 +11,17 @@ namespace Convey.Proxy.Tests;
 public class ReloadTests
 {
     [Fact]
-    public async Task Load_loop_sees_no_failed_connection_while_the_configuration_changes_50_times()
+    public async Task Load_loop_sees_no_failed_connection_while_the_TOML_file_is_rewritten_50_times()
     {
         var servers = Enumerable.Range(0, 4).Select(_ => TestServer.Echo()).ToArray();
+        var directory = Directory.CreateTempSubdirectory("convey-proxy-reload-");
         try
         {
+            var path = Path.Combine(directory.FullName, "convey.toml");
             var baseline = ProxyFixture.Config(servers.Select(s => s.EndPoint));
+            TomlText.Write(path, baseline);
             var frontPort = baseline.Frontends[0].ListenEndPoint;
-            await using var proxy = await ProxyFixture.StartAsync(baseline);
+            await using var proxy = await ProxyFixture.StartFromTomlAsync(path);
             var loadStopwatch = Stopwatch.StartNew();
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
             var failures = new List<string>();
@@ -52,7 +55,7 @@ public class ReloadTests
             for (var change = 0; change < 50; change++)
             {
                 var config = Variation(baseline, servers, change, extraPort);
-                await proxy.UpdateAsync(config);
+                await proxy.RewriteAsync(path, config);
                 if (config.Frontends.Length == 2)
                 {
                     using var extra = await Loopback.ConnectAsync(extraPort);
@@ -67,9 +70,11 @@ public class ReloadTests
             Assert.False(stop.IsCancellationRequested, $"load loop bounded at 120 s did {completed} connections");
             Assert.Equal(16_000, completed);
             Assert.Equal(0, proxy.FrontendState().RefusedConnections);
+            Assert.Equal(0, proxy.Service.ReloadFailures);
         }
         finally
         {
+            directory.Delete(recursive: true);
             foreach (var server in servers)
             {
                 await server.DisposeAsync();

@@ -9,7 +9,7 @@ namespace Convey.Health;
 /// gets a monitor, a removed pool's monitor stops, a kept pool's monitor adopts its new settings at once
 /// (and probes its new servers from its next round on).
 /// </summary>
-public sealed class HealthCoordinator : IAsyncDisposable
+public sealed class HealthCoordinator : IAsyncDisposable, IDisposable
 {
     private readonly object _lock = new();
     private readonly IHealthProbe _probe;
@@ -101,4 +101,19 @@ public sealed class HealthCoordinator : IAsyncDisposable
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>Tells every monitor to stop, without waiting for their current rounds.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _stopped = true;
+            foreach (var monitor in _monitors.Values)
+            {
+                monitor.Cancel();
+            }
+
+            _monitors.Clear();
+        }
+    }
 }

@@ -62,6 +62,13 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
     /// <summary>Makes the monitor re-read its pool's interval now, rather than after the wait already begun.</summary>
     public void Reschedule() => Interlocked.Exchange(ref _reschedule, new CancellationTokenSource()).Cancel();
 
+    /// <summary>Stops probing without waiting for the current round.</summary>
+    public void Cancel()
+    {
+        _pool.ConnectFailureReported -= OnConnectFailureReported;
+        _stopping.Cancel();
+    }
+
     /// <summary>Stops probing; returns when the current round has ended.</summary>
     public async Task StopAsync()
     {

@@ -14,7 +14,7 @@ namespace Convey.Runtime;
 /// A configuration refused at start stops the host with the errors; one refused later is logged and the last
 /// good configuration stays in force.
 /// </summary>
-public sealed partial class ConveyService : IHostedService, IAsyncDisposable
+public sealed partial class ConveyService : IHostedService, IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
     private readonly IConfigSource _source;
@@ -98,6 +98,18 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable
         }
 
         await _stopping.CancelAsync();
+        _stopping.Dispose();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
         _stopping.Dispose();
     }
 

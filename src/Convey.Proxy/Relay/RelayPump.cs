@@ -12,7 +12,13 @@ namespace Convey.Proxy.Relay;
 /// </summary>
 internal static class RelayPump
 {
-    public static async Task RunAsync(ProxyConnection connection, Socket from, Socket to, bool fromClient, ProxyEngineOptions options)
+    /// <summary>Relays with splice(2) when the engine is set to and the system has it, else through a pooled buffer.</summary>
+    public static Task RunAsync(ProxyConnection connection, Socket from, Socket to, bool fromClient, ProxyEngineOptions options) =>
+        options.UseSplice && OperatingSystem.IsLinux()
+            ? SplicePump.RunAsync(connection, from, to, fromClient)
+            : CopyAsync(connection, from, to, fromClient, options.BufferSize);
+
+    private static async Task CopyAsync(ProxyConnection connection, Socket from, Socket to, bool fromClient, int bufferSize)
     {
         byte[]? buffer = null;
         try
@@ -22,7 +28,7 @@ internal static class RelayPump
                 if (buffer is null)
                 {
                     await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-                    buffer = ArrayPool<byte>.Shared.Rent(options.BufferSize);
+                    buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
                 }
 
                 var read = await from.ReceiveAsync(buffer, SocketFlags.None);

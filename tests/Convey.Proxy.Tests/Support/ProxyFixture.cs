@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
 using System.Net;
 using Convey.Configuration;
+using Convey.DependencyInjection;
 using Convey.Forwarding;
 using Convey.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Convey.Proxy.Tests.Support;
 
@@ -18,7 +20,7 @@ internal sealed class ProxyFixture : IAsyncDisposable
         Service = services.GetRequiredService<ConveyService>();
         Runtime = services.GetRequiredService<ConveyRuntime>();
         Engine = services.GetServices<IForwardingEngine>().OfType<ProxyEngine>().Single();
-        Source = services.GetRequiredService<InMemoryConfigSource>();
+        Source = services.GetService<InMemoryConfigSource>();
     }
 
     public ConveyService Service { get; }
@@ -27,9 +29,18 @@ internal sealed class ProxyFixture : IAsyncDisposable
 
     public ProxyEngine Engine { get; }
 
-    public InMemoryConfigSource Source { get; }
+    /// <summary>The in-memory source, or null when the fixture runs from a TOML file.</summary>
+    public InMemoryConfigSource? Source { get; }
 
-    public static async Task<ProxyFixture> StartAsync(ConveyConfig config, TimeProvider? time = null, Action<ProxyEngineOptions>? options = null)
+    public static Task<ProxyFixture> StartAsync(ConveyConfig config, TimeProvider? time = null, Action<ProxyEngineOptions>? options = null) =>
+        StartAsync(builder => builder.AddInMemoryConfig(config), time, options);
+
+    /// <summary>Runs from a TOML file, as the host does, with a short debounce so a test can rewrite it often.</summary>
+    public static Task<ProxyFixture> StartFromTomlAsync(string path) =>
+        StartAsync(builder => builder.Services.AddSingleton<IConfigSource>(
+            new TomlFileConfigSource(path, TimeProvider.System, NullLogger<TomlFileConfigSource>.Instance, debounce: TimeSpan.FromMilliseconds(20))));
+
+    private static async Task<ProxyFixture> StartAsync(Action<IConveyBuilder> source, TimeProvider? time = null, Action<ProxyEngineOptions>? options = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -38,7 +49,8 @@ internal sealed class ProxyFixture : IAsyncDisposable
             services.AddSingleton(time);
         }
 
-        services.AddConveyCore().AddInMemoryConfig(config).AddHealthProbe<HealthyProbe>().AddForwardingEngine<ProxyEngine>();
+        var builder = services.AddConveyCore().AddHealthProbe<HealthyProbe>().AddForwardingEngine<ProxyEngine>();
+        source(builder);
         if (options is not null)
         {
             services.Configure(options);
@@ -79,8 +91,15 @@ internal sealed class ProxyFixture : IAsyncDisposable
     /// <summary>Hands a new snapshot to the running service and waits until it is applied.</summary>
     public async Task UpdateAsync(ConveyConfig config)
     {
-        Source.Update(config);
+        (Source ?? throw new InvalidOperationException("This fixture runs from a file.")).Update(config);
         await Loopback.EventuallyAsync(() => ReferenceEquals(Runtime.Current.Config, config) && Engine.LastApplied == Runtime.Current, "reload applied");
+    }
+
+    /// <summary>Rewrites the TOML file and waits until the engine runs what it says.</summary>
+    public async Task RewriteAsync(string path, ConveyConfig config)
+    {
+        TomlText.Write(path, config);
+        await Loopback.EventuallyAsync(() => TomlText.SameShape(Runtime.Current.Config, config) && Engine.LastApplied == Runtime.Current, "file reload applied");
     }
 
     public async ValueTask DisposeAsync()
