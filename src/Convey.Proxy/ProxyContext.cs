@@ -1,13 +1,16 @@
+using Convey.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Convey.Proxy;
 
-/// <summary>What every listener and connection of one engine shares: its options, clock and logger.</summary>
-internal sealed class ProxyContext(ProxyEngineOptions options, TimeProvider time, ILogger logger)
+/// <summary>What every listener and connection of one engine shares: its options, clock, metrics and logger.</summary>
+internal sealed class ProxyContext(ProxyEngineOptions options, TimeProvider time, ConveyMetrics metrics, ILogger logger)
 {
     public ProxyEngineOptions Options { get; } = options;
 
     public TimeProvider Time { get; } = time;
+
+    public ConveyMetrics Metrics { get; } = metrics;
 
     public ILogger Logger { get; } = logger;
 }

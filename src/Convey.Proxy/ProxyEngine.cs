@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Convey.Forwarding;
+using Convey.Metrics;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,12 +23,12 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     private readonly ILogger<ProxyEngine> _logger;
 
     /// <summary>Creates the engine; resolved from DI.</summary>
-    public ProxyEngine(IOptions<ProxyEngineOptions> options, TimeProvider time, ILoggerFactory loggerFactory)
+    public ProxyEngine(IOptions<ProxyEngineOptions> options, TimeProvider time, ConveyMetrics metrics, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _logger = loggerFactory.CreateLogger<ProxyEngine>();
-        _context = new ProxyContext(options.Value, time, loggerFactory.CreateLogger<ProxyListener>());
+        _context = new ProxyContext(options.Value, time, metrics, loggerFactory.CreateLogger<ProxyListener>());
     }
 
     /// <summary>The last snapshot this engine finished applying.</summary>

@@ -34,8 +34,8 @@ internal sealed partial class ProxyListener
         _context = context;
         _logger = context.Logger;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
-        _sweepPeriod = SweepPeriod(frontend.Config.IdleTimeout);
-        _sweep = context.Time.CreateTimer(static s => ((ProxyListener)s!).CloseIdleConnections(), this, _sweepPeriod, _sweepPeriod);
+        _sweepPeriod = SweepPeriod(frontend.Config);
+        _sweep = context.Time.CreateTimer(static s => ((ProxyListener)s!).CheckTimeouts(), this, _sweepPeriod, _sweepPeriod);
     }
 
     public FrontendState Frontend { get; }
@@ -81,7 +81,7 @@ internal sealed partial class ProxyListener
     /// <summary>Applies a reload that kept the address: timeouts may have changed.</summary>
     public void OnSettingsChanged()
     {
-        var period = SweepPeriod(Frontend.Config.IdleTimeout);
+        var period = SweepPeriod(Frontend.Config);
         if (period != _sweepPeriod)
         {
             _sweepPeriod = period;
@@ -133,9 +133,10 @@ internal sealed partial class ProxyListener
         }
     }
 
-    private static TimeSpan SweepPeriod(TimeSpan idleTimeout)
+    /// <summary>A quarter of the shorter timeout, within 10 ms and 1 s: timeouts fire within 25% (at most 1 s) late.</summary>
+    private static TimeSpan SweepPeriod(Configuration.FrontendConfig config)
     {
-        var period = idleTimeout / 4;
+        var period = (config.ConnectTimeout < config.IdleTimeout ? config.ConnectTimeout : config.IdleTimeout) / 4;
         return period < ShortestSweepPeriod ? ShortestSweepPeriod : period > LongestSweepPeriod ? LongestSweepPeriod : period;
     }
 
@@ -186,16 +187,13 @@ internal sealed partial class ProxyListener
         connection.Start();
     }
 
-    private void CloseIdleConnections()
+    private void CheckTimeouts()
     {
         var now = _context.Time.GetTimestamp();
-        var idleTimeout = Frontend.Config.IdleTimeout;
+        var config = Frontend.Config;
         foreach (var connection in _connections.Keys)
         {
-            if (_context.Time.GetElapsedTime(connection.LastActivity, now) >= idleTimeout)
-            {
-                connection.CloseIdle();
-            }
+            connection.CheckTimeouts(now, config.ConnectTimeout, config.IdleTimeout);
         }
     }
 

@@ -34,7 +34,11 @@ internal static class RelayPump
                 var read = await from.ReceiveAsync(buffer, SocketFlags.None);
                 if (read == 0)
                 {
-                    to.Shutdown(SocketShutdown.Send);
+                    if (connection.OnDirectionEnded())
+                    {
+                        to.Shutdown(SocketShutdown.Send);
+                    }
+
                     return;
                 }
 

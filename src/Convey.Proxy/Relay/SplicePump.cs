@@ -40,7 +40,11 @@ internal static class SplicePump
 
                     if (moved == 0)
                     {
-                        to.Shutdown(SocketShutdown.Send);
+                        if (connection.OnDirectionEnded())
+                        {
+                            to.Shutdown(SocketShutdown.Send);
+                        }
+
                         return;
                     }
 

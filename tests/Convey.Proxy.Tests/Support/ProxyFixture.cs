@@ -21,7 +21,10 @@ internal sealed class ProxyFixture : IAsyncDisposable
         Runtime = services.GetRequiredService<ConveyRuntime>();
         Engine = services.GetServices<IForwardingEngine>().OfType<ProxyEngine>().Single();
         Source = services.GetService<InMemoryConfigSource>();
+        Metrics = services.GetRequiredService<Convey.Metrics.ConveyMetrics>();
     }
+
+    public Convey.Metrics.ConveyMetrics Metrics { get; }
 
     public ConveyService Service { get; }
 
@@ -32,15 +35,16 @@ internal sealed class ProxyFixture : IAsyncDisposable
     /// <summary>The in-memory source, or null when the fixture runs from a TOML file.</summary>
     public InMemoryConfigSource? Source { get; }
 
-    public static Task<ProxyFixture> StartAsync(ConveyConfig config, TimeProvider? time = null, Action<ProxyEngineOptions>? options = null) =>
-        StartAsync(builder => builder.AddInMemoryConfig(config), time, options);
+    /// <summary>Starts on an in-memory configuration; servers count as up unless <paramref name="probeServers"/> runs the real TCP probe.</summary>
+    public static Task<ProxyFixture> StartAsync(ConveyConfig config, TimeProvider? time = null, Action<ProxyEngineOptions>? options = null, bool probeServers = false) =>
+        StartAsync(builder => builder.AddInMemoryConfig(config), time, options, probeServers);
 
     /// <summary>Runs from a TOML file, as the host does, with a short debounce so a test can rewrite it often.</summary>
     public static Task<ProxyFixture> StartFromTomlAsync(string path) =>
         StartAsync(builder => builder.Services.AddSingleton<IConfigSource>(
             new TomlFileConfigSource(path, TimeProvider.System, NullLogger<TomlFileConfigSource>.Instance, debounce: TimeSpan.FromMilliseconds(20))));
 
-    private static async Task<ProxyFixture> StartAsync(Action<IConveyBuilder> source, TimeProvider? time = null, Action<ProxyEngineOptions>? options = null)
+    private static async Task<ProxyFixture> StartAsync(Action<IConveyBuilder> source, TimeProvider? time = null, Action<ProxyEngineOptions>? options = null, bool probeServers = false)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -49,7 +53,12 @@ internal sealed class ProxyFixture : IAsyncDisposable
             services.AddSingleton(time);
         }
 
-        var builder = services.AddConveyCore().AddHealthProbe<HealthyProbe>().AddForwardingEngine<ProxyEngine>();
+        var builder = services.AddConveyCore().AddForwardingEngine<ProxyEngine>();
+        if (!probeServers)
+        {
+            builder.AddHealthProbe<HealthyProbe>();
+        }
+
         source(builder);
         if (options is not null)
         {

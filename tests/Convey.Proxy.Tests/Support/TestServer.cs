@@ -14,11 +14,12 @@ internal sealed class TestServer : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _connections;
 
-    private TestServer(IPAddress address, Func<Socket, Task> handler, int backlog)
+    private TestServer(IPAddress address, Func<Socket, Task> handler, int backlog, int port = 0)
     {
         _handler = handler;
         _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(address, 0));
+        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Bind(new IPEndPoint(address, port));
         _listener.Listen(backlog);
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         _acceptLoop = AcceptLoopAsync();
@@ -32,8 +33,8 @@ internal sealed class TestServer : IAsyncDisposable
     public static TestServer Start(Func<Socket, Task> handler, IPAddress? address = null) =>
         new(address ?? IPAddress.Loopback, handler, 512);
 
-    /// <summary>Echoes every byte back, and half-closes when the client does.</summary>
-    public static TestServer Echo(IPAddress? address = null) => Start(EchoAsync, address);
+    /// <summary>Echoes every byte back, and half-closes when the client does; on <paramref name="port"/> to revive a server that was stopped.</summary>
+    public static TestServer Echo(IPAddress? address = null, int port = 0) => new(address ?? IPAddress.Loopback, EchoAsync, 512, port);
 
     public static async Task EchoAsync(Socket socket)
     {

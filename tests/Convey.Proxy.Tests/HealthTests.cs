@@ -1,0 +1,51 @@
+using System.Net;
+using System.Net.Sockets;
+using Convey.Configuration;
+using Convey.Proxy.Tests.Support;
+
+namespace Convey.Proxy.Tests;
+
+public class HealthTests
+{
+    [Fact]
+    public async Task Killed_server_gets_no_new_connections_once_health_notices_and_rejoins_when_back()
+    {
+        await using var steady = TestServer.Echo();
+        var flaky = TestServer.Echo();
+        var flakyAddress = flaky.EndPoint;
+        var health = new HealthCheckConfig { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(500), Rise = 2, Fall = 2 };
+        await using var proxy = await ProxyFixture.StartAsync(
+            ProxyFixture.Config([steady.EndPoint, flakyAddress], pool: p => p with { HealthCheck = health }),
+            probeServers: true);
+        var flakyState = proxy.Servers().Single(s => s.Address.Equals(flakyAddress));
+        await RoundTripsAsync(proxy, 10);
+        Assert.True(flakyState.TotalConnections > 0);
+
+        await flaky.DisposeAsync();
+        await RoundTripsAsync(proxy, 10);
+        await Loopback.EventuallyAsync(() => !flakyState.IsHealthy, "health marks the killed server down");
+        var failuresWhenDown = flakyState.ConnectFailures;
+        var connectionsWhenDown = flakyState.TotalConnections;
+
+        await RoundTripsAsync(proxy, 20);
+        Assert.Equal(failuresWhenDown, flakyState.ConnectFailures);
+        Assert.Equal(connectionsWhenDown, flakyState.TotalConnections);
+
+        await using var revived = TestServer.Echo(address: null, port: flakyAddress.Port);
+        await Loopback.EventuallyAsync(() => flakyState.IsHealthy, "health brings the server back");
+        await RoundTripsAsync(proxy, 10);
+        Assert.True(revived.Connections > 0, "the revived server takes connections again");
+    }
+
+    /// <summary>Short connections that must all succeed, whatever the servers' state.</summary>
+    private static async Task RoundTripsAsync(ProxyFixture proxy, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            using var client = await Loopback.ConnectAsync(proxy.Frontend());
+            await Loopback.AssertEchoAsync(client, $"round trip {i}");
+            client.Shutdown(SocketShutdown.Send);
+            Assert.Empty(await Loopback.ReadToEndAsync(client));
+        }
+    }
+}
