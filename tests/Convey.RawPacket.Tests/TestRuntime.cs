@@ -43,11 +43,15 @@ internal static class TestRuntime
             ],
             Passthrough = new PassthroughConfig { ConnectionTrackerCapacity = capacity },
         };
+        return CreateRuntime().Apply(config);
+    }
+
+    public static ConveyRuntime CreateRuntime()
+    {
         var registry = new BackendSelectorRegistry(
             [new BackendSelectorRegistration(BalancingPolicyNames.RoundRobin, _ => new RoundRobinSelector())],
             new EmptyServices());
-        var runtime = new ConveyRuntime(registry, Options.Create(new ConveyOptions()));
-        return runtime.Apply(config);
+        return new ConveyRuntime(registry, Options.Create(new ConveyOptions()));
     }
 
     private sealed class EmptyServices : IServiceProvider

@@ -14,6 +14,7 @@ internal static class HostCommands
         new("--check", null, "check the configuration file and exit: 0 when valid, 1 with every error", CheckCommand.RunAsync),
         new("--demo", null, "run a demo: a proxy on 127.0.0.1:8080 over two built-in backends, stats on 127.0.0.1:7000", DemoCommand.RunAsync),
         new("--help", "-h", "print this help and exit", HelpCommand.RunAsync),
+        new("--print-firewall", null, "print the nftables rules passthrough and DSR frontends need (for manage_firewall = false) and exit", PrintFirewallCommand.RunAsync),
         new("--version", "-v", "print the version and exit", VersionCommand.RunAsync),
     ];
 

@@ -28,6 +28,7 @@ internal static class ConveyHostBuilder
             : Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         ConfigureLogging(builder.Logging);
         builder.Services.AddSystemd();
+        builder.Services.AddHostedService<HangupSignalHandler>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownDeadline.For(startup));
         addConfigSource(builder.Services.AddConvey(options =>
         {

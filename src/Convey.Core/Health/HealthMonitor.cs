@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Globalization;
 using Convey.Configuration;
 using Convey.Metrics;
@@ -215,11 +216,17 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         }
     }
 
-    private void ForgetRemovedServers(System.Collections.Immutable.ImmutableArray<ServerState> servers)
+    private void ForgetRemovedServers(ImmutableArray<ServerState> servers)
     {
+        if (_counters.IsEmpty)
+        {
+            return;
+        }
+
+        var live = new HashSet<ServerState>(servers, ReferenceEqualityComparer.Instance);
         foreach (var server in _counters.Keys)
         {
-            if (server.IsDraining || !servers.Contains(server))
+            if (server.IsDraining || !live.Contains(server))
             {
                 _counters.TryRemove(server, out _);
             }

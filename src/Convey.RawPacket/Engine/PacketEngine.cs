@@ -4,6 +4,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Convey.RawPacket.Packets;
 using Convey.Forwarding;
+using Convey.Metrics;
 using Convey.RawPacket.Firewall;
 using Convey.RawPacket.Tracking;
 using Convey.Runtime;
@@ -28,10 +29,17 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     private string _firewallScript = string.Empty;
 
     /// <summary>Creates the engine; it opens nothing until a snapshot with a passthrough or DSR frontend arrives.</summary>
-    public PacketEngine(ILogger<PacketEngine> logger, TimeProvider time)
+    /// <param name="logger">Where failures go.</param>
+    /// <param name="time">Clock of the connection tracker and the neighbour refresh.</param>
+    /// <param name="metrics">Convey's instruments; the engine adds its <c>convey.packet.*</c> ones to their meter.</param>
+    public PacketEngine(ILogger<PacketEngine> logger, TimeProvider time, ConveyMetrics? metrics = null)
     {
         _logger = logger;
         _time = time;
+        if (metrics is not null)
+        {
+            PacketMetrics.Register(metrics.Meter, this);
+        }
     }
 
     /// <summary>Packet, byte and drop totals since start.</summary>
@@ -42,6 +50,9 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     /// <summary>Flows forgotten because the tracker was full.</summary>
     public long Evictions => _pipeline?.Tracker.Evictions ?? 0;
+
+    /// <summary>Flows forgotten after their idle timeout or closing linger.</summary>
+    public long Expirations => _pipeline?.Tracker.Expirations ?? 0;
 
     /// <inheritdoc />
     public bool Handles(ForwardingMode mode) => mode is ForwardingMode.Passthrough or ForwardingMode.Dsr;

@@ -99,11 +99,14 @@ internal sealed partial class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGTERM, as systemd or <c>kill</c> would.</summary>
-    public void Terminate()
+    public void Terminate() => Signal(SigTerm);
+
+    /// <summary>Sends <paramref name="signal"/> to the host.</summary>
+    public void Signal(int signal)
     {
-        if (Kill(_process.Id, SigTerm) != 0)
+        if (Kill(_process.Id, signal) != 0)
         {
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
         }
     }
 
@@ -147,7 +150,8 @@ internal sealed partial class HostProcess : IAsyncDisposable
         }
     }
 
-    private const int SigTerm = 15;
+    public const int SigHup = 1;
+    public const int SigTerm = 15;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -187,7 +187,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
         }
     }
 
-    private static string HostAssembly
+    public static string HostAssembly
     {
         get
         {
