@@ -91,30 +91,47 @@ internal sealed class MaglevTable
         var size = SizeFor(servers.Count);
         var next = new int[servers.Count];
         var skip = new int[servers.Count];
-        var turns = new PriorityQueue<int, Turn>(servers.Count);
         for (var i = 0; i < servers.Count; i++)
         {
             var address = servers.Servers[i].Address;
             next[i] = (int)(StableHash.OfServer(address, StableHash.OffsetSeed) % (ulong)size);
             skip[i] = (int)(StableHash.OfServer(address, StableHash.SkipSeed) % (ulong)(size - 1)) + 1;
-            turns.Enqueue(i, new Turn(0, servers.Weights[i], i));
+        }
+
+        // Servers of equal weight always have equal claims per weight, so they take their turns together, in
+        // address order: the queue holds one entry per distinct weight, and equal weights cost no queue work.
+        var byWeight = servers.Weights.Index().GroupBy(w => w.Item, w => w.Index).OrderByDescending(g => g.Key).ToArray();
+        var groups = Array.ConvertAll(byWeight, g => g.ToArray());
+        var turns = new PriorityQueue<int, Turn>(groups.Length);
+        for (var group = 0; group < groups.Length; group++)
+        {
+            turns.Enqueue(group, new Turn(0, byWeight[group].Key, group));
         }
 
         var slots = new int[size];
         Array.Fill(slots, -1);
-        for (var filled = 0; filled < size; filled++)
+        var filled = 0;
+        while (filled < size)
         {
-            turns.TryDequeue(out var server, out var turn);
-            // The size is prime, so each server's stride visits every slot: a free one is always found.
-            var slot = next[server];
-            while (slots[slot] >= 0)
+            turns.TryPeek(out var group, out var turn);
+            foreach (var server in groups[group])
             {
-                slot = Advance(slot, skip[server], size);
+                // The size is prime, so each server's stride visits every slot: a free one is always found.
+                var slot = next[server];
+                while (slots[slot] >= 0)
+                {
+                    slot = Advance(slot, skip[server], size);
+                }
+
+                slots[slot] = server;
+                next[server] = Advance(slot, skip[server], size);
+                if (++filled == size)
+                {
+                    break;
+                }
             }
 
-            slots[slot] = server;
-            next[server] = Advance(slot, skip[server], size);
-            turns.Enqueue(server, turn with { Claimed = turn.Claimed + 1 });
+            turns.DequeueEnqueue(group, turn with { Claimed = turn.Claimed + 1 });
         }
 
         return slots;
@@ -156,13 +173,13 @@ internal sealed class MaglevTable
         return true;
     }
 
-    /// <summary>A server's place in the turn order: fewest claims per unit of weight first, then address order.</summary>
-    private readonly record struct Turn(long Claimed, int Weight, int Index) : IComparable<Turn>
+    /// <summary>A weight group's place in the turn order: fewest claims per unit of weight first, then heavier first.</summary>
+    private readonly record struct Turn(long Claimed, int Weight, int Group) : IComparable<Turn>
     {
         public int CompareTo(Turn other)
         {
             var order = (Claimed * other.Weight).CompareTo(other.Claimed * Weight);
-            return order != 0 ? order : Index.CompareTo(other.Index);
+            return order != 0 ? order : Group.CompareTo(other.Group);
         }
     }
 }

@@ -4,7 +4,8 @@ using Convey.Forwarding;
 namespace Convey.Balancing;
 
 /// <summary>
-/// A fixed, unseeded 64-bit hash (the SplitMix64 finaliser chained over the inputs), so consistent-hashing
+/// A fixed, unseeded 64-bit hash (each input multiplied by an odd constant, folded into
+/// the state and mixed with the SplitMix64 finaliser), so consistent-hashing
 /// tables and key placement come out the same in every process, on every machine, after every restart:
 /// two balancers with the same servers send the same flow to the same server without sharing any state.
 /// </summary>
@@ -41,7 +42,8 @@ internal static class StableHash
         return Step(Step(Step(seed, (ulong)(value >> 64)), (ulong)value), (ulong)address.Port);
     }
 
-    private static ulong Step(ulong hash, ulong value) => Mix(hash ^ Mix(value + 0x9E37_79B9_7F4A_7C15));
+    // The odd multiplier spreads the input's low bits upwards before the full mix of the combined state.
+    private static ulong Step(ulong hash, ulong value) => Mix(hash ^ (value * 0x9E37_79B9_7F4A_7C15));
 
     private static ulong Mix(ulong z)
     {

@@ -64,6 +64,19 @@ public class BuiltInPolicyTests
         Assert.NotNull(snapshot.Pools["web"].Select(FlowKey.FromIPv4(1, 2, 3, 4)));
     }
 
+    [Fact]
+    public void A_pool_shared_by_a_proxy_and_a_packet_frontend_defaults_to_maglev_so_packet_flows_stick()
+    {
+        var runtime = new ServiceCollection().AddConveyCore().Services.BuildServiceProvider().GetRequiredService<ConveyRuntime>();
+        var config = Config(ForwardingMode.Proxy, balance: null);
+        config = config with
+        {
+            Frontends = [.. config.Frontends, new FrontendConfig { Name = "packets", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:9010"), Backend = "web", Mode = ForwardingMode.Passthrough }],
+        };
+
+        Assert.Equal(BalancingPolicyNames.Maglev, runtime.Apply(config).Pools["web"].Policy);
+    }
+
     [Theory]
     [MemberData(nameof(TestPool.Policies), MemberType = typeof(TestPool))]
     public void A_pool_with_balance_set_uses_that_policy(string policy)
