@@ -1,3 +1,4 @@
+using Convey.Metrics;
 using Convey.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,16 @@ internal static class StatsEndpoints
     public static void Map(WebApplication app)
     {
         app.MapGet("/", (ConveyRuntime runtime, TimeProvider time) =>
-            Results.Content(StatusPage.Render(runtime.Current, time.GetUtcNow()), "text/html; charset=utf-8"));
+        {
+            var current = runtime.Current;
+            var page = StatusPage.Render(StatsSnapshot.Capture(current), current.Config.Source, time.GetUtcNow());
+            return Results.Content(page, "text/html; charset=utf-8");
+        });
+        app.MapGet("/stats", async (ConveyRuntime runtime, HttpContext context) =>
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await StatsJson.SerializeAsync(context.Response.Body, StatsSnapshot.Capture(runtime), indented: true, context.RequestAborted);
+        });
         app.MapPrometheusScrapingEndpoint("/metrics");
     }
 }

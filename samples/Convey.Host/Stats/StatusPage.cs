@@ -2,13 +2,14 @@ using System.Globalization;
 using System.Net;
 using System.Reflection;
 using System.Text;
-using Convey.Runtime;
+using Convey.Metrics;
 
 namespace Convey.Host.Stats;
 
 /// <summary>
 /// The HTML status page, in the spirit of HAProxy's: the frontends, then one table per pool with each server's
-/// address, weight, state (coloured), connections and bytes. It reloads itself every few seconds.
+/// address, weight, state (coloured), connections and bytes. It reloads itself every few seconds. It shows the same
+/// <see cref="StatsSnapshot"/> that <c>/stats</c> serves.
 /// </summary>
 internal static class StatusPage
 {
@@ -18,7 +19,8 @@ internal static class StatusPage
     private static readonly string Version =
         typeof(StatusPage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "";
 
-    public static string Render(RuntimeSnapshot snapshot, DateTimeOffset now)
+    /// <summary>Renders <paramref name="stats"/>; <paramref name="source"/> names the configuration in force.</summary>
+    public static string Render(StatsSnapshot stats, string source, DateTimeOffset now)
     {
         var html = new StringBuilder();
         html.Append(CultureInfo.InvariantCulture, $"""
@@ -46,14 +48,14 @@ internal static class StatusPage
             </head>
             <body>
             <h1>Convey status</h1>
-            <p class="meta">Convey {Encode(Version)} &middot; {Encode(snapshot.Config.Source)} &middot; updated {now:yyyy-MM-dd HH:mm:ss} UTC &middot; refreshes every {RefreshSeconds} s</p>
+            <p class="meta">Convey {Encode(Version)} &middot; {Encode(source)} &middot; updated {now:yyyy-MM-dd HH:mm:ss} UTC &middot; refreshes every {RefreshSeconds} s</p>
             <p class="legend"><span style="background:#c8f0c8">up</span><span style="background:#f4b8b8">down</span><span style="background:#f6e3a6">draining</span><span style="background:#dddddd">disabled (weight 0)</span></p>
 
             """);
-        AppendFrontends(html, snapshot);
-        foreach (var pool in snapshot.Pools.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
+        AppendFrontends(html, stats);
+        foreach (var (name, pool) in stats.Backends.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            AppendPool(html, pool);
+            AppendPool(html, name, pool);
         }
 
         html.Append("</body>\n</html>\n");
@@ -61,10 +63,10 @@ internal static class StatusPage
     }
 
     /// <summary>The state word of a server, as shown on the page and used as its row's class.</summary>
-    public static string StateOf(ServerState server) =>
-        server.IsDraining ? "draining" : !server.IsHealthy ? "down" : server.Weight == 0 ? "disabled" : "up";
+    public static string StateOf(ServerStats server) =>
+        server.Draining ? "draining" : !server.Healthy ? "down" : server.Weight == 0 ? "disabled" : "up";
 
-    private static void AppendFrontends(StringBuilder html, RuntimeSnapshot snapshot)
+    private static void AppendFrontends(StringBuilder html, StatsSnapshot stats)
     {
         html.Append("""
             <h2>Frontends</h2>
@@ -72,36 +74,36 @@ internal static class StatusPage
             <tr><th>Frontend</th><th>Listen</th><th>Mode</th><th>Pool</th><th>Current</th><th>Total</th><th>Refused</th><th>Bytes in</th><th>Bytes out</th></tr>
 
             """);
-        foreach (var frontend in snapshot.Frontends.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
+        foreach (var (name, frontend) in stats.Frontends.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
+            var state = frontend.Draining ? "draining" : "open";
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr data-frontend=\"{Encode(frontend.Name)}\"><td>{Encode(frontend.Name)}</td><td>{Encode(frontend.Config.ListenEndPoint.ToString())}</td>" +
-                $"<td>{frontend.Mode.ToString().ToLowerInvariant()}</td><td>{Encode(frontend.Pool.Name)}</td>" +
-                $"<td class=\"num\">{frontend.ActiveConnections}</td><td class=\"num\">{frontend.TotalConnections}</td><td class=\"num\">{frontend.RefusedConnections}</td>" +
+                $"<tr class=\"{(frontend.Draining ? "draining" : "")}\" data-frontend=\"{Encode(name)}\" data-state=\"{state}\">" +
+                $"<td>{Encode(name)}{(frontend.Draining ? " (draining)" : "")}</td><td>{Encode(frontend.ListenAddr)}</td>" +
+                $"<td>{Encode(frontend.Mode)}</td><td>{Encode(frontend.Backend)}</td>" +
+                $"<td class=\"num\">{frontend.CurrentConnections}</td><td class=\"num\">{frontend.TotalConnections}</td><td class=\"num\">{frontend.RefusedConnections}</td>" +
                 $"<td class=\"num\">{Bytes(frontend.BytesIn)}</td><td class=\"num\">{Bytes(frontend.BytesOut)}</td></tr>\n");
         }
 
         html.Append("</table>\n");
     }
 
-    private static void AppendPool(StringBuilder html, BackendPool pool)
+    private static void AppendPool(StringBuilder html, string name, PoolStats pool)
     {
-        var servers = pool.Servers;
-        var up = servers.Count(s => s.IsAvailable);
         html.Append(CultureInfo.InvariantCulture, $"""
-            <h2>Pool {Encode(pool.Name)} <span class="meta">({Encode(pool.Policy)}, {up}/{servers.Length} servers taking traffic)</span></h2>
-            <table class="pool" data-pool="{Encode(pool.Name)}">
+            <h2>Pool {Encode(name)} <span class="meta">({Encode(pool.Policy)}, {pool.HealthyServers}/{pool.ServerDetails.Count} servers taking traffic)</span></h2>
+            <table class="pool" data-pool="{Encode(name)}">
             <tr><th>Server</th><th>Address</th><th>Weight</th><th>State</th><th>Current</th><th>Total</th><th>Failed connects</th><th>Bytes to server</th><th>Bytes from server</th></tr>
 
             """);
-        foreach (var server in servers)
+        foreach (var server in pool.ServerDetails.Values)
         {
             var state = StateOf(server);
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr class=\"{state}\" data-server=\"{Encode(server.Name)}\" data-state=\"{state}\"><td>{Encode(server.Name)}</td><td>{Encode(server.Address.ToString())}</td>" +
+                $"<tr class=\"{state}\" data-server=\"{Encode(server.Name)}\" data-state=\"{state}\"><td>{Encode(server.Name)}</td><td>{Encode(server.Address)}</td>" +
                 $"<td class=\"num\">{server.Weight}</td><td>{state.ToUpperInvariant()}</td>" +
-                $"<td class=\"num\">{server.ActiveConnections}</td><td class=\"num\">{server.TotalConnections}</td><td class=\"num\">{server.ConnectFailures}</td>" +
-                $"<td class=\"num\">{Bytes(server.BytesSent)}</td><td class=\"num\">{Bytes(server.BytesReceived)}</td></tr>\n");
+                $"<td class=\"num\">{server.CurrentConnections}</td><td class=\"num\">{server.TotalConnections}</td><td class=\"num\">{server.ConnectFailures}</td>" +
+                $"<td class=\"num\">{Bytes(server.BytesOut)}</td><td class=\"num\">{Bytes(server.BytesIn)}</td></tr>\n");
         }
 
         html.Append("</table>\n");
