@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Convey.Runtime;
 
 namespace Convey.Core.Tests.Balancing;
@@ -7,13 +8,12 @@ public class ConcurrencyTests
 {
     [Theory]
     [MemberData(nameof(TestPool.Policies), MemberType = typeof(TestPool))]
-    public async Task Parallel_picks_while_the_pool_updates_only_ever_return_offered_servers(string policy)
+    public async Task Parallel_picks_while_the_pool_updates_never_fail(string policy)
     {
         var all = TestPool.Weighted(5, 3, 2, 1, 1, 4);
         ImmutableArray<ServerState>[] subsets = [all, all[..3], all[2..], [], all[1..2]];
         var selector = TestPool.Selector(policy);
         selector.Update(all);
-        using var updating = new CancellationTokenSource();
 
         var pickers = Enumerable.Range(0, 4).Select(worker => Task.Run(() =>
         {
@@ -29,7 +29,8 @@ public class ConcurrencyTests
         })).ToArray();
 
         var updates = 0;
-        while (!pickers.All(p => p.IsCompleted) && updates < 100_000)
+        var elapsed = Stopwatch.StartNew();
+        while (!pickers.All(p => p.IsCompleted) && updates < 100_000 && elapsed.Elapsed < TimeSpan.FromSeconds(20))
         {
             selector.Update(subsets[updates++ % subsets.Length]);
         }
