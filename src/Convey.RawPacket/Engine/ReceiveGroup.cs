@@ -127,6 +127,9 @@ internal sealed partial class ReceiveGroup : IDisposable
                     Interlocked.Exchange(ref _lastErrorLog, now);
                     LogPacketFailed(exception);
                 }
+
+                // A persistent failure (the interface went away) must not turn into a busy loop.
+                Thread.Sleep(10);
             }
         }
     }

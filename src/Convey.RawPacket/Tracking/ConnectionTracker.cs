@@ -135,7 +135,7 @@ internal sealed class ConnectionTracker : IDisposable
             if (translate)
             {
                 allocator = AllocatorFor(key.FrontendAddress, serverAddress, serverPort);
-                if (!allocator.TryAllocate(out natPort))
+                if (!allocator.TryAllocate(key.ClientPort, out natPort))
                 {
                     flow = default;
                     return false;

@@ -6,7 +6,9 @@ namespace Convey.RawPacket.Tracking;
 /// Hands out the NAT source ports (<see cref="FirstPort"/>–<see cref="LastPort"/>) used towards one server, so
 /// a port is never held by two live flows to it. The search starts at a random point and rotates through the
 /// range, so a port is reused as late as possible (a restarted balancer does not start again at the bottom,
-/// where the server may still hold the previous run's connections in TIME_WAIT).
+/// where the server may still hold the previous run's connections in TIME_WAIT). A caller may prefer a port
+/// (the client's own): the client's kernel already avoids reusing its ports too early, and the server then
+/// sees the same 4-tuples the kernel's own NAT would give it.
 /// </summary>
 internal sealed class NatPortAllocator
 {
@@ -52,10 +54,25 @@ internal sealed class NatPortAllocator
     }
 
     /// <summary>Takes the next free port after the last one handed out; false when all are held.</summary>
-    public bool TryAllocate(out ushort port)
+    public bool TryAllocate(out ushort port) => TryAllocate(0, out port);
+
+    /// <summary>
+    /// Takes <paramref name="preferred"/> when it is in the range and free (as the kernel's NAT keeps a client's
+    /// source port when it can), otherwise the next free port after the last one handed out; false when all are held.
+    /// </summary>
+    public bool TryAllocate(ushort preferred, out ushort port)
     {
         lock (_lock)
         {
+            var wanted = preferred - FirstPort;
+            if (wanted is >= 0 and < PortCount && (_used[wanted >> 6] & (1UL << wanted)) == 0)
+            {
+                _used[wanted >> 6] |= 1UL << wanted;
+                _inUse++;
+                port = preferred;
+                return true;
+            }
+
             if (_inUse == PortCount)
             {
                 port = 0;

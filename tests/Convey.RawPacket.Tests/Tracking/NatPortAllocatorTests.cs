@@ -25,7 +25,8 @@ public class NatPortAllocatorTests
             }
             else
             {
-                Assert.True(allocator.TryAllocate(out var port));
+                var preferred = random.Next(2) == 0 ? (ushort)random.Next(30_000, 62_000) : (ushort)0;
+                Assert.True(allocator.TryAllocate(preferred, out var port));
                 Assert.InRange(port, NatPortAllocator.FirstPort, NatPortAllocator.LastPort);
                 Assert.True(live.Add(port), $"port {port} handed out while still held");
                 held.Add(port);
@@ -73,5 +74,20 @@ public class NatPortAllocatorTests
         }
 
         Assert.True(starts.Count > 10, "every run started at the same port");
+    }
+
+    [Fact]
+    public void A_preferred_port_is_taken_when_free_and_never_twice()
+    {
+        var allocator = new NatPortAllocator(0);
+
+        Assert.True(allocator.TryAllocate(45000, out var first));
+        Assert.True(allocator.TryAllocate(45000, out var second));
+        Assert.True(allocator.TryAllocate(1000, out var outOfRange));
+
+        Assert.Equal(45000, first);
+        Assert.NotEqual(45000, second);
+        Assert.InRange(outOfRange, NatPortAllocator.FirstPort, NatPortAllocator.LastPort);
+        Assert.Equal(3, allocator.InUse);
     }
 }
