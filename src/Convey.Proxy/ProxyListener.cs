@@ -147,7 +147,7 @@ internal sealed partial class ProxyListener
             Socket client;
             try
             {
-                client = await _socket.AcceptAsync();
+                client = await _socket.AcceptAsync(CancellationToken.None);
             }
             catch (ObjectDisposedException)
             {

@@ -48,8 +48,10 @@ public class RelayTests
         Assert.Equal(4L * PayloadSize, proxy.Servers()[0].BytesReceived);
     }
 
-    [Fact]
-    public async Task Client_that_half_closes_still_receives_the_full_reply()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Client_that_half_closes_still_receives_the_full_reply(bool splice)
     {
         // The server answers only after the client has finished sending: it needs the half-close relayed,
         // and the reply must still travel back on the half-closed connection.
@@ -59,7 +61,7 @@ public class RelayTests
             await socket.SendAsync(Encoding.ASCII.GetBytes($"got {request.Length} bytes"), SocketFlags.None);
             socket.Shutdown(SocketShutdown.Send);
         });
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]));
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: o => o.UseSplice = splice);
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await client.SendAsync(new byte[100_000], SocketFlags.None);
@@ -68,8 +70,10 @@ public class RelayTests
         Assert.Equal("got 100000 bytes", Encoding.ASCII.GetString(await Loopback.ReadToEndAsync(client)));
     }
 
-    [Fact]
-    public async Task Reset_by_the_client_reaches_the_server_as_a_reset()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Reset_by_the_client_reaches_the_server_as_a_reset(bool splice)
     {
         var serverSaw = new TaskCompletionSource<SocketError>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = TestServer.Start(async socket =>
@@ -84,7 +88,7 @@ public class RelayTests
                 serverSaw.TrySetResult(ex.SocketErrorCode);
             }
         });
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]));
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: o => o.UseSplice = splice);
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
@@ -104,6 +108,24 @@ public class RelayTests
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await Loopback.AssertEchoAsync(client, "over IPv6");
         Assert.Equal(AddressFamily.InterNetworkV6, proxy.Frontend().AddressFamily);
+    }
+
+    [Fact]
+    public async Task Reset_by_the_server_reaches_the_client_as_a_reset()
+    {
+        await using var server = TestServer.Start(async socket =>
+        {
+            await Loopback.ReadExactlyAsync(socket, 5);
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+        });
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]));
+
+        using var client = await Loopback.ConnectAsync(proxy.Frontend());
+        await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
+
+        var reset = await Assert.ThrowsAsync<SocketException>(() => Loopback.ReadToEndAsync(client));
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
     }
 
     private static async Task SendAndShutdownAsync(Socket socket, byte[] payload)

@@ -43,6 +43,10 @@ public sealed class ConveyMetrics : IDisposable
             "{connection}", "Client connections or flows accepted, per frontend.");
         meter.CreateObservableCounter("convey.frontend.rejected_connections", ObserveFrontends(f => f.RefusedConnections),
             "{connection}", "Client connections refused (limit reached or no server available), per frontend.");
+        meter.CreateObservableCounter("convey.frontend.connect_failures", ObserveFrontends(f => f.ConnectFailures),
+            "{connection}", "Proxied connection attempts to servers that failed (refused, timed out, unreachable), per frontend.");
+        meter.CreateObservableCounter("convey.frontend.retries", ObserveFrontends(f => f.Retries),
+            "{connection}", "Proxied connection attempts repeated on another server after a connect failure, per frontend.");
         meter.CreateObservableCounter("convey.frontend.io", ObserveFrontendBytes,
             "By", "Bytes received from (network.io.direction=receive) and sent to (transmit) clients, per frontend.");
 

@@ -36,6 +36,8 @@ public sealed class ConveyMetricsTests : IDisposable
     [InlineData("convey.frontend.active_connections", "{connection}")]
     [InlineData("convey.frontend.connections", "{connection}")]
     [InlineData("convey.frontend.rejected_connections", "{connection}")]
+    [InlineData("convey.frontend.connect_failures", "{connection}")]
+    [InlineData("convey.frontend.retries", "{connection}")]
     [InlineData("convey.frontend.io", "By")]
     [InlineData("convey.server.active_connections", "{connection}")]
     [InlineData("convey.server.connections", "{connection}")]
@@ -71,6 +73,22 @@ public sealed class ConveyMetricsTests : IDisposable
         Assert.Equal(2, total.LastMeasurement!.Value);
         Assert.Equal(1, refused.LastMeasurement!.Value);
         Assert.Equal("front", active.LastMeasurement.Tags[ConveyMetricTags.Frontend]);
+    }
+
+    [Fact]
+    public void Frontend_connect_failures_and_retries_are_read_from_the_live_frontend()
+    {
+        using var failures = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.frontend.connect_failures");
+        using var retries = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.frontend.retries");
+        Front.OnConnectFailure();
+        Front.OnConnectFailure();
+        Front.OnRetry();
+
+        failures.RecordObservableInstruments();
+        retries.RecordObservableInstruments();
+
+        Assert.Equal(2, failures.LastMeasurement!.Value);
+        Assert.Equal(1, retries.LastMeasurement!.Value);
     }
 
     [Fact]
