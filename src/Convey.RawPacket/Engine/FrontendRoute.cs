@@ -8,4 +8,5 @@ namespace Convey.RawPacket.Engine;
 /// <param name="Mode">Passthrough or DSR.</param>
 /// <param name="DsrMethod">L3 or L2 (DSR only).</param>
 /// <param name="IdleTimeout">Idle flows are forgotten after this long.</param>
-internal sealed record FrontendRoute(FrontendState Frontend, ForwardingMode Mode, DsrMethod DsrMethod, TimeSpan IdleTimeout);
+/// <param name="Draining">The frontend was removed or the engine is stopping: established flows pass, new ones are refused.</param>
+internal sealed record FrontendRoute(FrontendState Frontend, ForwardingMode Mode, DsrMethod DsrMethod, TimeSpan IdleTimeout, bool Draining = false);

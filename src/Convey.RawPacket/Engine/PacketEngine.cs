@@ -24,6 +24,9 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     private readonly NftablesFirewall _firewall = new();
     private readonly NeighbourTable _neighbours = new();
     private readonly Dictionary<string, ReceiveGroup> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (FrontendState Frontend, DateTimeOffset Deadline)> _draining = new(StringComparer.Ordinal);
+    private Dictionary<string, FrontendState> _live = new(StringComparer.Ordinal);
+    private RuntimeSnapshot? _last;
     private PacketPipeline? _pipeline;
     private ITimer? _neighbourTimer;
     private string _firewallScript = string.Empty;
@@ -75,18 +78,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
                 return;
             }
 
-            var frontends = snapshot.Frontends.Values.Where(f => Handles(f.Mode) && !f.IsDraining).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
-            if (frontends.Count == 0 && _pipeline is null)
-            {
-                return;
-            }
-
-            var pipeline = EnsurePipeline(snapshot.Config.Passthrough.ConnectionTrackerCapacity);
-            var routes = RouteTable.Build(snapshot);
-            pipeline.Routes = routes;
-            WantNeighbours(frontends);
-            await ApplyFirewallAsync(frontends, cancellationToken).ConfigureAwait(false);
-            ApplyReceiveGroups(frontends, routes, snapshot.Config.Passthrough.Workers, pipeline);
+            await ApplyCoreAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -94,32 +86,35 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Refuses new flows at once, lets established ones (those not closing yet) finish until the longest drain
+    /// timeout of the engine's frontends or until <paramref name="cancellationToken"/> fires, then closes the
+    /// sockets and removes the firewall table.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _applyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _applyLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
+            var pipeline = _pipeline;
+            if (pipeline is not null && _groups.Count > 0)
+            {
+                var routes = pipeline.Routes;
+                pipeline.Routes = routes.AsDraining();
+                var drainTimeout = routes.All.Select(r => r.Frontend.Config.DrainTimeout).DefaultIfEmpty(TimeSpan.Zero).Max();
+                await DrainAsync(pipeline.Tracker, drainTimeout, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var group in _groups.Values)
             {
                 group.Dispose();
             }
 
             _groups.Clear();
-            if (_firewallScript.Length > 0)
-            {
-                try
-                {
-                    await _firewall.RemoveAsync(cancellationToken).ConfigureAwait(false);
-                    _firewallScript = string.Empty;
-                }
-                catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception)
-                {
-                    LogFirewallFailed(exception);
-                }
-            }
-
-            _pipeline?.Tracker.Clear();
+            _draining.Clear();
+            _live.Clear();
+            await ApplyFirewallAsync([], CancellationToken.None).ConfigureAwait(false);
+            pipeline?.Tracker.Clear();
         }
         finally
         {
@@ -140,6 +135,86 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         _applyLock.Dispose();
     }
 
+    private async Task ApplyCoreAsync(RuntimeSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        _last = snapshot;
+        var live = snapshot.Frontends.Values.Where(f => Handles(f.Mode) && !f.IsDraining).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+        var now = _time.GetUtcNow();
+        foreach (var (name, frontend) in _live)
+        {
+            if (!live.Any(f => f.Name == name))
+            {
+                _draining[name] = (frontend, now + frontend.Config.DrainTimeout);
+            }
+        }
+
+        foreach (var (name, (frontend, deadline)) in _draining.ToList())
+        {
+            if (live.Any(f => f.Name == name) || now >= deadline || frontend.ActiveConnections <= 0)
+            {
+                _draining.Remove(name);
+            }
+        }
+
+        _live = live.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        if (live.Count == 0 && _draining.Count == 0 && _pipeline is null)
+        {
+            return;
+        }
+
+        var draining = _draining.Values.Select(d => d.Frontend).ToList();
+        var all = live.Concat(draining).ToList();
+        var pipeline = EnsurePipeline(snapshot.Config.Passthrough.ConnectionTrackerCapacity);
+        var routes = RouteTable.Build(live, draining);
+        pipeline.Routes = routes;
+        WantNeighbours(live);
+        await ApplyFirewallAsync(all, cancellationToken).ConfigureAwait(false);
+        ApplyReceiveGroups(all, routes, snapshot.Config.Passthrough.Workers, pipeline);
+    }
+
+    private async Task DrainAsync(ConnectionTracker tracker, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + timeout;
+        try
+        {
+            while (tracker.OpenCount > 0 && _time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The host's shutdown deadline: stop now.
+        }
+    }
+
+    /// <summary>Forgets removed frontends whose flows ended or whose drain timeout passed (runs every second).</summary>
+    private async Task PruneDrainingAsync()
+    {
+        if (_draining.Count == 0 || _last is null || !OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        await _applyLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            if (_last is not null && _draining.Values.Any(d => now >= d.Deadline || d.Frontend.ActiveConnections <= 0))
+            {
+                await ApplyCoreAsync(_last, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+        {
+            LogPruneFailed(exception);
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
+    }
+
     private PacketPipeline EnsurePipeline(int capacity)
     {
         if (_pipeline is not null && _pipeline.Tracker.Capacity == capacity)
@@ -156,8 +231,14 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
         var pipeline = new PacketPipeline(new ConnectionTracker(capacity, _time, PacketPipeline.OnFlowEnded), _neighbours, Counters);
         Volatile.Write(ref _pipeline, pipeline);
-        _neighbourTimer ??= _time.CreateTimer(_ => RefreshNeighbours(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        _neighbourTimer ??= _time.CreateTimer(_ => OnTick(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         return pipeline;
+    }
+
+    private void OnTick()
+    {
+        RefreshNeighbours();
+        _ = PruneDrainingAsync();
     }
 
     private void RefreshNeighbours()
@@ -301,6 +382,9 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "connection_tracker_capacity changed from {Old} to {New}: tracked flows were forgotten")]
     private partial void LogTrackerResized(int old, int @new);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not release a removed frontend's sockets or firewall rules")]
+    private partial void LogPruneFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the neighbour table for L2 DSR")]
     private partial void LogNeighboursFailed(Exception exception);

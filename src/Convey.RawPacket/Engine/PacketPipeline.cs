@@ -105,6 +105,12 @@ internal sealed class PacketPipeline
                 return Drop(DropReason.UntrackedReset);
             }
 
+            if (route.Draining)
+            {
+                route.Frontend.OnConnectionRefused();
+                return Drop(DropReason.Draining);
+            }
+
             if (!TryStartFlow(route, key, tcp, out flow, out var reason))
             {
                 return Drop(reason);

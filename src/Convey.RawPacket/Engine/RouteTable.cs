@@ -14,20 +14,31 @@ internal sealed class RouteTable
     public RouteTable(IEnumerable<(uint Address, ushort Port, FrontendRoute Route)> routes)
     {
         var list = routes.ToList();
-        _routes = list.ToFrozenDictionary(r => Key(r.Address, r.Port), r => r.Route);
+        // A live frontend wins over a draining one on the same address and port (removed, then added back).
+        _routes = list.GroupBy(r => Key(r.Address, r.Port)).ToFrozenDictionary(g => g.Key, g => g.OrderBy(r => r.Route.Draining).First().Route);
         _natAddresses = list.Where(r => r.Route.Mode == ForwardingMode.Passthrough).Select(r => r.Address).ToFrozenSet();
     }
 
     public static RouteTable Empty { get; } = new([]);
 
-    /// <summary>The routes of every live passthrough and DSR frontend with an IPv4 address.</summary>
+    /// <summary>The routes of every live passthrough and DSR frontend of <paramref name="snapshot"/> with an IPv4 address.</summary>
     public static RouteTable Build(RuntimeSnapshot snapshot) =>
-        new(snapshot.Frontends.Values
-            .Where(f => f.Mode is ForwardingMode.Passthrough or ForwardingMode.Dsr && !f.IsDraining)
-            .Select(f => (Ok: IPv4Address.TryGet(f.Config.ListenEndPoint.Address, out var address), Address: address, Frontend: f))
+        Build(snapshot.Frontends.Values.Where(f => f.Mode is ForwardingMode.Passthrough or ForwardingMode.Dsr && !f.IsDraining), []);
+
+    /// <summary>The routes of <paramref name="live"/> frontends and of <paramref name="draining"/> ones (no new flows).</summary>
+    public static RouteTable Build(IEnumerable<FrontendState> live, IEnumerable<FrontendState> draining) =>
+        new(live.Select(f => (Frontend: f, Draining: false)).Concat(draining.Select(f => (Frontend: f, Draining: true)))
+            .Select(f => (Ok: IPv4Address.TryGet(f.Frontend.Config.ListenEndPoint.Address, out var address), Address: address, f.Frontend, f.Draining))
             .Where(f => f.Ok)
             .Select(f => (f.Address, (ushort)f.Frontend.Config.ListenEndPoint.Port,
-                new FrontendRoute(f.Frontend, f.Frontend.Mode, f.Frontend.Config.DsrMethod, f.Frontend.Config.IdleTimeout))));
+                new FrontendRoute(f.Frontend, f.Frontend.Mode, f.Frontend.Config.DsrMethod, f.Frontend.Config.IdleTimeout, f.Draining))));
+
+    /// <summary>The same routes, all draining (engine stop).</summary>
+    public RouteTable AsDraining() =>
+        new(_routes.Select(r => ((uint)(r.Key >> 16), (ushort)r.Key, r.Value with { Draining = true })));
+
+    /// <summary>Every route.</summary>
+    public IEnumerable<FrontendRoute> All => _routes.Values;
 
     /// <summary>Addresses that carry passthrough replies on the NAT port range.</summary>
     public IReadOnlyCollection<uint> NatAddresses => _natAddresses;

@@ -27,6 +27,9 @@ public enum DropReason
     /// <summary>Addressed to no frontend of this engine.</summary>
     NoFrontend,
 
+    /// <summary>A new flow for a frontend that is being removed or stopped (its established flows still pass).</summary>
+    Draining,
+
     /// <summary>No server of the frontend's pool is available.</summary>
     NoServer,
 

@@ -40,6 +40,7 @@ internal sealed class ConnectionTracker : IDisposable
     private int _tail = None;
     private int _free;
     private int _sweepCursor;
+    private int _closing;
     private long _evictions;
     private long _expirations;
 
@@ -75,6 +76,18 @@ internal sealed class ConnectionTracker : IDisposable
             lock (_lock)
             {
                 return _byClient.Count;
+            }
+        }
+    }
+
+    /// <summary>Flows tracked now that have not started closing (no FIN yet, or only one side's in passthrough).</summary>
+    public int OpenCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byClient.Count - _closing;
             }
         }
     }
@@ -256,7 +269,11 @@ internal sealed class ConnectionTracker : IDisposable
         {
             entry.FinSeen |= finBit;
             // In DSR the server's side is never seen: the client's FIN starts the linger.
-            entry.Closing = entry.FinSeen == (ClientFin | ServerFin) || entry.Allocator is null;
+            if (!entry.Closing && (entry.FinSeen == (ClientFin | ServerFin) || entry.Allocator is null))
+            {
+                entry.Closing = true;
+                _closing++;
+            }
         }
 
         if (index != _head)
@@ -295,6 +312,11 @@ internal sealed class ConnectionTracker : IDisposable
         }
 
         Unlink(index);
+        if (entry.Closing)
+        {
+            _closing--;
+        }
+
         entry = new Entry { Next = _free };
         _free = index;
         _onEnded?.Invoke(flow, reason);

@@ -175,4 +175,21 @@ public class PacketPipelineTests
         Assert.Equal(1, lab.Counters.DroppedFor(DropReason.Oversized));
         Assert.Equal(4, lab.Counters.Dropped);
     }
+
+    [Fact]
+    public void A_draining_frontend_passes_established_flows_and_refuses_new_ones()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn);
+        lab.Process(syn);
+        var (_, natPort, server, _) = PipelineFixture.Addresses(syn);
+
+        lab.Pipeline.Routes = lab.Pipeline.Routes.AsDraining();
+
+        Assert.Equal(PacketActionKind.SendRouted, lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 10)).Kind);
+        Assert.Equal(PacketActionKind.SendRouted, lab.Process(Tcp(server, 8080, Vip, natPort, TcpFlags.Ack, 10)).Kind);
+        Assert.Equal(PacketActionKind.Drop, lab.Process(Tcp(Client, 40001, Vip, 8080, TcpFlags.Syn)).Kind);
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.Draining));
+        Assert.Equal(1, lab.Frontend.RefusedConnections);
+    }
 }

@@ -119,7 +119,9 @@ public class ConnectionTrackerTests
         _time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
         Assert.Equal(1, tracker.Count); // only one side closed
 
+        Assert.Equal(1, tracker.OpenCount);
         tracker.TryGetFromServer(flow.Reply, TcpFlags.Fin | TcpFlags.Ack, out _);
+        Assert.Equal(0, tracker.OpenCount);
         Assert.True(tracker.TryGetFromClient(Client(1), TcpFlags.Ack, out _)); // the last ACK still passes
         _time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
 
