@@ -24,6 +24,6 @@ public static class ConveyMetricTags
     /// <summary>What changed a server's health: <c>probe</c> (active check) or <c>passive</c> (failures reported by an engine).</summary>
     public const string HealthSource = "convey.health.source";
 
-    /// <summary>Outcome of a configuration snapshot: <c>applied</c> or <c>refused</c>.</summary>
+    /// <summary>Outcome of a configuration reload: <c>applied</c>, <c>partial</c> (an engine failed to apply it) or <c>refused</c>.</summary>
     public const string ReloadResult = "convey.reload.result";
 }

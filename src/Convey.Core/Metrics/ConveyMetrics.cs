@@ -66,7 +66,7 @@ public sealed class ConveyMetrics : IDisposable
         _healthTransitions = meter.CreateCounter<long>("convey.server.health_transitions",
             "{transition}", "Changes of a server's health (convey.health.state = up or down; convey.health.source = probe or passive).");
         _reloads = meter.CreateCounter<long>("convey.config.reloads",
-            "{reload}", "Configuration snapshots applied or refused (convey.reload.result = applied or refused).");
+            "{reload}", "Configuration reloads (convey.reload.result = applied, partial when an engine failed to apply it, or refused).");
         _connectionDuration = meter.CreateHistogram("convey.connection.duration", "s",
             "Duration of client connections or flows, per frontend and pool.",
             tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
@@ -104,6 +104,10 @@ public sealed class ConveyMetrics : IDisposable
     /// <summary>Counts a configuration snapshot that was applied.</summary>
     public void RecordReloadApplied() =>
         _reloads.Add(1, new KeyValuePair<string, object?>(ConveyMetricTags.ReloadResult, "applied"));
+
+    /// <summary>Counts a configuration snapshot that the runtime applied but at least one engine failed to apply.</summary>
+    public void RecordReloadPartiallyApplied() =>
+        _reloads.Add(1, new KeyValuePair<string, object?>(ConveyMetricTags.ReloadResult, "partial"));
 
     /// <summary>Counts a configuration snapshot that was refused (the previous one stays in force).</summary>
     public void RecordReloadRefused() =>

@@ -67,7 +67,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         try
         {
             config = await _source.LoadAsync(cancellationToken);
-            await ApplyAsync(config, cancellationToken);
+            await ApplyAsync(config, starting: true, cancellationToken);
         }
         catch (ConfigException ex)
         {
@@ -113,16 +113,42 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         _stopping.Dispose();
     }
 
-    private async Task ApplyAsync(ConveyConfig config, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies a snapshot to the runtime, the health checks and every engine; returns how many engines failed.
+    /// At start an engine failure fails the start; on reload it is logged and the other engines still apply.
+    /// </summary>
+    private async Task<int> ApplyAsync(ConveyConfig config, bool starting, CancellationToken cancellationToken)
     {
         var snapshot = _runtime.Apply(config);
         _health.Apply(snapshot);
+        var failures = 0;
         foreach (var engine in _engines)
         {
-            await engine.ApplyAsync(snapshot, cancellationToken);
+            if (starting)
+            {
+                await engine.ApplyAsync(snapshot, cancellationToken);
+                continue;
+            }
+
+            try
+            {
+                await engine.ApplyAsync(snapshot, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // One engine failing must not keep the others on the old state; it is logged and counted.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                failures++;
+                LogEngineApplyFailed(ex, engine.GetType().Name, config.Source);
+            }
         }
 
         _runtime.RemoveDrainedServers();
+        return failures;
     }
 
     private async Task ReloadLoopAsync(IChangeToken token, CancellationToken stopping)
@@ -139,10 +165,17 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
             try
             {
                 var config = await _source.LoadAsync(stopping);
-                await ApplyAsync(config, stopping);
+                var engineFailures = await ApplyAsync(config, starting: false, stopping);
                 LastReloadError = null;
                 LogReloadApplied(config.Source, config.Frontends.Length, config.Backends.Length);
-                _metrics.RecordReloadApplied();
+                if (engineFailures > 0)
+                {
+                    _metrics.RecordReloadPartiallyApplied();
+                }
+                else
+                {
+                    _metrics.RecordReloadApplied();
+                }
             }
             catch (ConfigException ex)
             {
@@ -197,6 +230,9 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reload refused ({Count} error(s)); the previous configuration stays in force. {Errors}")]
     private partial void LogReloadRefused(int count, string errors);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Engine {Engine} could not apply the configuration from {Source}; the other engines did, and its frontends keep their previous state")]
+    private partial void LogEngineApplyFailed(Exception exception, string engine, string source);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reload failed; the previous configuration stays in force")]
     private partial void LogReloadFailed(Exception exception);

@@ -118,6 +118,41 @@ public sealed class ConveyServiceTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task An_engine_failing_a_reload_is_logged_and_the_other_engines_still_apply_it()
+    {
+        var failing = Substitute.For<IForwardingEngine>();
+        var calls = 0;
+        failing.ApplyAsync(Arg.Any<RuntimeSnapshot>(), Arg.Any<CancellationToken>())
+            .Returns(_ => Interlocked.Increment(ref calls) == 1 ? Task.CompletedTask : Task.FromException(new InvalidOperationException("port in use")));
+        using var reloads = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.config.reloads");
+        await using var service = new ConveyService(_source, _runtime, [failing, _engine], _health, _metrics, TimeProvider.System, _logger);
+        await service.StartAsync(CancellationToken.None);
+        await WaitAsync(_applied);
+        var next = Web(Server("b", 8002));
+
+        _source.Update(next);
+        await reloads.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
+
+        Assert.Same(next, _runtime.Current.Config);
+        await _engine.Received(1).ApplyAsync(_runtime.Current, Arg.Any<CancellationToken>());
+        Assert.Equal("partial", Assert.Single(reloads.GetMeasurementSnapshot()).Tags[ConveyMetricTags.ReloadResult]);
+        var logged = _logger.Collector.GetSnapshot().Single(r => r.Level == LogLevel.Error);
+        Assert.Contains("could not apply", logged.Message, StringComparison.Ordinal);
+        Assert.Equal("port in use", logged.Exception!.Message);
+        await service.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task An_engine_failing_at_start_fails_the_start()
+    {
+        var failing = Substitute.For<IForwardingEngine>();
+        failing.ApplyAsync(Arg.Any<RuntimeSnapshot>(), Arg.Any<CancellationToken>()).Returns(Task.FromException(new InvalidOperationException("port in use")));
+        await using var service = new ConveyService(_source, _runtime, [failing], _health, _metrics, TimeProvider.System, _logger);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => service.StartAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Stop_stops_the_engines_and_the_health_checks()
     {
         await _service.StartAsync(CancellationToken.None);
