@@ -11,6 +11,15 @@ internal static class DemoCommand
 {
     public static async Task<int> RunAsync(HostArguments arguments, HostConsole console, CancellationToken cancellationToken)
     {
+        foreach (var endPoint in new[] { DemoConfig.Frontend, DemoConfig.Stats })
+        {
+            if (PortCheck.IsTaken(endPoint))
+            {
+                await console.Error.WriteLineAsync($"convey: {endPoint} is already in use (another demo still running?); the demo needs 127.0.0.1:8080 and 127.0.0.1:7000 free.");
+                return ExitCodes.ConfigRefused;
+            }
+        }
+
         await using var first = DemoBackend.Start("demo-1");
         await using var second = DemoBackend.Start("demo-2");
         var config = DemoConfig.For([first, second]);
@@ -28,7 +37,7 @@ internal static class DemoCommand
             Convey demo: a proxy on {frontend} balancing two demo backends ({first.Name} on {first.EndPoint}, {second.Name} on {second.EndPoint}).
             Try:
               curl http://{frontend}/    a few times: the answers alternate between {first.Name} and {second.Name}
-              open http://127.0.0.1:{DemoConfig.StatsPort}/    the status page (JSON at /stats, Prometheus text at /metrics)
+              open http://{DemoConfig.Stats}/    the status page (JSON at /stats, Prometheus text at /metrics)
             Press Ctrl+C to stop.
 
             """);

@@ -11,8 +11,8 @@ internal static class DemoConfig
     /// <summary>The demo's proxy listener.</summary>
     public static readonly IPEndPoint Frontend = new(IPAddress.Loopback, 8080);
 
-    /// <summary>The demo's stats listener port.</summary>
-    public const int StatsPort = 7000;
+    /// <summary>The demo's stats listener.</summary>
+    public static readonly IPEndPoint Stats = new(IPAddress.Loopback, 7000);
 
     /// <summary>Builds the configuration over <paramref name="backends"/>.</summary>
     public static ConveyConfig For(IReadOnlyList<DemoBackend> backends) => new()
@@ -39,6 +39,6 @@ internal static class DemoConfig
                 HealthCheck = new HealthCheckConfig { Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(1) },
             },
         ],
-        Stats = new StatsConfig { Port = StatsPort },
+        Stats = new StatsConfig { Port = Stats.Port, ListenAddress = Stats.Address },
     };
 }

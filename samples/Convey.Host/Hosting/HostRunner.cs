@@ -20,8 +20,9 @@ internal static class HostRunner
             ConfigErrorPrinter.Print(ex, console.Error);
             return ExitCodes.ConfigRefused;
         }
-        catch (SocketException ex)
+        catch (Exception ex) when (ex is SocketException or IOException)
         {
+            // Typically the stats port is taken (Kestrel reports "Failed to bind to address ...").
             await console.Error.WriteLineAsync($"convey: cannot open a listener: {ex.Message}");
             return ExitCodes.ConfigRefused;
         }

@@ -21,6 +21,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     private readonly SemaphoreSlim _applyLock = new(1, 1);
     private readonly ILogger<PacketEngine> _logger;
     private readonly TimeProvider _time;
+    private readonly ConveyMetrics? _metrics;
     private readonly NftablesFirewall _firewall = new();
     private readonly NeighbourTable _neighbours = new();
     private readonly Dictionary<string, ReceiveGroup> _groups = new(StringComparer.Ordinal);
@@ -39,6 +40,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     {
         _logger = logger;
         _time = time;
+        _metrics = metrics;
         if (metrics is not null)
         {
             PacketMetrics.Register(metrics.Meter, this);
@@ -135,6 +137,12 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         _applyLock.Dispose();
     }
 
+    private void OnFlowEnded(TrackedFlow flow, FlowEndReason reason)
+    {
+        PacketPipeline.OnFlowEnded(flow, reason);
+        _metrics?.RecordConnectionDuration(flow.Frontend, _time.GetElapsedTime(flow.Started));
+    }
+
     private async Task ApplyCoreAsync(RuntimeSnapshot snapshot, CancellationToken cancellationToken)
     {
         _last = snapshot;
@@ -229,7 +237,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _pipeline.Tracker.Dispose();
         }
 
-        var pipeline = new PacketPipeline(new ConnectionTracker(capacity, _time, PacketPipeline.OnFlowEnded), _neighbours, Counters);
+        var pipeline = new PacketPipeline(new ConnectionTracker(capacity, _time, OnFlowEnded), _neighbours, Counters);
         Volatile.Write(ref _pipeline, pipeline);
         _neighbourTimer ??= _time.CreateTimer(_ => OnTick(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         return pipeline;

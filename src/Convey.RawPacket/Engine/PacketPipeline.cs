@@ -148,9 +148,15 @@ internal sealed class PacketPipeline
     private PacketAction FromServer(IPv4Header ip, TcpHeader tcp, bool checksumNotReady)
     {
         var key = new ReplyFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
-        if (!_tracker.TryGetFromServer(key, tcp.Flags, out var flow))
+        if (!_tracker.TryGetFromServer(key, tcp.Flags, out var flow, out var firstReply))
         {
             return Drop(DropReason.UnknownFlow);
+        }
+
+        if (firstReply && (tcp.Flags & TcpFlags.Rst) != 0)
+        {
+            // The server refused the connection (nothing listens): passive health hears of it before the next probe.
+            flow.Frontend.Pool.ReportConnectFailure(flow.Server);
         }
 
         var length = ip.TotalLength;

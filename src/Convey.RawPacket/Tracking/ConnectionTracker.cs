@@ -114,16 +114,23 @@ internal sealed class ConnectionTracker : IDisposable
     }
 
     /// <summary>Finds the flow of a server reply and notes its flags; a RST ends the flow after this packet.</summary>
-    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, out TrackedFlow flow)
+    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, out TrackedFlow flow) =>
+        TryGetFromServer(key, flags, out flow, out _);
+
+    /// <summary>As <see cref="TryGetFromServer(in ReplyFlowKey, TcpFlags, out TrackedFlow)"/>; <paramref name="firstReply"/> tells whether the server had sent nothing on this flow before.</summary>
+    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, out TrackedFlow flow, out bool firstReply)
     {
         lock (_lock)
         {
             if (!_byReply.TryGetValue(key, out var index))
             {
                 flow = default;
+                firstReply = false;
                 return false;
             }
 
+            firstReply = !_entries[index].ServerSeen;
+            _entries[index].ServerSeen = true;
             return Touch(index, flags, ServerFin, out flow);
         }
     }
@@ -164,14 +171,15 @@ internal sealed class ConnectionTracker : IDisposable
             var index = _free;
             ref var entry = ref _entries[index];
             _free = entry.Next;
-            flow = new TrackedFlow(key, serverAddress, serverPort, natPort, frontend, server);
+            var now = _time.GetTimestamp();
+            flow = new TrackedFlow(key, serverAddress, serverPort, natPort, frontend, server, now);
             entry = new Entry
             {
                 Flow = flow,
                 Allocator = allocator,
                 Live = true,
                 IdleTicks = ToTimestampTicks(idleTimeout),
-                LastSeen = _time.GetTimestamp(),
+                LastSeen = now,
             };
             LinkAtHead(index);
             _byClient.Add(key, index);
@@ -377,6 +385,7 @@ internal sealed class ConnectionTracker : IDisposable
         public int Next;
         public byte FinSeen;
         public bool Closing;
+        public bool ServerSeen;
         public bool Live;
     }
 }

@@ -9,13 +9,15 @@ namespace Convey.RawPacket.Tracking;
 /// <param name="NatPort">The balancer's source port towards the server (passthrough); 0 when not translated (DSR).</param>
 /// <param name="Frontend">The frontend the flow arrived on.</param>
 /// <param name="Server">The chosen server.</param>
+/// <param name="Started">When the flow was first seen (<see cref="TimeProvider.GetTimestamp"/>).</param>
 internal readonly record struct TrackedFlow(
     ClientFlowKey Client,
     uint ServerAddress,
     ushort ServerPort,
     ushort NatPort,
     FrontendState Frontend,
-    ServerState Server)
+    ServerState Server,
+    long Started)
 {
     /// <summary>The key the server's replies carry (passthrough only).</summary>
     public ReplyFlowKey Reply => new(ServerAddress, ServerPort, Client.FrontendAddress, NatPort);

@@ -192,4 +192,18 @@ public class PacketPipelineTests
         Assert.Equal(1, lab.Counters.DroppedFor(DropReason.Draining));
         Assert.Equal(1, lab.Frontend.RefusedConnections);
     }
+
+    [Fact]
+    public void A_server_refusing_the_syn_is_reported_to_passive_health()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn);
+        lab.Process(syn);
+        var (_, natPort, server, _) = PipelineFixture.Addresses(syn);
+        var chosen = lab.Snapshot.Pools["pool"].Servers.Single(s => s.Address.Address.ToString() == (server == Server1 ? "198.18.1.11" : "198.18.1.12"));
+
+        lab.Process(Tcp(server, 8080, Vip, natPort, TcpFlags.Rst | TcpFlags.Ack));
+
+        Assert.Equal(1, chosen.ConnectFailures);
+    }
 }
