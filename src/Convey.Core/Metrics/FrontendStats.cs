@@ -14,6 +14,8 @@ namespace Convey.Metrics;
 /// <param name="RefusedConnections">Client connections refused.</param>
 /// <param name="BytesIn">Bytes received from clients.</param>
 /// <param name="BytesOut">Bytes sent to clients.</param>
+/// <param name="ConnectFailures">Proxied connection attempts to servers that failed.</param>
+/// <param name="Retries">Proxied connection attempts repeated on another server after a connect failure.</param>
 public sealed record FrontendStats(
     string ListenAddr,
     string Backend,
@@ -23,7 +25,9 @@ public sealed record FrontendStats(
     long TotalConnections,
     long RefusedConnections,
     long BytesIn,
-    long BytesOut)
+    long BytesOut,
+    long ConnectFailures,
+    long Retries)
 {
     internal static FrontendStats Capture(FrontendState frontend)
     {
@@ -37,7 +41,9 @@ public sealed record FrontendStats(
             frontend.TotalConnections,
             frontend.RefusedConnections,
             frontend.BytesIn,
-            frontend.BytesOut);
+            frontend.BytesOut,
+            frontend.ConnectFailures,
+            frontend.Retries);
     }
 
     private static string ModeName(ForwardingMode mode) => mode switch

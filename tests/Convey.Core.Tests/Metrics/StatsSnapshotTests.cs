@@ -75,8 +75,22 @@ public class StatsSnapshotTests
     {
         var stats = StatsSnapshot.Capture(_runtime);
 
-        Assert.Equal(new FrontendStats("127.0.0.1:9000", "web", "proxy", false, 1, 2, 0, 100, 1000), stats.Frontends["front"]);
+        Assert.Equal(new FrontendStats("127.0.0.1:9000", "web", "proxy", false, 1, 2, 0, 100, 1000, 0, 0), stats.Frontends["front"]);
         Assert.Equal("passthrough", stats.Frontends["sql"].Mode);
+    }
+
+    [Fact]
+    public void Frontends_report_connect_failures_and_retries()
+    {
+        var front = _runtime.Current.Frontends["front"];
+        front.OnConnectFailure();
+        front.OnConnectFailure();
+        front.OnRetry();
+
+        var stats = StatsSnapshot.Capture(_runtime).Frontends["front"];
+
+        Assert.Equal(2, stats.ConnectFailures);
+        Assert.Equal(1, stats.Retries);
     }
 
     [Fact]
