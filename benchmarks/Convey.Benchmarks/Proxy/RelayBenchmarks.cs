@@ -54,7 +54,7 @@ public class RelayBenchmarks
         var target = _sink.Received + TransferSize;
         for (var sent = 0; sent < TransferSize; sent += _payload.Length)
         {
-            await _client.SendAsync(_payload, SocketFlags.None);
+            await _client.SendAsync(_payload.AsMemory(), SocketFlags.None);
         }
 
         await _sink.WaitForAsync(target);

@@ -60,7 +60,7 @@ internal sealed class SinkServer : IDisposable
             try
             {
                 int read;
-                while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                while ((read = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None)) > 0)
                 {
                     Interlocked.Add(ref _received, read);
                 }

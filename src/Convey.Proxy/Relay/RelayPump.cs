@@ -31,7 +31,7 @@ internal static class RelayPump
                     buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
                 }
 
-                var read = await from.ReceiveAsync(buffer, SocketFlags.None);
+                var read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None);
                 if (read == 0)
                 {
                     if (connection.OnDirectionEnded())
