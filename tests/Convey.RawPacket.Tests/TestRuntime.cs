@@ -12,6 +12,10 @@ internal static class TestRuntime
 {
     public static RuntimeSnapshot Build(
         ForwardingMode mode, DsrMethod dsrMethod = DsrMethod.L3, int capacity = 1000,
+        params (string Name, string Address, int Weight)[] servers) => Build(mode, dsrMethod, capacity, 0, servers);
+
+    public static RuntimeSnapshot Build(
+        ForwardingMode mode, DsrMethod dsrMethod, int capacity, int maxConnections,
         params (string Name, string Address, int Weight)[] servers)
     {
         if (servers.Length == 0)
@@ -30,6 +34,7 @@ internal static class TestRuntime
                     Backend = "pool",
                     Mode = mode,
                     DsrMethod = dsrMethod,
+                    MaxConnections = maxConnections,
                 },
             ],
             Backends =

@@ -171,6 +171,14 @@ internal sealed class PacketPipeline
     {
         flow = default;
         var frontend = route.Frontend;
+        var limit = frontend.Config.MaxConnections;
+        if (limit > 0 && frontend.ActiveConnections >= limit)
+        {
+            frontend.OnConnectionRefused();
+            reason = DropReason.ConnectionLimit;
+            return false;
+        }
+
         var server = frontend.Pool.Select(FlowKey.FromIPv4(key.ClientAddress, key.ClientPort, key.FrontendAddress, key.FrontendPort));
         if (server is null || !IPv4Address.TryGet(server.Address.Address, out var serverAddress))
         {

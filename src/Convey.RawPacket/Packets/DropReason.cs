@@ -30,6 +30,9 @@ public enum DropReason
     /// <summary>A new flow for a frontend that is being removed or stopped (its established flows still pass).</summary>
     Draining,
 
+    /// <summary>A new flow while the frontend holds <c>max_connections</c> flows.</summary>
+    ConnectionLimit,
+
     /// <summary>No server of the frontend's pool is available.</summary>
     NoServer,
 

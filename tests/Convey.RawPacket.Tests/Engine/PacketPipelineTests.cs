@@ -206,4 +206,18 @@ public class PacketPipelineTests
 
         Assert.Equal(1, chosen.ConnectFailures);
     }
+
+    [Fact]
+    public void New_flows_beyond_the_frontends_max_connections_are_refused()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Dsr, maxConnections: 2);
+
+        lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn));
+        lab.Process(Tcp(Client, 40001, Vip, 8080, TcpFlags.Syn));
+        var third = lab.Process(Tcp(Client, 40002, Vip, 8080, TcpFlags.Syn));
+
+        Assert.Equal(PacketActionKind.Drop, third.Kind);
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.ConnectionLimit));
+        Assert.Equal(PacketActionKind.SendRouted, lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 5)).Kind);
+    }
 }

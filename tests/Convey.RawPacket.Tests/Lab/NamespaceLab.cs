@@ -48,8 +48,28 @@ internal sealed class NamespaceLab : IAsyncDisposable
             }
         }
 
-        return File.Exists(HostAssembly) ? null : $"the host is not built at {HostAssembly}";
+        if (!File.Exists(HostAssembly))
+        {
+            return $"the host is not built at {HostAssembly}";
+        }
+
+        return CanCreateNamespaces.Value ? null : "this root cannot create network namespaces (a container without CAP_SYS_ADMIN/CAP_NET_ADMIN?)";
     }
+
+    private static readonly Lazy<bool> CanCreateNamespaces = new(() =>
+    {
+        var probe = $"cv{Environment.ProcessId % 100000}-probe";
+        using var add = Process.Start(new ProcessStartInfo("ip", ["netns", "add", probe]) { RedirectStandardError = true })!;
+        add.WaitForExit();
+        if (add.ExitCode != 0)
+        {
+            return false;
+        }
+
+        using var delete = Process.Start(new ProcessStartInfo("ip", ["netns", "del", probe]) { RedirectStandardError = true })!;
+        delete.WaitForExit();
+        return true;
+    });
 
     public static async Task<NamespaceLab> StartAsync(bool offload = false, bool manualFirewall = false, string? extra = null)
     {

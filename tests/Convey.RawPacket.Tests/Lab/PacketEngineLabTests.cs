@@ -14,14 +14,18 @@ public class PacketEngineLabTests
     private static readonly string BigSha256 = Convert.ToHexStringLower(SHA256.HashData(BigBody()));
 
     [SkippableFact]
-    public async Task Passthrough_serves_every_request_by_weight_with_nat_ports_and_cleans_its_firewall_up()
+    public async Task Passthrough_serves_every_request_by_weight_with_nat_ports_and_manages_its_own_firewall_table()
     {
         SkipUnlessLabAvailable();
         await using var lab = await NamespaceLab.StartAsync(); // no manual DROP rules: the engine installs its own
+        // What a crashed run would leave behind: the engine must replace it.
+        await lab.InAsync("lb", "nft", "add", "table", "inet", "convey");
+        await lab.InAsync("lb", "nft", "add", "chain", "inet", "convey", "stale_from_a_crash");
         // Smooth weighted round-robin makes the share exact; Maglev's would be within a few points, by hash luck.
         lab.StartHost(Config(NamespaceLab.Vip, balance: "round_robin"), "--passthrough");
         var url = $"http://{NamespaceLab.Vip}:8080/";
         await lab.WaitUntilServingAsync(url);
+        Assert.DoesNotContain("stale_from_a_crash", await lab.InAsync("lb", "nft", "list", "ruleset"), StringComparison.Ordinal);
 
         var results = await lab.GetAsync(url, Requests);
 
