@@ -9,6 +9,12 @@ internal static class StartupConfig
     /// <summary>Reads and validates <paramref name="path"/>; on failure prints every error and returns null.</summary>
     public static ConveyConfig? Read(string path, HostConsole console)
     {
+        if (!File.Exists(path))
+        {
+            console.Error.WriteLine($"convey: the configuration file {Path.GetFullPath(path)} does not exist; name one with --config=FILE, or run 'convey --demo' to try Convey without one.");
+            return null;
+        }
+
         try
         {
             return TomlConfigReader.ReadFile(path);

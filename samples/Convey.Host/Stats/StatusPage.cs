@@ -71,7 +71,7 @@ internal static class StatusPage
         html.Append("""
             <h2>Frontends</h2>
             <table id="frontends">
-            <tr><th>Frontend</th><th>Listen</th><th>Mode</th><th>Pool</th><th>Current</th><th>Total</th><th>Refused</th><th>Bytes in</th><th>Bytes out</th></tr>
+            <tr><th>Frontend</th><th>Listen</th><th>Mode</th><th>Pool</th><th>Current</th><th>Total</th><th>Refused</th><th>Failed connects</th><th>Retries</th><th>Bytes in</th><th>Bytes out</th></tr>
 
             """);
         foreach (var (name, frontend) in stats.Frontends.OrderBy(f => f.Key, StringComparer.Ordinal))
@@ -82,6 +82,7 @@ internal static class StatusPage
                 $"<td>{Encode(name)}{(frontend.Draining ? " (draining)" : "")}</td><td>{Encode(frontend.ListenAddr)}</td>" +
                 $"<td>{Encode(frontend.Mode)}</td><td>{Encode(frontend.Backend)}</td>" +
                 $"<td class=\"num\">{frontend.CurrentConnections}</td><td class=\"num\">{frontend.TotalConnections}</td><td class=\"num\">{frontend.RefusedConnections}</td>" +
+                $"<td class=\"num\">{frontend.ConnectFailures}</td><td class=\"num\">{frontend.Retries}</td>" +
                 $"<td class=\"num\">{Bytes(frontend.BytesIn)}</td><td class=\"num\">{Bytes(frontend.BytesOut)}</td></tr>\n");
         }
 

@@ -42,7 +42,7 @@ public class CommandLineExitCodeTests
     }
 
     [Fact]
-    public async Task Missing_config_file_exits_1_naming_the_file()
+    public async Task Missing_config_file_exits_1_naming_the_file_and_pointing_at_the_demo()
     {
         var missing = Path.Combine(Path.GetTempPath(), $"convey-missing-{Guid.NewGuid():N}.toml");
 
@@ -50,6 +50,7 @@ public class CommandLineExitCodeTests
 
         Assert.Equal(1, code);
         Assert.Contains(missing, error, StringComparison.Ordinal);
+        Assert.Contains("convey --demo", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 }
