@@ -190,7 +190,8 @@ internal sealed class PacketPipeline
         // L2 DSR keeps the destination port: the server listens on the frontend's port on its loopback VIP.
         var serverPort = route.Mode == ForwardingMode.Dsr && route.DsrMethod == DsrMethod.L2 ? tcp.DestinationPort : (ushort)server.Address.Port;
         var translate = route.Mode == ForwardingMode.Passthrough;
-        if (!_tracker.TryAdd(key, frontend, server, serverAddress, serverPort, translate, route.IdleTimeout, out flow))
+        var opening = (tcp.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
+        if (!_tracker.TryAdd(key, frontend, server, serverAddress, serverPort, translate, route.IdleTimeout, out flow, opening))
         {
             frontend.OnConnectionRefused();
             reason = DropReason.NatPortsExhausted;

@@ -137,11 +137,13 @@ internal sealed class ConnectionTracker : IDisposable
 
     /// <summary>
     /// Tracks a new flow to <paramref name="server"/>, evicting the least recently used flow when the table is
-    /// full. With <paramref name="translate"/> a NAT port is allocated; false when none is free.
+    /// full. With <paramref name="translate"/> a NAT port is allocated; false when none is free. A flow not
+    /// started by a SYN (<paramref name="opening"/> false: a leftover of a forgotten connection) starts out
+    /// closing: it lives for the closing linger after its last packet and does not hold up a drain.
     /// </summary>
     public bool TryAdd(
         in ClientFlowKey key, FrontendState frontend, ServerState server, uint serverAddress, ushort serverPort,
-        bool translate, TimeSpan idleTimeout, out TrackedFlow flow)
+        bool translate, TimeSpan idleTimeout, out TrackedFlow flow, bool opening = true)
     {
         lock (_lock)
         {
@@ -180,7 +182,13 @@ internal sealed class ConnectionTracker : IDisposable
                 Live = true,
                 IdleTicks = ToTimestampTicks(idleTimeout),
                 LastSeen = now,
+                Closing = !opening,
             };
+            if (!opening)
+            {
+                _closing++;
+            }
+
             LinkAtHead(index);
             _byClient.Add(key, index);
             if (translate)

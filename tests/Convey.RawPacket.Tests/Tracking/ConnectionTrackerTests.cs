@@ -160,4 +160,17 @@ public class ConnectionTrackerTests
         tracker.TryAdd(key, _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out flow);
 
     private static ClientFlowKey Client(int n) => new(TestPackets.Client + (uint)(n >> 16), (ushort)n, TestPackets.Vip, 8080);
+
+    [Fact]
+    public void A_flow_not_started_by_a_syn_counts_as_closing_and_ends_after_the_linger()
+    {
+        using var tracker = NewTracker(10);
+        Assert.True(tracker.TryAdd(Client(1), _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out _, opening: false));
+
+        Assert.Equal(1, tracker.Count);
+        Assert.Equal(0, tracker.OpenCount);
+        _time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(0, tracker.Count);
+    }
 }
