@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Convey.Host.Hosting;
 
@@ -42,7 +43,9 @@ internal static class ConveyHostBuilder
 
     private static void ConfigureLogging(ILoggingBuilder logging)
     {
-        logging.AddSimpleConsole(o =>
+        // Shapes the default (simple) console format only, so Logging__Console__FormatterName=json still
+        // switches to JSON lines, and systemd's format still wins under systemd.
+        logging.Services.Configure<SimpleConsoleFormatterOptions>(o =>
         {
             o.SingleLine = true;
             o.UseUtcTimestamp = true;

@@ -3,6 +3,7 @@ using Convey.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -19,6 +20,10 @@ internal static class StatsServer
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endPoint));
+
+        // The slim builder pins the simple console format; honour Logging:Console from configuration again, so
+        // that Logging__Console__FormatterName=json works with or without a stats listener.
+        builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("convey"))
             .WithMetrics(metrics => metrics

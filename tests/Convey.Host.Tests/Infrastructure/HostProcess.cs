@@ -42,8 +42,8 @@ internal sealed partial class HostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the host with <paramref name="args"/> in <paramref name="workingDirectory"/> (default: a temp folder).</summary>
-    public static HostProcess Start(string[] args, string? workingDirectory = null)
+    /// <summary>Starts the host with <paramref name="args"/> in <paramref name="workingDirectory"/> (default: a temp folder), with extra environment variables.</summary>
+    public static HostProcess Start(string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -59,6 +59,11 @@ internal sealed partial class HostProcess : IAsyncDisposable
         }
 
         info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = info };
         var host = new HostProcess(process);
         process.OutputDataReceived += (_, e) => host.Append(host._out, e.Data);
