@@ -6,6 +6,9 @@ namespace Convey.Configuration;
 /// </summary>
 public sealed class ConfigException : Exception
 {
+    // A file of thousands of mistakes must not make a log line of megabytes; Errors keeps them all.
+    private const int MaxErrorsInMessage = 50;
+
     /// <summary>Creates the exception from the problems found.</summary>
     public ConfigException(IReadOnlyList<ConfigError> errors)
         : base(FormatMessage(errors))
@@ -49,7 +52,10 @@ public sealed class ConfigException : Exception
         {
             0 => "The configuration was refused.",
             1 => "The configuration was refused: " + errors[0],
-            _ => $"The configuration was refused with {errors.Count} errors:{Environment.NewLine}" + string.Join(Environment.NewLine, errors),
+            <= MaxErrorsInMessage => $"The configuration was refused with {errors.Count} errors:{Environment.NewLine}" + string.Join(Environment.NewLine, errors),
+            _ => $"The configuration was refused with {errors.Count} errors:{Environment.NewLine}"
+                + string.Join(Environment.NewLine, errors.Take(MaxErrorsInMessage))
+                + $"{Environment.NewLine}... and {errors.Count - MaxErrorsInMessage} more (all are in {nameof(Errors)}).",
         };
     }
 }

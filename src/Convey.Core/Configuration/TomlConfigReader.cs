@@ -13,21 +13,11 @@ public static class TomlConfigReader
 {
     /// <summary>Reads and validates a configuration file.</summary>
     /// <param name="path">The file to read.</param>
-    /// <exception cref="ConfigException">The file is missing, unreadable or invalid.</exception>
+    /// <exception cref="ConfigException">The file is missing, unreadable, larger than 16 MiB, not UTF-8 or invalid.</exception>
     public static ConveyConfig ReadFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
-        {
-            throw new ConfigException(new ConfigError(path, 0, 0, "", $"cannot read the configuration file: {ex.Message}"));
-        }
-
-        return Parse(text, path);
+        return Parse(ConfigFileText.ToText(ConfigFileText.ReadBytes(path), path), path);
     }
 
     /// <summary>Parses and validates TOML text.</summary>

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Convey.Configuration.Toml;
 using Microsoft.Extensions.Primitives;
 
 namespace Convey.Configuration;
@@ -73,25 +73,22 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
     public string Path { get; }
 
     /// <inheritdoc />
-    public async ValueTask<ConveyConfig> LoadAsync(CancellationToken cancellationToken)
+    public ValueTask<ConveyConfig> LoadAsync(CancellationToken cancellationToken)
     {
-        byte[] bytes;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ConveyConfig>(cancellationToken);
+        }
+
         try
         {
-            bytes = await File.ReadAllBytesAsync(Path, cancellationToken).ConfigureAwait(false);
+            // Read synchronously: the file is local and its size is capped.
+            return ValueTask.FromResult(Load());
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        catch (ConfigException ex)
         {
-            throw new ConfigException(new ConfigError(Path, 0, 0, "", $"cannot read the configuration file: {ex.Message}"));
+            return ValueTask.FromException<ConveyConfig>(ex);
         }
-
-        lock (_gate)
-        {
-            // What was loaded is what the next change is measured against, so a change already loaded does not fire again.
-            _lastSeen = SHA256.HashData(bytes);
-        }
-
-        return TomlConfigReader.Parse(Decode(bytes), Path);
     }
 
     /// <inheritdoc />
@@ -119,6 +116,18 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         _watcher?.Dispose();
         _debounceTimer.Dispose();
         _pollTimer?.Dispose();
+    }
+
+    private ConveyConfig Load()
+    {
+        var bytes = ConfigFileText.ReadBytes(Path);
+        lock (_gate)
+        {
+            // What was loaded is what the next change is measured against, so a change already loaded does not fire again.
+            _lastSeen = SHA256.HashData(bytes);
+        }
+
+        return TomlConfigReader.Parse(ConfigFileText.ToText(bytes, Path), Path);
     }
 
     private FileSystemWatcher? TryWatchDirectory()
@@ -224,18 +233,12 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
     {
         try
         {
-            return SHA256.HashData(File.ReadAllBytes(Path));
+            return SHA256.HashData(ConfigFileText.ReadBytes(Path));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        catch (ConfigException)
         {
             return null;
         }
-    }
-
-    private static string Decode(byte[] bytes)
-    {
-        var text = Encoding.UTF8.GetString(bytes);
-        return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Configuration file {Path} changed; reloading")]

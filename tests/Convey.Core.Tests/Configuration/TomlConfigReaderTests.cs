@@ -188,7 +188,95 @@ public sealed class TomlConfigReaderTests
     {
         var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.ReadFile(Path.GetTempPath()));
 
-        Assert.Single(ex.Errors);
+        var error = Assert.Single(ex.Errors);
+        Assert.Contains("is a directory", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_utf8_is_refused_at_the_line_and_column_of_the_first_bad_byte()
+    {
+        using var file = new TempFile([.. "[frontends.web]\nlisten_addr = \"é"u8, 0xFF, .. "\"\n"u8]);
+
+        var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.ReadFile(file.Path));
+
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal((2, 17), (error.Line, error.Column));
+        Assert.Contains("0xFF is not valid UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_utf16_file_is_refused_as_not_utf8()
+    {
+        using var file = new TempFile([.. System.Text.Encoding.Unicode.Preamble, .. System.Text.Encoding.Unicode.GetBytes(EveryKey)]);
+
+        var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.ReadFile(file.Path));
+
+        Assert.Contains("not valid UTF-8", Assert.Single(ex.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_utf8_byte_order_mark_is_allowed()
+    {
+        using var file = new TempFile([.. System.Text.Encoding.UTF8.Preamble, .. System.Text.Encoding.UTF8.GetBytes(EveryKey)]);
+
+        var config = TomlConfigReader.ReadFile(file.Path);
+
+        Assert.Equal("web", config.Frontends[0].Name);
+    }
+
+    [Fact]
+    public void A_file_over_16_MiB_is_refused_without_reading_it_all()
+    {
+        using var file = new TempFile([]);
+        using (var stream = File.OpenWrite(file.Path))
+        {
+            stream.SetLength(64L * 1024 * 1024);
+        }
+
+        var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.ReadFile(file.Path));
+
+        Assert.Contains("larger than 16 MiB", Assert.Single(ex.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_endless_device_is_refused_with_config_exception()
+    {
+        var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.ReadFile("/dev/zero"));
+
+        Assert.Contains("larger than 16 MiB", Assert.Single(ex.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deeply_nested_values_are_refused_with_config_exception()
+    {
+        var text = "x = " + new string('[', 100_000) + new string(']', 100_000) + "\n";
+
+        var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.Parse(text, "deep.toml"));
+
+        Assert.Equal("deep.toml", Assert.Single(ex.Errors).Source);
+    }
+
+    [Fact]
+    public void A_10_MB_file_of_comments_around_a_valid_config_loads()
+    {
+        var text = EveryKey + "\n# " + new string('x', 10_000_000) + "\n";
+
+        var config = TomlConfigReader.Parse(text, "big.toml");
+
+        Assert.Equal("web", config.Frontends[0].Name);
+    }
+
+    private sealed class TempFile : IDisposable
+    {
+        public TempFile(byte[] content)
+        {
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "convey-" + Guid.NewGuid().ToString("N") + ".toml");
+            File.WriteAllBytes(Path, content);
+        }
+
+        public string Path { get; }
+
+        public void Dispose() => File.Delete(Path);
     }
 
     [Fact]
