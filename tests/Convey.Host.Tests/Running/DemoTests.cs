@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http;
+using System.Net.Sockets;
 using Convey.Host.Tests.Infrastructure;
 
 namespace Convey.Host.Tests.Running;
@@ -30,5 +32,18 @@ public class DemoTests
 
         host.Terminate();
         Assert.Equal(0, await host.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Demo_with_8080_taken_says_so_and_exits_1()
+    {
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, 8080));
+        squatter.Listen();
+
+        var (code, _, error) = await HostProcess.RunToExitAsync("--demo");
+
+        Assert.Equal(1, code);
+        Assert.Contains("127.0.0.1:8080 is already in use", error, StringComparison.Ordinal);
     }
 }
