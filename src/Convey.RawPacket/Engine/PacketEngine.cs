@@ -18,6 +18,9 @@ namespace Convey.RawPacket.Engine;
 /// </summary>
 public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 {
+    /// <summary>On stop, the drain also ends once no packet has arrived for this long.</summary>
+    internal static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(2);
+
     private readonly SemaphoreSlim _applyLock = new(1, 1);
     private readonly ILogger<PacketEngine> _logger;
     private readonly TimeProvider _time;
@@ -90,8 +93,8 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     /// <summary>
     /// Refuses new flows at once, lets established ones (those not closing yet) finish until the longest drain
-    /// timeout of the engine's frontends or until <paramref name="cancellationToken"/> fires, then closes the
-    /// sockets and removes the firewall table.
+    /// timeout of the engine's frontends, until no packet arrived for <see cref="QuietPeriod"/>, or until
+    /// <paramref name="cancellationToken"/> fires; then closes the sockets and removes the firewall table.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -182,12 +185,21 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     private async Task DrainAsync(ConnectionTracker tracker, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // A DSR flow can end unseen (the server's RST goes straight to the client), so besides the open-flow
+        // count the drain also ends once no packet has arrived for QuietPeriod.
         var deadline = _time.GetUtcNow() + timeout;
+        var packets = Counters.PacketsIn;
+        var quietSince = _time.GetUtcNow();
         try
         {
-            while (tracker.OpenCount > 0 && _time.GetUtcNow() < deadline)
+            while (tracker.OpenCount > 0 && _time.GetUtcNow() < deadline && _time.GetUtcNow() - quietSince < QuietPeriod)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken).ConfigureAwait(false);
+                if (Counters.PacketsIn != packets)
+                {
+                    packets = Counters.PacketsIn;
+                    quietSince = _time.GetUtcNow();
+                }
             }
         }
         catch (OperationCanceledException)
