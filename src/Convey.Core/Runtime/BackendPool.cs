@@ -108,6 +108,16 @@ public sealed class BackendPool
                 builder.Add(server);
             }
 
+            // Hand the new servers to selection before the removed ones stop taking flows, so a flow that
+            // picks a server meanwhile always finds one (at worst a server being removed, which still serves it).
+            var target = selector ?? Volatile.Read(ref _selector);
+            target.Update([.. builder.Where(s => s.IsAvailable)]);
+            if (selector is not null)
+            {
+                Volatile.Write(ref _policy, policy);
+                Volatile.Write(ref _selector, selector);
+            }
+
             foreach (var server in current)
             {
                 if (!kept.Contains(server))
@@ -122,16 +132,7 @@ public sealed class BackendPool
 
             Volatile.Write(ref _config, config);
             _servers = builder.ToImmutable();
-            if (selector is null)
-            {
-                RefreshSelectionLocked();
-            }
-            else
-            {
-                selector.Update(AvailableServers());
-                Volatile.Write(ref _policy, policy);
-                Volatile.Write(ref _selector, selector);
-            }
+            RefreshSelectionLocked();
         }
     }
 
