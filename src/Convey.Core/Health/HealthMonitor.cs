@@ -116,6 +116,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
             catch (Exception ex) when (!stopping.IsCancellationRequested)
 #pragma warning restore CA1031
             {
+                _metrics.RecordHealthRoundFailure(_pool);
                 LogRoundFailed(ex, _pool.Name);
             }
 

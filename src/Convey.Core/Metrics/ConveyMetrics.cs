@@ -22,6 +22,7 @@ public sealed class ConveyMetrics : IDisposable
     private readonly Meter? _ownedMeter;
     private readonly Counter<long> _healthTransitions;
     private readonly Counter<long> _reloads;
+    private readonly Counter<long> _healthRoundFailures;
     private readonly Histogram<double> _connectionDuration;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
@@ -65,6 +66,8 @@ public sealed class ConveyMetrics : IDisposable
 
         _healthTransitions = meter.CreateCounter<long>("convey.server.health_transitions",
             "{transition}", "Changes of a server's health (convey.health.state = up or down; convey.health.source = probe or passive).");
+        _healthRoundFailures = meter.CreateCounter<long>("convey.health.round_failures",
+            "{round}", "Health-check rounds of a pool that failed as a whole (logged; the next round runs as planned).");
         _reloads = meter.CreateCounter<long>("convey.config.reloads",
             "{reload}", "Configuration reloads (convey.reload.result = applied, partial when an engine failed to apply it, or refused).");
         _connectionDuration = meter.CreateHistogram("convey.connection.duration", "s",
@@ -99,6 +102,13 @@ public sealed class ConveyMetrics : IDisposable
         tags.Add(ConveyMetricTags.HealthState, healthy ? "up" : "down");
         tags.Add(ConveyMetricTags.HealthSource, source == HealthTransitionSource.Probe ? "probe" : "passive");
         _healthTransitions.Add(1, tags);
+    }
+
+    /// <summary>Counts a health-check round of <paramref name="pool"/> that failed as a whole.</summary>
+    public void RecordHealthRoundFailure(BackendPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        _healthRoundFailures.Add(1, new KeyValuePair<string, object?>(ConveyMetricTags.Pool, pool.Name));
     }
 
     /// <summary>Counts a configuration snapshot that was applied.</summary>

@@ -11,7 +11,6 @@ namespace Convey.Core.Tests.Configuration;
 /// </summary>
 public sealed class TomlFileConfigSourceTests : IDisposable
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
     private readonly string _directory = Directory.CreateTempSubdirectory("convey-watch-").FullName;
     private readonly FakeTimeProvider _time = new();
@@ -48,19 +47,8 @@ public sealed class TomlFileConfigSourceTests : IDisposable
     /// <summary>Lets file events arrive and the debounce elapse until <paramref name="expected"/> reloads, then checks no more follow.</summary>
     private async Task AssertReloadsAsync(int expected)
     {
-        var deadline = DateTime.UtcNow + Patience;
-        while (Volatile.Read(ref _reloads) < expected && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-            _time.Advance(TomlFileConfigSource.DefaultDebounce);
-        }
-
-        var settleUntil = DateTime.UtcNow + Settle;
-        while (DateTime.UtcNow < settleUntil)
-        {
-            await Task.Delay(20);
-            _time.Advance(TomlFileConfigSource.DefaultDebounce);
-        }
+        await FileEventPump.UntilAsync(_time, () => Volatile.Read(ref _reloads) >= expected);
+        await FileEventPump.ForAsync(_time, Settle);
 
         Assert.Equal(expected, Volatile.Read(ref _reloads));
     }
@@ -154,7 +142,7 @@ public sealed class TomlFileConfigSourceTests : IDisposable
         var log = Path.Combine(_directory, "access.log");
 
         await File.WriteAllTextAsync(path, Config(3006));
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + FileEventPump.Patience;
         for (var line = 0; Volatile.Read(ref _reloads) == 0 && DateTime.UtcNow < deadline; line++)
         {
             // A write every half debounce: events never go quiet for a whole debounce time.

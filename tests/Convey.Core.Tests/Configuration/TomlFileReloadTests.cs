@@ -10,7 +10,6 @@ namespace Convey.Core.Tests.Configuration;
 /// <summary>The TOML file source inside the real runtime, composed by <c>AddConveyCore().AddTomlFile(path)</c>.</summary>
 public sealed class TomlFileReloadTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
     private readonly string _directory = Directory.CreateTempSubdirectory("convey-reload-").FullName;
     private readonly FakeTimeProvider _time = new();
     private readonly ServiceProvider _provider;
@@ -44,17 +43,8 @@ public sealed class TomlFileReloadTests : IAsyncLifetime
         addr = "{serverAddress}"
         """;
 
-    private async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-            _time.Advance(TomlFileConfigSource.DefaultDebounce);
-        }
-
-        Assert.True(condition(), "the runtime did not react to the file change in time");
-    }
+    private async Task WaitUntilAsync(Func<bool> condition) =>
+        Assert.True(await FileEventPump.UntilAsync(_time, condition), "the runtime did not react to the file change in time");
 
     private static string ServerAddress(ConveyRuntime runtime) =>
         runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString();

@@ -273,6 +273,26 @@ public class HealthMonitorTests
     }
 
     [Fact]
+    public async Task A_failed_round_is_logged_and_counted_and_the_next_round_still_runs()
+    {
+        await using var h = new MonitorHarness(Seed, () => 0.5, Server("a", 8001));
+        using var failures = new MetricCollector<long>(h.MeterFactory, ConveyMetrics.MeterName, "convey.health.round_failures");
+        h.Pool.ServerHealthChanged += (_, _) => throw new InvalidOperationException("a listener failed");
+        h.Answer("a", HealthProbeResult.Unhealthy("refused"));
+
+        h.Monitor.Start();
+        await h.WaitForNextRoundArmedAsync();
+        h.Answer("a", HealthProbeResult.Healthy);
+        h.Time.Advance(Seed.Interval);
+        await h.WaitForNextRoundArmedAsync();
+
+        Assert.Equal(2, h.Probed.Count);
+        Assert.Equal([1L, 1L], failures.GetMeasurementSnapshot().Select(m => m.Value));
+        Assert.All(failures.GetMeasurementSnapshot(), m => Assert.Equal("web", m.Tags[ConveyMetricTags.Pool]));
+        Assert.Equal(2, h.Logger.Collector.GetSnapshot().Count(r => r.Level == LogLevel.Error && r.Exception is InvalidOperationException));
+    }
+
+    [Fact]
     public async Task Draining_servers_are_not_probed()
     {
         await using var h = new MonitorHarness(Defaults, null, Server("a", 8001), Server("b", 8002));

@@ -38,37 +38,9 @@ internal sealed class TomlSection
     public void ReportMissing(string key, string example) =>
         _context.Report(KeyPath(key), $"'{key}' is required here; add for example {key} = {example}.");
 
-    public string? GetString(string key)
-    {
-        if (!_table.TryGetValue(key, out var value))
-        {
-            return null;
-        }
+    public string? GetString(string key) => TryGet<string>(key, "a string", out var text) ? text : null;
 
-        if (value is string text)
-        {
-            return text;
-        }
-
-        ReportType(key, value, "a string");
-        return null;
-    }
-
-    public bool? GetBool(string key)
-    {
-        if (!_table.TryGetValue(key, out var value))
-        {
-            return null;
-        }
-
-        if (value is bool flag)
-        {
-            return flag;
-        }
-
-        ReportType(key, value, "true or false");
-        return null;
-    }
+    public bool? GetBool(string key) => TryGet<bool>(key, "true or false", out var flag) ? flag : null;
 
     /// <summary>Reads a whole number that fits an <see cref="int"/>; with <paramref name="allowString"/> a quoted number too (the seed writes <c>port = "7000"</c>).</summary>
     public int? GetInt(string key, bool allowString = false)
@@ -166,21 +138,8 @@ internal sealed class TomlSection
     }
 
     /// <summary>Reads a sub-table; a value of another type is reported.</summary>
-    public TomlSection? GetTable(string key, params string[] knownKeys)
-    {
-        if (!_table.TryGetValue(key, out var value))
-        {
-            return null;
-        }
-
-        if (value is TomlTable table)
-        {
-            return new TomlSection(table, KeyPath(key), _context, knownKeys);
-        }
-
-        ReportType(key, value, $"a table ([{KeyPath(key)}])");
-        return null;
-    }
+    public TomlSection? GetTable(string key, params string[] knownKeys) =>
+        TryGet<TomlTable>(key, $"a table ([{KeyPath(key)}])", out var table) ? new TomlSection(table, KeyPath(key), _context, knownKeys) : null;
 
     /// <summary>Reads a table of named tables (<c>[frontends.NAME]</c>), reporting entries that are not tables.</summary>
     public IReadOnlyList<(string Name, TomlSection Section)> GetNamedTables(string what, params string[] knownKeys)
@@ -216,6 +175,25 @@ internal sealed class TomlSection
             var known = _knownKeys.Length == 0 ? "" : $" Known keys here: {string.Join(", ", _knownKeys)}.";
             Report(key, $"unknown key '{key}'.{hint}{known}");
         }
+    }
+
+    /// <summary>Reads a value of TOML type <typeparamref name="T"/>; false when absent, or reported when of another type.</summary>
+    private bool TryGet<T>(string key, string expected, out T value)
+    {
+        value = default!;
+        if (!_table.TryGetValue(key, out var found))
+        {
+            return false;
+        }
+
+        if (found is T typed)
+        {
+            value = typed;
+            return true;
+        }
+
+        ReportType(key, found, expected);
+        return false;
     }
 
     private void ReportType(string key, object? value, string expected) =>
