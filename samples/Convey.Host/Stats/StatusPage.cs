@@ -48,7 +48,7 @@ internal static class StatusPage
             </head>
             <body>
             <h1>Convey status</h1>
-            <p class="meta">Convey {Encode(Version)} &middot; {Encode(source)} &middot; updated {now:yyyy-MM-dd HH:mm:ss} UTC &middot; refreshes every {RefreshSeconds} s</p>
+            <p class="meta">Convey {Encode(Version)} &middot; {Encode(source)} &middot; updated {now:yyyy-MM-dd HH:mm:ss} UTC &middot; refreshes every {RefreshSeconds} s &middot; <a href="/stats">JSON</a> &middot; <a href="/metrics">Prometheus</a></p>
             <p class="legend"><span style="background:#c8f0c8">up</span><span style="background:#f4b8b8">down</span><span style="background:#f6e3a6">draining</span><span style="background:#dddddd">disabled (weight 0)</span></p>
 
             """);

@@ -11,7 +11,7 @@ namespace Convey.Health;
 /// </summary>
 public sealed class HealthCoordinator : IAsyncDisposable, IDisposable
 {
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly IHealthProbe _probe;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;

@@ -116,7 +116,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
             catch (Exception ex) when (!stopping.IsCancellationRequested)
 #pragma warning restore CA1031
             {
-                _metrics.RecordHealthRoundFailure(_pool);
+                _metrics.RecordHealthCheckFailure(_pool, HealthTransitionSource.Probe);
                 LogRoundFailed(ex, _pool.Name);
             }
 
@@ -183,9 +183,21 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
 
     private void OnConnectFailureReported(ServerState server)
     {
-        if (!server.IsDraining && _pool.Servers.Contains(server))
+        if (server.IsDraining || !_pool.Servers.Contains(server))
+        {
+            return;
+        }
+
+        try
         {
             Record(server, HealthProbeResult.Unhealthy("connect failure reported by an engine"), HealthTransitionSource.Passive);
+        }
+#pragma warning disable CA1031 // The engine that reported is handling a connection: a health failure must not reach it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _metrics.RecordHealthCheckFailure(_pool, HealthTransitionSource.Passive);
+            LogPassiveReportFailed(ex, _pool.Name, server.Name);
         }
     }
 
@@ -239,6 +251,9 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pool {Pool}: server {Server} ({Address}) is UP: {Reason}")]
     private partial void LogServerUp(string pool, string server, string address, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Pool {Pool}: a connect failure reported for server {Server} could not be applied to its health")]
+    private partial void LogPassiveReportFailed(Exception exception, string pool, string server);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Pool {Pool}: a health-check round failed; the next round runs as planned")]
     private partial void LogRoundFailed(Exception exception, string pool);

@@ -22,7 +22,7 @@ public sealed class ConveyMetrics : IDisposable
     private readonly Meter? _ownedMeter;
     private readonly Counter<long> _healthTransitions;
     private readonly Counter<long> _reloads;
-    private readonly Counter<long> _healthRoundFailures;
+    private readonly Counter<long> _healthCheckFailures;
     private readonly Histogram<double> _connectionDuration;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
@@ -66,8 +66,8 @@ public sealed class ConveyMetrics : IDisposable
 
         _healthTransitions = meter.CreateCounter<long>("convey.server.health_transitions",
             "{transition}", "Changes of a server's health (convey.health.state = up or down; convey.health.source = probe or passive).");
-        _healthRoundFailures = meter.CreateCounter<long>("convey.health.round_failures",
-            "{round}", "Health-check rounds of a pool that failed as a whole (logged; the next round runs as planned).");
+        _healthCheckFailures = meter.CreateCounter<long>("convey.health.check_failures",
+            "{failure}", "Health checking that failed itself, not a server (convey.health.source = probe for a whole round, passive for an engine's report); logged and survived.");
         _reloads = meter.CreateCounter<long>("convey.config.reloads",
             "{reload}", "Configuration reloads (convey.reload.result = applied, partial when an engine failed to apply it, or refused).");
         _connectionDuration = meter.CreateHistogram("convey.connection.duration", "s",
@@ -100,15 +100,17 @@ public sealed class ConveyMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(server);
         var tags = ServerTags(pool, server);
         tags.Add(ConveyMetricTags.HealthState, healthy ? "up" : "down");
-        tags.Add(ConveyMetricTags.HealthSource, source == HealthTransitionSource.Probe ? "probe" : "passive");
+        tags.Add(ConveyMetricTags.HealthSource, HealthSourceName(source));
         _healthTransitions.Add(1, tags);
     }
 
-    /// <summary>Counts a health-check round of <paramref name="pool"/> that failed as a whole.</summary>
-    public void RecordHealthRoundFailure(BackendPool pool)
+    /// <summary>Counts health checking of <paramref name="pool"/> that failed itself: a whole round, or applying an engine's report.</summary>
+    public void RecordHealthCheckFailure(BackendPool pool, HealthTransitionSource source)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        _healthRoundFailures.Add(1, new KeyValuePair<string, object?>(ConveyMetricTags.Pool, pool.Name));
+        _healthCheckFailures.Add(1,
+            new KeyValuePair<string, object?>(ConveyMetricTags.Pool, pool.Name),
+            new KeyValuePair<string, object?>(ConveyMetricTags.HealthSource, HealthSourceName(source)));
     }
 
     /// <summary>Counts a configuration snapshot that was applied.</summary>
@@ -131,6 +133,9 @@ public sealed class ConveyMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(meterFactory);
         return meterFactory.Create(MeterName);
     }
+
+    private static string HealthSourceName(HealthTransitionSource source) =>
+        source == HealthTransitionSource.Probe ? "probe" : "passive";
 
     private static TagList FrontendTags(FrontendState frontend) =>
         new() { { ConveyMetricTags.Frontend, frontend.Name } };

@@ -12,7 +12,7 @@ namespace Convey.Runtime;
 /// </summary>
 public sealed class BackendPool
 {
-    private readonly object _updateLock = new();
+    private readonly Lock _updateLock = new();
     private BackendPoolConfig _config;
     // One reference wide, so reads and writes are atomic; writes happen under _updateLock.
     private ImmutableArray<ServerState> _servers;

@@ -12,7 +12,7 @@ namespace Convey.Runtime;
 /// </summary>
 public sealed class ConveyRuntime
 {
-    private readonly object _applyLock = new();
+    private readonly Lock _applyLock = new();
     private readonly BackendSelectorRegistry _selectors;
     private readonly ConveyOptions _options;
     private RuntimeSnapshot _current = RuntimeSnapshot.Empty;

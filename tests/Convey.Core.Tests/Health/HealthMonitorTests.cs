@@ -276,7 +276,7 @@ public class HealthMonitorTests
     public async Task A_failed_round_is_logged_and_counted_and_the_next_round_still_runs()
     {
         await using var h = new MonitorHarness(Seed, () => 0.5, Server("a", 8001));
-        using var failures = new MetricCollector<long>(h.MeterFactory, ConveyMetrics.MeterName, "convey.health.round_failures");
+        using var failures = new MetricCollector<long>(h.MeterFactory, ConveyMetrics.MeterName, "convey.health.check_failures");
         h.Pool.ServerHealthChanged += (_, _) => throw new InvalidOperationException("a listener failed");
         h.Answer("a", HealthProbeResult.Unhealthy("refused"));
 
@@ -288,8 +288,28 @@ public class HealthMonitorTests
 
         Assert.Equal(2, h.Probed.Count);
         Assert.Equal([1L, 1L], failures.GetMeasurementSnapshot().Select(m => m.Value));
-        Assert.All(failures.GetMeasurementSnapshot(), m => Assert.Equal("web", m.Tags[ConveyMetricTags.Pool]));
+        Assert.All(failures.GetMeasurementSnapshot(), m =>
+        {
+            Assert.Equal("web", m.Tags[ConveyMetricTags.Pool]);
+            Assert.Equal("probe", m.Tags[ConveyMetricTags.HealthSource]);
+        });
         Assert.Equal(2, h.Logger.Collector.GetSnapshot().Count(r => r.Level == LogLevel.Error && r.Exception is InvalidOperationException));
+    }
+
+    [Fact]
+    public async Task A_passive_report_that_fails_is_logged_and_counted_and_never_reaches_the_engine()
+    {
+        await using var h = new MonitorHarness(Seed, () => 0.5, Server("a", 8001));
+        using var failures = new MetricCollector<long>(h.MeterFactory, ConveyMetrics.MeterName, "convey.health.check_failures");
+        h.Monitor.Start();
+        await h.WaitForNextRoundArmedAsync();
+        h.Pool.ServerHealthChanged += (_, _) => throw new InvalidOperationException("a listener failed");
+
+        h.Pool.ReportConnectFailure(h.Server("a"));
+
+        var failure = Assert.Single(failures.GetMeasurementSnapshot());
+        Assert.Equal("passive", failure.Tags[ConveyMetricTags.HealthSource]);
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Error && r.Exception is InvalidOperationException);
     }
 
     [Fact]
