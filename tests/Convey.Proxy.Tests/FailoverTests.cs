@@ -9,7 +9,8 @@ public class FailoverTests
     [Fact]
     public async Task Refusing_server_costs_the_client_nothing()
     {
-        var refusing = Loopback.ClosedPort();
+        using var refusingPort = new RefusingPort();
+        var refusing = refusingPort.EndPoint;
         await using var server = TestServer.Echo();
         await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([refusing, server.EndPoint]));
 
@@ -30,7 +31,9 @@ public class FailoverTests
     [Fact]
     public async Task Every_server_down_closes_the_client_promptly()
     {
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([Loopback.ClosedPort(), Loopback.ClosedPort()]));
+        using var first = new RefusingPort();
+        using var second = new RefusingPort();
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([first.EndPoint, second.EndPoint]));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
 
@@ -42,14 +45,24 @@ public class FailoverTests
     [Fact]
     public async Task Retries_are_bounded_by_the_pool_setting()
     {
-        var closed = Enumerable.Range(0, 5).Select(_ => Loopback.ClosedPort()).ToArray();
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config(closed, pool: p => p with { Retries = 1 }));
+        var closed = Enumerable.Range(0, 5).Select(_ => new RefusingPort()).ToArray();
+        try
+        {
+            await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config(closed.Select(p => p.EndPoint), pool: p => p with { Retries = 1 }));
 
-        using var client = await Loopback.ConnectAsync(proxy.Frontend());
+            using var client = await Loopback.ConnectAsync(proxy.Frontend());
 
-        Assert.Empty(await Loopback.ReadToEndAsync(client, allowReset: true));
-        Assert.Equal(2, proxy.FrontendState().ConnectFailures);
-        Assert.Equal(1, proxy.FrontendState().Retries);
+            Assert.Empty(await Loopback.ReadToEndAsync(client, allowReset: true));
+            Assert.Equal(2, proxy.FrontendState().ConnectFailures);
+            Assert.Equal(1, proxy.FrontendState().Retries);
+        }
+        finally
+        {
+            foreach (var port in closed)
+            {
+                port.Dispose();
+            }
+        }
     }
 
     [Fact]

@@ -51,9 +51,11 @@ public class ReloadTests
                 }
             })).ToArray();
 
-            var extraPort = Loopback.ClosedPort();
             for (var change = 0; change < 50; change++)
             {
+                // A port freshly found free each time the extra frontend comes back: one port released between
+                // additions could meanwhile become the source port of one of the load loop's connections.
+                var extraPort = Loopback.ClosedPort();
                 var config = Variation(baseline, servers, change, extraPort);
                 await proxy.RewriteAsync(path, config);
                 if (config.Frontends.Length == 2)
