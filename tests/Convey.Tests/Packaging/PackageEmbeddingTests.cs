@@ -30,7 +30,7 @@ public sealed partial class PackageEmbeddingTests : IDisposable
         var app = _work.FullName;
         await DotnetCli.RunAsync(app, StepTimeout, "new", "console", "-o", "app", "-n", "EmbedApp", "--framework", "net10.0");
         app = Path.Combine(app, "app");
-        // The local feed, in addition to the registry the machine already uses (for Convey's dependencies).
+        // The local feed stays known to later restores, beside the registry the machine already uses.
         await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
@@ -39,7 +39,9 @@ public sealed partial class PackageEmbeddingTests : IDisposable
               </packageSources>
             </configuration>
             """);
-        await DotnetCli.RunAsync(app, StepTimeout, "add", "package", "Convey", "--version", _version);
+        // As a user installs from a feed of their own: that one source, holding Convey and what it depends on.
+        DependencyFeed.CopyRestoredDependencies(Path.Combine(RepositoryLayout.Root, "src", "Convey"), feed);
+        await DotnetCli.RunAsync(app, StepTimeout, "add", "package", "Convey", "--version", _version, "--source", feed);
         await DotnetCli.RunAsync(app, StepTimeout, "add", "package", "Microsoft.Extensions.Hosting", "--version", "10.0.5");
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), RepositoryLayout.EmbeddingSnippet());
         await DotnetCli.RunAsync(app, StepTimeout, "build", "-c", "Release");
