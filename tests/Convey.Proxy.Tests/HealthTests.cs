@@ -22,6 +22,8 @@ public class HealthTests
         Assert.True(flakyState.TotalConnections > 0);
 
         await flaky.DisposeAsync();
+        // Hold the killed server's port so no other test's listener can take it and answer the probes.
+        using var killedPort = new RefusingPort(flakyAddress.Port);
         await RoundTripsAsync(proxy, 10);
         await Loopback.EventuallyAsync(() => !flakyState.IsHealthy, "health marks the killed server down");
         var failuresWhenDown = flakyState.ConnectFailures;
@@ -31,6 +33,7 @@ public class HealthTests
         Assert.Equal(failuresWhenDown, flakyState.ConnectFailures);
         Assert.Equal(connectionsWhenDown, flakyState.TotalConnections);
 
+        killedPort.Dispose();
         await using var revived = TestServer.Echo(address: null, port: flakyAddress.Port);
         await Loopback.EventuallyAsync(() => flakyState.IsHealthy, "health brings the server back");
         await RoundTripsAsync(proxy, 10);

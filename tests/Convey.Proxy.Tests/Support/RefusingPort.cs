@@ -13,10 +13,11 @@ internal sealed class RefusingPort : IDisposable
 {
     private readonly Socket _socket;
 
-    public RefusingPort()
+    /// <summary>Holds <paramref name="port"/> on 127.0.0.1, or a fresh port when 0.</summary>
+    public RefusingPort(int port = 0)
     {
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
         EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
     }
 
