@@ -43,40 +43,12 @@ public class PacketEngineLabTests
     }
 
     [SkippableFact]
-    public async Task Dsr_l3_serves_every_request_and_replies_bypass_the_balancer()
-    {
-        SkipUnlessLabAvailable();
-        await using var lab = await NamespaceLab.StartAsync(extra: "dsr-on");
-        await CountRepliesToClientAsync(lab);
-        lab.StartHost(Config(NamespaceLab.Vip), "--dsr");
-        var url = $"http://{NamespaceLab.Vip}:8080/";
-        await lab.WaitUntilServingAsync(url);
-
-        var answers = AllSucceeded(await lab.GetAsync(url, Requests));
-
-        Assert.All(answers, a => Assert.Equal(NamespaceLab.Client, a.Peer));
-        Assert.Contains(answers, a => a.Backend == "b2");
-        Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
-        Assert.Equal(0, await CountRepliesToClientAsync(lab));
-    }
+    public Task Dsr_l3_serves_every_request_and_replies_bypass_the_balancer() =>
+        AssertDsrServesRealClientsAsync("dsr-on", NamespaceLab.Vip, frontendExtra: "");
 
     [SkippableFact]
-    public async Task Dsr_l2_serves_every_request_with_the_vip_on_the_backends_loopback()
-    {
-        SkipUnlessLabAvailable();
-        await using var lab = await NamespaceLab.StartAsync(extra: "l2dsr-on");
-        await CountRepliesToClientAsync(lab);
-        lab.StartHost(Config(NamespaceLab.Vip2, "dsr_method = \"l2\""), "--dsr");
-        var url = $"http://{NamespaceLab.Vip2}:8080/";
-        await lab.WaitUntilServingAsync(url);
-
-        var answers = AllSucceeded(await lab.GetAsync(url, Requests));
-
-        Assert.All(answers, a => Assert.Equal(NamespaceLab.Client, a.Peer));
-        Assert.Contains(answers, a => a.Backend == "b2");
-        Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
-        Assert.Equal(0, await CountRepliesToClientAsync(lab));
-    }
+    public Task Dsr_l2_serves_every_request_with_the_vip_on_the_backends_loopback() =>
+        AssertDsrServesRealClientsAsync("l2dsr-on", NamespaceLab.Vip2, "dsr_method = \"l2\"");
 
     [SkippableFact]
     public async Task A_stopped_backend_gets_no_new_flows_once_health_notices()
@@ -106,6 +78,24 @@ public class PacketEngineLabTests
 
         AllSucceeded(await lab.GetAsync(url, 50));
         Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
+    }
+
+    /// <summary>Every request and the big download succeed, backends see the real client, no reply reaches the balancer.</summary>
+    private static async Task AssertDsrServesRealClientsAsync(string labExtra, string vip, string frontendExtra)
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync(extra: labExtra);
+        await CountRepliesToClientAsync(lab);
+        lab.StartHost(Config(vip, frontendExtra), "--dsr");
+        var url = $"http://{vip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+
+        var answers = AllSucceeded(await lab.GetAsync(url, Requests));
+
+        Assert.All(answers, a => Assert.Equal(NamespaceLab.Client, a.Peer));
+        Assert.Contains(answers, a => a.Backend == "b2");
+        Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
+        Assert.Equal(0, await CountRepliesToClientAsync(lab));
     }
 
     private static void SkipUnlessLabAvailable()
