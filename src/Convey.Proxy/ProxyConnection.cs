@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Convey.Forwarding;
 using Convey.Proxy.ProxyProtocol;
 using Convey.Proxy.Relay;
+using Convey.Proxy.Transport;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -11,24 +12,26 @@ namespace Convey.Proxy;
 
 /// <summary>
 /// One proxied client connection: picks a server (retrying others after a connect failure), sends the
-/// PROXY header when the pool asks for one, then relays both directions until both have ended.
+/// PROXY header when the pool asks for one, then relays both directions until both have ended. Its sockets
+/// are used only where the client socket dispatches to (its event loop); other threads (the timeout sweep, a
+/// drain) hand their requests over with <see cref="ProxySocket.Dispatch"/>.
 /// </summary>
 internal sealed partial class ProxyConnection
 {
     private readonly ProxyListener _listener;
-    private readonly Socket _client;
+    private readonly ProxySocket _client;
     private readonly FrontendBinding _binding;
     private readonly ILogger _logger;
-    private Socket? _server;
+    private ProxySocket? _server;
     private ServerState? _serverState;
     private readonly long _started;
     private long _lastActivity;
-    private Socket? _connecting;
+    private ProxySocket? _connecting;
     private long _connectStarted;
     private int _closed;
     private int _directionsEnded;
 
-    public ProxyConnection(ProxyListener listener, Socket client, FrontendBinding binding)
+    public ProxyConnection(ProxyListener listener, ProxySocket client, FrontendBinding binding)
     {
         _listener = listener;
         _client = client;
@@ -43,20 +46,8 @@ internal sealed partial class ProxyConnection
 
     public void Start() => _ = RunAsync();
 
-    /// <summary>Closes both sides at once, with a reset (drain deadline reached, or a side was reset).</summary>
-    public void Abort()
-    {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
-        {
-            return;
-        }
-
-        Reset(_client);
-        if (Volatile.Read(ref _server) is { } server)
-        {
-            Reset(server);
-        }
-    }
+    /// <summary>Closes both sides at once, with a reset (drain deadline reached, or a side was reset); from any thread.</summary>
+    public void Abort() => _client.Dispatch(static c => ((ProxyConnection)c!).AbortHere(), this);
 
     /// <summary>
     /// Enforces the frontend's timeouts (called by the listener's sweep): gives up a connect attempt that took
@@ -68,27 +59,16 @@ internal sealed partial class ProxyConnection
         var time = _listener.Context.Time;
         if (Volatile.Read(ref _connecting) is { } connecting)
         {
-            if (time.GetElapsedTime(Volatile.Read(ref _connectStarted), now) >= connectTimeout)
+            var started = Volatile.Read(ref _connectStarted);
+            if (time.GetElapsedTime(started, now) >= connectTimeout)
             {
-                connecting.Dispose();
+                _client.Dispatch(static s => ((ProxyConnection)s!).GiveUpConnect(), this);
             }
         }
         else if (time.GetElapsedTime(LastActivity, now) >= idleTimeout)
         {
-            CloseIdle();
+            _client.Dispatch(static c => ((ProxyConnection)c!).CloseIdle(), this);
         }
-    }
-
-    /// <summary>Closes both sides after the idle timeout.</summary>
-    public void CloseIdle()
-    {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
-        {
-            return;
-        }
-
-        _client.Dispose();
-        Volatile.Read(ref _server)?.Dispose();
     }
 
     /// <summary>
@@ -114,28 +94,55 @@ internal sealed partial class ProxyConnection
         }
     }
 
-    private static void Reset(Socket socket)
+    /// <summary>As <see cref="Abort"/>, where the sockets are used.</summary>
+    internal void AbortHere()
     {
-        try
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
-            socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // Already gone: nothing left to reset.
+            return;
         }
 
-        socket.Dispose();
+        _client.Reset();
+        _connecting?.Close();
+        _server?.Reset();
+    }
+
+    /// <summary>Closes both sides after the idle timeout.</summary>
+    private void CloseIdle()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _client.Close();
+        _connecting?.Close();
+        _server?.Close();
+    }
+
+    /// <summary>Ends the connect attempt under way (the sweep found it past the connect timeout): the next server is tried.</summary>
+    private void GiveUpConnect()
+    {
+        var time = _listener.Context.Time;
+        if (_connecting is { } connecting && time.GetElapsedTime(_connectStarted) >= _listener.Frontend.Config.ConnectTimeout)
+        {
+            connecting.Close();
+        }
     }
 
     private async Task RunAsync()
     {
         try
         {
-            var client = (IPEndPoint)_client.RemoteEndPoint!;
-            var local = (IPEndPoint)_client.LocalEndPoint!;
+            var client = _client.RemoteEndPoint;
+            var local = _client.LocalEndPoint;
             if (!await ConnectAsync(FlowKey.FromEndPoints(client, local)))
             {
+                if (Volatile.Read(ref _closed) != 0)
+                {
+                    return;
+                }
+
                 _listener.Frontend.OnConnectionRefused();
                 LogNoServer(_listener.Frontend.Name, _binding.Pool.Name, client);
                 return;
@@ -143,7 +150,6 @@ internal sealed partial class ProxyConnection
 
             if (Volatile.Read(ref _closed) != 0)
             {
-                _server!.Dispose();
                 return;
             }
 
@@ -167,13 +173,13 @@ internal sealed partial class ProxyConnection
                 LogConnectionFailed(ex, _listener.Frontend.Name);
             }
 
-            Abort();
+            AbortHere();
         }
         finally
         {
             Interlocked.Exchange(ref _closed, 1);
-            _client.Dispose();
-            _server?.Dispose();
+            _client.Close();
+            _server?.Close();
             _serverState?.OnConnectionClosed();
             _listener.Context.Metrics.RecordConnectionDuration(_listener.Frontend, _listener.Context.Time.GetElapsedTime(_started));
             _listener.OnConnectionEnded(this);
@@ -199,11 +205,12 @@ internal sealed partial class ProxyConnection
                 frontend.OnRetry();
             }
 
-            var socket = new Socket(server.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            Volatile.Write(ref _connectStarted, _listener.Context.Time.GetTimestamp());
-            Volatile.Write(ref _connecting, socket);
+            ProxySocket? socket = null;
             try
             {
+                socket = _client.CreateOutbound(server.Address.AddressFamily);
+                Volatile.Write(ref _connectStarted, _listener.Context.Time.GetTimestamp());
+                Volatile.Write(ref _connecting, socket);
                 await socket.ConnectAsync(server.Address);
                 Volatile.Write(ref _connecting, null);
                 server.OnConnectionOpened();
@@ -214,7 +221,7 @@ internal sealed partial class ProxyConnection
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
                 Volatile.Write(ref _connecting, null);
-                socket.Dispose();
+                socket?.Close();
                 if (Volatile.Read(ref _closed) != 0)
                 {
                     return false;
@@ -236,7 +243,7 @@ internal sealed partial class ProxyConnection
         try
         {
             var length = ProxyProtocolHeader.Write(version, client, local, header);
-            await _server!.SendAsync(header.AsMemory(0, length), SocketFlags.None);
+            await _server!.SendAsync(header.AsMemory(0, length));
         }
         finally
         {

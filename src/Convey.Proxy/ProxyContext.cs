@@ -1,12 +1,15 @@
 using Convey.Metrics;
+using Convey.Proxy.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Convey.Proxy;
 
-/// <summary>What every listener and connection of one engine shares: its options, clock, metrics and logger.</summary>
-internal sealed class ProxyContext(ProxyEngineOptions options, TimeProvider time, ConveyMetrics metrics, ILogger logger)
+/// <summary>What every listener and connection of one engine shares: its options, transport, clock, metrics and logger.</summary>
+internal sealed class ProxyContext(ProxyEngineOptions options, IProxyTransport transport, TimeProvider time, ConveyMetrics metrics, ILogger logger)
 {
     public ProxyEngineOptions Options { get; } = options;
+
+    public IProxyTransport Transport { get; } = transport;
 
     public TimeProvider Time { get; } = time;
 

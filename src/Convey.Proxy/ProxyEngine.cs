@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Convey.Forwarding;
 using Convey.Metrics;
+using Convey.Proxy.Transport;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,7 +29,8 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _logger = loggerFactory.CreateLogger<ProxyEngine>();
-        _context = new ProxyContext(options.Value, time, metrics, loggerFactory.CreateLogger<ProxyListener>());
+        var logger = loggerFactory.CreateLogger<ProxyListener>();
+        _context = new ProxyContext(options.Value, ProxyTransports.Create(options.Value, logger), time, metrics, logger);
     }
 
     /// <summary>The last snapshot this engine finished applying.</summary>
@@ -127,6 +129,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         using var abort = new CancellationTokenSource();
         await abort.CancelAsync();
         await StopAsync(abort.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _context.Transport.Dispose();
         _applyLock.Dispose();
     }
 

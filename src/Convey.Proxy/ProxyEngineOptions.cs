@@ -19,9 +19,20 @@ public sealed class ProxyEngineOptions
     public int ListenBacklog { get; set; } = DefaultListenBacklog;
 
     /// <summary>
+    /// The socket layer: by default the engine's own epoll event loops on Linux and System.Net.Sockets elsewhere.
+    /// </summary>
+    public ProxyTransport Transport { get; set; }
+
+    /// <summary>
+    /// How many event loops (threads) the epoll transport runs; 0, the default, runs one per processor the
+    /// process may use. Ignored by the System.Net.Sockets transport.
+    /// </summary>
+    public int EventLoops { get; set; }
+
+    /// <summary>
     /// On Linux, moves bulk transfers with <c>splice(2)</c> through a kernel pipe instead of copying them
     /// through a user-space buffer. A direction switches to splicing once a read fills the whole buffer
-    /// (a bulk transfer); short exchanges stay on the buffer path. Ignored on other systems.
+    /// (a bulk transfer); short exchanges stay on the buffer path. Needs the epoll transport; ignored otherwise.
     /// </summary>
     public bool UseSplice { get; set; }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Convey.Proxy.Transport;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,7 @@ internal sealed partial class ProxyListener
 {
     private static readonly TimeSpan LongestSweepPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ShortestSweepPeriod = TimeSpan.FromMilliseconds(10);
-    private readonly Socket _socket;
+    private readonly ProxyAcceptor _acceptor;
     private readonly ProxyContext _context;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ProxyConnection, byte> _connections = new();
@@ -30,10 +31,10 @@ internal sealed partial class ProxyListener
     {
         Frontend = frontend;
         ConfiguredEndPoint = frontend.Config.ListenEndPoint;
-        _socket = socket;
         _context = context;
         _logger = context.Logger;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        _acceptor = context.Transport.Listen(socket);
         _sweepPeriod = SweepPeriod(frontend.Config);
         _sweep = context.Time.CreateTimer(static s => ((ProxyListener)s!).CheckTimeouts(), this, _sweepPeriod, _sweepPeriod);
     }
@@ -96,7 +97,7 @@ internal sealed partial class ProxyListener
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
         _draining = true;
-        _socket.Dispose();
+        _acceptor.Close();
         await _acceptLoop;
         if (Volatile.Read(ref _active) == 0)
         {
@@ -144,10 +145,10 @@ internal sealed partial class ProxyListener
     {
         while (true)
         {
-            Socket client;
+            ProxySocket client;
             try
             {
-                client = await _socket.AcceptAsync(CancellationToken.None);
+                client = await _acceptor.AcceptAsync();
             }
             catch (ObjectDisposedException)
             {
@@ -169,14 +170,14 @@ internal sealed partial class ProxyListener
         }
     }
 
-    private void Accept(Socket client)
+    private void Accept(ProxySocket client)
     {
         var binding = Frontend.Binding;
         var max = binding.Config.MaxConnections;
         if (max > 0 && Frontend.ActiveConnections >= max)
         {
             Frontend.OnConnectionRefused();
-            client.Dispose();
+            client.Close();
             return;
         }
 
@@ -184,7 +185,7 @@ internal sealed partial class ProxyListener
         Frontend.OnConnectionOpened();
         var connection = new ProxyConnection(this, client, binding);
         _connections.TryAdd(connection, 0);
-        connection.Start();
+        client.Dispatch(static c => ((ProxyConnection)c!).Start(), connection);
     }
 
     private void CheckTimeouts()

@@ -10,10 +10,9 @@ public class RelayTests
 {
     private const int PayloadSize = 20 * 1024 * 1024;
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Relays_20_MB_each_way_intact_on_concurrent_connections(bool splice)
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.All), MemberType = typeof(RelayPaths))]
+    public async Task Relays_20_MB_each_way_intact_on_concurrent_connections(RelayPath path)
     {
         var serverPayload = RandomNumberGenerator.GetBytes(PayloadSize);
         var receivedByServer = new System.Collections.Concurrent.ConcurrentBag<string>();
@@ -23,7 +22,7 @@ public class RelayTests
             receivedByServer.Add(Convert.ToHexString(SHA256.HashData(await Loopback.ReadToEndAsync(socket))));
             await sending;
         });
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: o => o.UseSplice = splice);
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: RelayPaths.Options(path));
 
         var clientPayloads = Enumerable.Range(0, 4).Select(_ => RandomNumberGenerator.GetBytes(PayloadSize)).ToArray();
         var received = await Task.WhenAll(clientPayloads.Select(async payload =>
@@ -48,10 +47,9 @@ public class RelayTests
         Assert.Equal(4L * PayloadSize, proxy.Servers()[0].BytesReceived);
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Client_that_half_closes_still_receives_the_full_reply(bool splice)
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.All), MemberType = typeof(RelayPaths))]
+    public async Task Client_that_half_closes_still_receives_the_full_reply(RelayPath path)
     {
         // The server answers only after the client has finished sending: it needs the half-close relayed,
         // and the reply must still travel back on the half-closed connection.
@@ -61,7 +59,7 @@ public class RelayTests
             await socket.SendAsync(Encoding.ASCII.GetBytes($"got {request.Length} bytes"), SocketFlags.None);
             socket.Shutdown(SocketShutdown.Send);
         });
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: o => o.UseSplice = splice);
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: RelayPaths.Options(path));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await client.SendAsync(new byte[100_000], SocketFlags.None);
@@ -70,10 +68,9 @@ public class RelayTests
         Assert.Equal("got 100000 bytes", Encoding.ASCII.GetString(await Loopback.ReadToEndAsync(client)));
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Reset_by_the_client_reaches_the_server_as_a_reset(bool splice)
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.All), MemberType = typeof(RelayPaths))]
+    public async Task Reset_by_the_client_reaches_the_server_as_a_reset(RelayPath path)
     {
         var serverSaw = new TaskCompletionSource<SocketError>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = TestServer.Start(async socket =>
@@ -88,7 +85,7 @@ public class RelayTests
                 serverSaw.TrySetResult(ex.SocketErrorCode);
             }
         });
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: o => o.UseSplice = splice);
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: RelayPaths.Options(path));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
@@ -99,19 +96,21 @@ public class RelayTests
         Assert.Equal(SocketError.ConnectionReset, await serverSaw.Task.WaitAsync(Loopback.Patience));
     }
 
-    [Fact]
-    public async Task Serves_IPv6_clients_and_servers()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.All), MemberType = typeof(RelayPaths))]
+    public async Task Serves_IPv6_clients_and_servers(RelayPath path)
     {
         await using var server = TestServer.Echo(IPAddress.IPv6Loopback);
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint], listen: IPAddress.IPv6Loopback));
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint], listen: IPAddress.IPv6Loopback), options: RelayPaths.Options(path));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await Loopback.AssertEchoAsync(client, "over IPv6");
         Assert.Equal(AddressFamily.InterNetworkV6, proxy.Frontend().AddressFamily);
     }
 
-    [Fact]
-    public async Task Reset_by_the_server_reaches_the_client_as_a_reset()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.All), MemberType = typeof(RelayPaths))]
+    public async Task Reset_by_the_server_reaches_the_client_as_a_reset(RelayPath path)
     {
         await using var server = TestServer.Start(async socket =>
         {
@@ -119,13 +118,35 @@ public class RelayTests
             socket.LingerState = new LingerOption(true, 0);
             socket.Close();
         });
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]));
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: RelayPaths.Options(path));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
 
         var reset = await Assert.ThrowsAsync<SocketException>(() => Loopback.ReadToEndAsync(client));
         Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.All), MemberType = typeof(RelayPaths))]
+    public async Task A_slow_reader_holds_back_the_sender_without_losing_bytes(RelayPath path)
+    {
+        // More than the kernel buffers on the way can hold (client receive + proxy send, a few MiB each), so the
+        // relay must stop at a full socket and resume when the client reads.
+        const int size = 32 * 1024 * 1024;
+        var payload = new byte[size];
+        Random.Shared.NextBytes(payload);
+        await using var server = TestServer.Start(async socket =>
+        {
+            await socket.SendAsync(payload, SocketFlags.None);
+            socket.Shutdown(SocketShutdown.Send);
+        });
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: RelayPaths.Options(path));
+
+        using var client = await Loopback.ConnectAsync(proxy.Frontend());
+        await Task.Delay(300);
+
+        Assert.Equal(payload, await Loopback.ReadToEndAsync(client));
     }
 
     private static async Task SendAndShutdownAsync(Socket socket, byte[] payload)

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
+using Convey.Proxy.Transport;
+using Convey.Proxy.Transport.Epoll;
 
 namespace Convey.Proxy.Relay;
 
@@ -12,13 +14,13 @@ namespace Convey.Proxy.Relay;
 /// </summary>
 internal static class RelayPump
 {
-    /// <summary>Relays with splice(2) when the engine is set to and the system has it, else through a pooled buffer.</summary>
-    public static Task RunAsync(ProxyConnection connection, Socket from, Socket to, bool fromClient, ProxyEngineOptions options) =>
-        options.UseSplice && OperatingSystem.IsLinux()
-            ? SplicePump.RunAsync(connection, from, to, fromClient)
+    /// <summary>Relays with splice(2) when the engine is set to and the sockets are the epoll transport's, else through a pooled buffer.</summary>
+    public static Task RunAsync(ProxyConnection connection, ProxySocket from, ProxySocket to, bool fromClient, ProxyEngineOptions options) =>
+        options.UseSplice && OperatingSystem.IsLinux() && from is EpollSocket input && to is EpollSocket output
+            ? SplicePump.RunAsync(connection, input, output, fromClient)
             : CopyAsync(connection, from, to, fromClient, options.BufferSize);
 
-    private static async Task CopyAsync(ProxyConnection connection, Socket from, Socket to, bool fromClient, int bufferSize)
+    private static async Task CopyAsync(ProxyConnection connection, ProxySocket from, ProxySocket to, bool fromClient, int bufferSize)
     {
         byte[]? buffer = null;
         try
@@ -27,22 +29,22 @@ internal static class RelayPump
             {
                 if (buffer is null)
                 {
-                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                    await from.WaitReadableAsync();
                     buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
                 }
 
-                var read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None);
+                var read = await from.ReceiveAsync(buffer.AsMemory());
                 if (read == 0)
                 {
                     if (connection.OnDirectionEnded())
                     {
-                        to.Shutdown(SocketShutdown.Send);
+                        to.ShutdownSend();
                     }
 
                     return;
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
+                await to.SendAsync(buffer.AsMemory(0, read));
                 connection.OnRelayed(fromClient, read);
 
                 // A full read means more is probably waiting: keep the buffer and read again at once.

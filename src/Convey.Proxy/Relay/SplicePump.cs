@@ -3,13 +3,14 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Convey.Proxy.Interop;
+using Convey.Proxy.Transport.Epoll;
 
 namespace Convey.Proxy.Relay;
 
 /// <summary>
 /// Moves one direction with splice(2), socket → pipe → socket, so the bytes never cross into user space
-/// (HAProxy's method). The runtime owns the sockets' readiness (its epoll), so the pump waits for data with a
-/// zero-byte read, then splices without blocking until the socket says EAGAIN. When the receiver's socket is
+/// (HAProxy's method). The pump waits until the socket is readable, then splices without blocking until the
+/// socket says EAGAIN. It runs on the sockets' event loop, the only thread that uses their descriptors. When the receiver's socket is
 /// full, what is left in the pipe goes through a pooled buffer and an ordinary send, which waits for room.
 /// End of stream and resets are passed on as in <see cref="RelayPump"/>.
 /// </summary>
@@ -19,22 +20,21 @@ internal static class SplicePump
     private const int ChunkSize = 64 * 1024;
     private const int WouldBlock = -1;
 
-    public static async Task RunAsync(ProxyConnection connection, Socket from, Socket to, bool fromClient)
+    public static async Task RunAsync(ProxyConnection connection, EpollSocket from, EpollSocket to, bool fromClient)
     {
         SplicePipe? pipe = null;
         try
         {
-            var input = from.SafeHandle;
-            var output = to.SafeHandle;
             while (true)
             {
-                await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                await from.WaitReadableAsync();
                 pipe ??= SplicePipe.Rent();
                 while (true)
                 {
-                    var moved = Splice(input, pipe.WriteEnd, ChunkSize);
+                    var moved = Splice(from.Descriptor, Descriptor(pipe.WriteEnd), ChunkSize);
                     if (moved == WouldBlock)
                     {
+                        from.OnReadDrained();
                         break;
                     }
 
@@ -42,14 +42,14 @@ internal static class SplicePump
                     {
                         if (connection.OnDirectionEnded())
                         {
-                            to.Shutdown(SocketShutdown.Send);
+                            to.ShutdownSend();
                         }
 
                         return;
                     }
 
                     pipe.Buffered += moved;
-                    await DrainAsync(pipe, output, to);
+                    await DrainAsync(pipe, to);
                     connection.OnRelayed(fromClient, moved);
                 }
 
@@ -74,11 +74,11 @@ internal static class SplicePump
         }
     }
 
-    private static async ValueTask DrainAsync(SplicePipe pipe, SafeHandle output, Socket to)
+    private static async ValueTask DrainAsync(SplicePipe pipe, EpollSocket to)
     {
         while (pipe.Buffered > 0)
         {
-            var moved = Splice(pipe.ReadEnd, output, pipe.Buffered);
+            var moved = Splice(Descriptor(pipe.ReadEnd), to.Descriptor, pipe.Buffered);
             if (moved > 0)
             {
                 pipe.Buffered -= moved;
@@ -90,7 +90,7 @@ internal static class SplicePump
             {
                 var read = ReadPipe(pipe, buffer);
                 pipe.Buffered -= read;
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
+                await to.SendAsync(buffer.AsMemory(0, read));
             }
             finally
             {
@@ -100,49 +100,31 @@ internal static class SplicePump
     }
 
     /// <summary>Splices up to <paramref name="length"/> bytes; returns the count, 0 at end of stream, or <see cref="WouldBlock"/>.</summary>
-    private static unsafe int Splice(SafeHandle input, SafeHandle output, int length)
+    private static unsafe int Splice(int input, int output, int length)
     {
-        var inputAdded = false;
-        var outputAdded = false;
-        try
+        while (true)
         {
-            input.DangerousAddRef(ref inputAdded);
-            output.DangerousAddRef(ref outputAdded);
-            while (true)
+            var result = Interop.Interop.Splice(input, null, output, null, (nuint)length, Interop.Interop.SpliceMove | Interop.Interop.SpliceNonBlock);
+            if (result >= 0)
             {
-                var result = Interop.Interop.Splice(
-                    (int)input.DangerousGetHandle(), null, (int)output.DangerousGetHandle(), null, (nuint)length,
-                    Interop.Interop.SpliceMove | Interop.Interop.SpliceNonBlock);
-                if (result >= 0)
-                {
-                    return (int)result;
-                }
-
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == Errno.EAGAIN)
-                {
-                    return WouldBlock;
-                }
-
-                if (errno != Errno.EINTR)
-                {
-                    throw new SocketException((int)SocketError.ConnectionReset, $"splice failed with errno {errno}");
-                }
-            }
-        }
-        finally
-        {
-            if (inputAdded)
-            {
-                input.DangerousRelease();
+                return (int)result;
             }
 
-            if (outputAdded)
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.EAGAIN)
             {
-                output.DangerousRelease();
+                return WouldBlock;
+            }
+
+            if (errno != Errno.EINTR)
+            {
+                throw new SocketException((int)SocketError.ConnectionReset, $"splice failed with errno {errno}");
             }
         }
     }
+
+    /// <summary>A pipe end's descriptor: the pipe belongs to this pump alone while it is rented, so no reference counting is needed.</summary>
+    private static int Descriptor(SafeHandle pipeEnd) => (int)pipeEnd.DangerousGetHandle();
 
     private static unsafe int ReadPipe(SplicePipe pipe, byte[] buffer)
     {

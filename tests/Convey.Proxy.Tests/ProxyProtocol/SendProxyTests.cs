@@ -41,6 +41,26 @@ public class SendProxyTests
         Assert.Equal("hello", first);
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.All), MemberType = typeof(RelayPaths))]
+    public async Task A_wildcard_frontend_tells_the_server_the_address_the_client_reached(RelayPath path)
+    {
+        var destination = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = TestServer.Start(async socket => destination.TrySetResult((await ReadV1Async(socket)).Item2));
+        var port = Loopback.ClosedPort().Port;
+        await using var proxy = await ProxyFixture.StartAsync(
+            ProxyFixture.Config(
+                [server.EndPoint],
+                frontend: f => f with { ListenEndPoint = new IPEndPoint(IPAddress.Any, port) },
+                pool: p => p with { SendProxy = ProxyProtocolVersion.V1 }),
+            options: RelayPaths.Options(path));
+
+        using var client = await Loopback.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+        await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
+
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), await destination.Task.WaitAsync(Loopback.Patience));
+    }
+
     private static async Task<(IPEndPoint, IPEndPoint)> ReadV1Async(Socket socket)
     {
         var line = new StringBuilder();

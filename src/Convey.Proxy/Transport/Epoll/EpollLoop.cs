@@ -1,0 +1,250 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using Convey.Proxy.Interop;
+using Microsoft.Extensions.Logging;
+using Native = Convey.Proxy.Interop.Interop;
+
+namespace Convey.Proxy.Transport.Epoll;
+
+/// <summary>
+/// One thread waiting in <c>epoll_wait</c> and running, inline, whatever the events wake: accept loops, connects,
+/// relays. Descriptors are registered once, edge-triggered, for reading and writing; each carries a slot and a
+/// generation in its event data, so an event still queued for a descriptor closed earlier in the same batch
+/// reaches no one. Other threads hand work in through <see cref="Post"/>, which wakes the loop with an eventfd.
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed partial class EpollLoop : IDisposable
+{
+    private const int MaxEvents = 256;
+    private const ulong WakeToken = ulong.MaxValue;
+    private const uint SocketEvents = EpollEventLayout.In | EpollEventLayout.Out | EpollEventLayout.ReadHangUp | EpollEventLayout.EdgeTriggered;
+    private readonly int _epoll;
+    private readonly int _wake;
+    private readonly Thread _thread;
+    private readonly ILogger _logger;
+    private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
+    private readonly Stack<int> _freeSlots = new();
+    private IEpollHandler?[] _handlers = new IEpollHandler?[256];
+    private uint[] _generations = new uint[256];
+    private int _usedSlots;
+    private int _wakePending;
+    private volatile bool _stopping;
+
+    public EpollLoop(string name, ILogger logger)
+    {
+        _logger = logger;
+        _epoll = Native.EpollCreate1(Native.EpollCloseOnExec);
+        if (_epoll < 0)
+        {
+            throw SocketErrors.FromErrno(Marshal.GetLastPInvokeError(), "epoll_create1");
+        }
+
+        _wake = Native.EventFd(0, Native.EventFdNonBlockCloseOnExec);
+        if (_wake < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            Native.Close(_epoll);
+            throw SocketErrors.FromErrno(errno, "eventfd");
+        }
+
+        AddInterest(_wake, EpollEventLayout.In, WakeToken);
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>True on the loop's own thread, where its descriptors may be used.</summary>
+    public bool IsCurrent => Thread.CurrentThread == _thread;
+
+    /// <summary>Runs <paramref name="work"/> on the loop: at once when called there, else queued.</summary>
+    public void Dispatch(Action<object?> work, object? state)
+    {
+        if (IsCurrent)
+        {
+            work(state);
+        }
+        else
+        {
+            Post(work, state);
+        }
+    }
+
+    /// <summary>Queues <paramref name="work"/> to run on the loop after the events at hand.</summary>
+    public void Post(Action<object?> work, object? state)
+    {
+        _posted.Enqueue((work, state));
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            Signal();
+        }
+    }
+
+    /// <summary>Registers <paramref name="descriptor"/> (loop thread only); returns the token to deregister it with.</summary>
+    public ulong Register(int descriptor, IEpollHandler handler)
+    {
+        var slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : NewSlot();
+        var token = ((ulong)_generations[slot] << 32) | (uint)slot;
+        _handlers[slot] = handler;
+        try
+        {
+            AddInterest(descriptor, SocketEvents, token);
+        }
+        catch
+        {
+            Release(token);
+            throw;
+        }
+
+        return token;
+    }
+
+    /// <summary>
+    /// Forgets a registration (loop thread only), before its descriptor is closed; closing takes it out of the
+    /// epoll set, and events of it still in hand are dropped by the generation check.
+    /// </summary>
+    public void Release(ulong token)
+    {
+        var slot = (int)(uint)token;
+        _handlers[slot] = null;
+        _generations[slot]++;
+        _freeSlots.Push(slot);
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        Signal();
+        if (!IsCurrent)
+        {
+            _thread.Join();
+        }
+
+        Native.Close(_wake);
+        Native.Close(_epoll);
+    }
+
+    private int NewSlot()
+    {
+        if (_usedSlots == _handlers.Length)
+        {
+            Array.Resize(ref _handlers, _handlers.Length * 2);
+            Array.Resize(ref _generations, _generations.Length * 2);
+        }
+
+        return _usedSlots++;
+    }
+
+    private unsafe void AddInterest(int descriptor, uint events, ulong token)
+    {
+        var @event = stackalloc byte[16];
+        EpollEventLayout.Write(new Span<byte>(@event, 16), events, token);
+        if (Native.EpollCtl(_epoll, Native.EpollCtlAdd, descriptor, @event) != 0)
+        {
+            throw SocketErrors.FromErrno(Marshal.GetLastPInvokeError(), "epoll_ctl");
+        }
+    }
+
+    private unsafe void Signal()
+    {
+        ulong one = 1;
+        Native.Write(_wake, (byte*)&one, sizeof(ulong));
+    }
+
+    private unsafe void Run()
+    {
+        var size = EpollEventLayout.Size * MaxEvents;
+        var events = (byte*)NativeMemory.Alloc((nuint)size);
+        try
+        {
+            while (!_stopping)
+            {
+                var count = Native.EpollWait(_epoll, events, MaxEvents, -1);
+                if (count < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EINTR)
+                    {
+                        continue;
+                    }
+
+                    LogWaitFailed(_thread.Name, errno);
+                    return;
+                }
+
+                var batch = new ReadOnlySpan<byte>(events, size);
+                var woken = false;
+                for (var i = 0; i < count; i++)
+                {
+                    var token = EpollEventLayout.ReadData(batch, i);
+                    if (token == WakeToken)
+                    {
+                        woken = true;
+                        continue;
+                    }
+
+                    var slot = (int)(uint)token;
+                    if (_handlers[slot] is { } handler && _generations[slot] == (uint)(token >> 32))
+                    {
+                        Deliver(handler, EpollEventLayout.ReadEvents(batch, i));
+                    }
+                }
+
+                if (woken)
+                {
+                    RunPosted();
+                }
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(events);
+        }
+    }
+
+    private void Deliver(IEpollHandler handler, uint events)
+    {
+        try
+        {
+            handler.OnEvents(events);
+        }
+#pragma warning disable CA1031 // The loop serves every connection on it: one handler's failure is logged, never fatal.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandlerFailed(ex, _thread.Name);
+        }
+    }
+
+    private unsafe void RunPosted()
+    {
+        ulong counter;
+        Native.Read(_wake, (byte*)&counter, sizeof(ulong));
+        Volatile.Write(ref _wakePending, 0);
+
+        // Only what is queued now: work posted by this work runs after the next look at the events.
+        for (var pending = _posted.Count; pending > 0 && _posted.TryDequeue(out var item); pending--)
+        {
+            try
+            {
+                item.Work(item.State);
+            }
+#pragma warning disable CA1031 // As in Deliver: posted work failing must not stop the loop.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogHandlerFailed(ex, _thread.Name);
+            }
+        }
+
+        if (!_posted.IsEmpty && Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            Signal();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Event loop {Loop}: epoll_wait failed (errno {Errno}); its connections stop")]
+    private partial void LogWaitFailed(string? loop, int errno);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event loop {Loop}: a handler failed; the loop goes on")]
+    private partial void LogHandlerFailed(Exception exception, string? loop);
+}

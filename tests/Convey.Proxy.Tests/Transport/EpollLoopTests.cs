@@ -1,0 +1,60 @@
+using System.Runtime.Versioning;
+using Convey.Proxy.Tests.Support;
+using Convey.Proxy.Transport.Epoll;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Convey.Proxy.Tests.Transport;
+
+[SupportedOSPlatform("linux")]
+public class EpollLoopTests
+{
+    [SkippableFact]
+    public async Task Work_posted_from_another_thread_runs_on_the_loop_thread()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
+        using var loop = new EpollLoop("test-loop", NullLogger.Instance);
+        var ranOnLoop = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        await Task.Run(() => loop.Post(_ => ranOnLoop.SetResult(loop.IsCurrent), null));
+
+        Assert.False(loop.IsCurrent);
+        Assert.True(await ranOnLoop.Task.WaitAsync(Loopback.Patience));
+    }
+
+    [SkippableFact]
+    public async Task A_failing_work_item_does_not_stop_the_loop()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
+        using var loop = new EpollLoop("test-loop", NullLogger.Instance);
+        var ranAfter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        loop.Post(_ => throw new InvalidOperationException("a handler bug"), null);
+        loop.Post(_ => ranAfter.SetResult(), null);
+
+        await ranAfter.Task.WaitAsync(Loopback.Patience);
+    }
+
+    [SkippableFact]
+    public async Task Many_posts_from_many_threads_all_run_once()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
+        using var loop = new EpollLoop("test-loop", NullLogger.Instance);
+        var ran = 0;
+        var offLoop = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < 10_000; i++)
+            {
+                loop.Post(_ =>
+                {
+                    ran++;
+                    offLoop += loop.IsCurrent ? 0 : 1;
+                }, null);
+            }
+        })));
+
+        await Loopback.EventuallyAsync(() => Volatile.Read(ref ran) == 80_000, "every posted item ran");
+        Assert.Equal(0, offLoop);
+    }
+}
