@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Convey.Forwarding;
 using Convey.Proxy.ProxyProtocol;
 using Convey.Proxy.Relay;
@@ -186,6 +187,7 @@ internal sealed partial class ProxyConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ConnectAsync(FlowKey flow)
     {
         var pool = _binding.Pool;
@@ -205,10 +207,10 @@ internal sealed partial class ProxyConnection
                 frontend.OnRetry();
             }
 
-            ProxySocket? socket = null;
+            // Outside the try: no socket for us (out of descriptors) is our failure, not the server's.
+            var socket = _client.CreateOutbound(server.Address.AddressFamily);
             try
             {
-                socket = _client.CreateOutbound(server.Address.AddressFamily);
                 Volatile.Write(ref _connectStarted, _listener.Context.Time.GetTimestamp());
                 Volatile.Write(ref _connecting, socket);
                 await socket.ConnectAsync(server.Address);
@@ -221,7 +223,7 @@ internal sealed partial class ProxyConnection
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
                 Volatile.Write(ref _connecting, null);
-                socket?.Close();
+                socket.Close();
                 if (Volatile.Read(ref _closed) != 0)
                 {
                     return false;
@@ -237,6 +239,7 @@ internal sealed partial class ProxyConnection
         return false;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendProxyHeaderAsync(Configuration.ProxyProtocolVersion version, IPEndPoint client, IPEndPoint local)
     {
         var header = ArrayPool<byte>.Shared.Rent(ProxyProtocolHeader.MaxLength);

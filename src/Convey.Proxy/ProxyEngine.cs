@@ -33,6 +33,9 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         _context = new ProxyContext(options.Value, ProxyTransports.Create(options.Value, logger), time, metrics, logger);
     }
 
+    /// <summary>The socket layer the engine runs on (for tests that need to hold its event loop).</summary>
+    internal IProxyTransport Transport => _context.Transport;
+
     /// <summary>The last snapshot this engine finished applying.</summary>
     internal RuntimeSnapshot? LastApplied { get; private set; }
 

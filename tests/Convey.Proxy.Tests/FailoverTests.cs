@@ -6,13 +6,14 @@ namespace Convey.Proxy.Tests;
 
 public class FailoverTests
 {
-    [Fact]
-    public async Task Refusing_server_costs_the_client_nothing()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Refusing_server_costs_the_client_nothing(RelayPath path)
     {
         using var refusingPort = new RefusingPort();
         var refusing = refusingPort.EndPoint;
         await using var server = TestServer.Echo();
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([refusing, server.EndPoint]));
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([refusing, server.EndPoint]), options: RelayPaths.Options(path));
 
         for (var i = 0; i < 10; i++)
         {
@@ -28,12 +29,13 @@ public class FailoverTests
         Assert.Equal(0, proxy.FrontendState().RefusedConnections);
     }
 
-    [Fact]
-    public async Task Every_server_down_closes_the_client_promptly()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Every_server_down_closes_the_client_promptly(RelayPath path)
     {
         using var first = new RefusingPort();
         using var second = new RefusingPort();
-        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([first.EndPoint, second.EndPoint]));
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([first.EndPoint, second.EndPoint]), options: RelayPaths.Options(path));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
 
@@ -42,13 +44,14 @@ public class FailoverTests
         Assert.Equal(1, proxy.FrontendState().RefusedConnections);
     }
 
-    [Fact]
-    public async Task Retries_are_bounded_by_the_pool_setting()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Retries_are_bounded_by_the_pool_setting(RelayPath path)
     {
         var closed = Enumerable.Range(0, 5).Select(_ => new RefusingPort()).ToArray();
         try
         {
-            await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config(closed.Select(p => p.EndPoint), pool: p => p with { Retries = 1 }));
+            await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config(closed.Select(p => p.EndPoint), pool: p => p with { Retries = 1 }), options: RelayPaths.Options(path));
 
             using var client = await Loopback.ConnectAsync(proxy.Frontend());
 
@@ -65,14 +68,15 @@ public class FailoverTests
         }
     }
 
-    [Fact]
-    public async Task Server_that_never_answers_is_left_after_the_connect_timeout()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Server_that_never_answers_is_left_after_the_connect_timeout(RelayPath path)
     {
         using var silent = SilentServer.Start();
         await using var server = TestServer.Echo();
         await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config(
             [silent.EndPoint, server.EndPoint],
-            frontend: f => f with { ConnectTimeout = TimeSpan.FromMilliseconds(300) }));
+            frontend: f => f with { ConnectTimeout = TimeSpan.FromMilliseconds(300) }), options: RelayPaths.Options(path));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await Loopback.AssertEchoAsync(client, "after a timeout");
@@ -82,13 +86,14 @@ public class FailoverTests
         Assert.Equal(1, proxy.FrontendState().Retries);
     }
 
-    [Fact]
-    public async Task Client_is_closed_when_the_only_server_never_answers()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Client_is_closed_when_the_only_server_never_answers(RelayPath path)
     {
         using var silent = SilentServer.Start();
         await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config(
             [silent.EndPoint],
-            frontend: f => f with { ConnectTimeout = TimeSpan.FromMilliseconds(200) }));
+            frontend: f => f with { ConnectTimeout = TimeSpan.FromMilliseconds(200) }), options: RelayPaths.Options(path));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
 

@@ -6,14 +6,15 @@ namespace Convey.Proxy.Tests;
 
 public class LimitsTests
 {
-    [Fact]
-    public async Task Idle_connection_is_closed_after_the_idle_timeout()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Idle_connection_is_closed_after_the_idle_timeout(RelayPath path)
     {
         var time = new FakeTimeProvider();
         await using var server = TestServer.Echo();
         await using var proxy = await ProxyFixture.StartAsync(
             ProxyFixture.Config([server.EndPoint], frontend: f => f with { IdleTimeout = TimeSpan.FromSeconds(60) }),
-            time);
+            time, options: RelayPaths.Options(path));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await Loopback.AssertEchoAsync(client, "first");
@@ -28,12 +29,13 @@ public class LimitsTests
         await Loopback.EventuallyAsync(() => proxy.FrontendState().ActiveConnections == 0, "connection closed");
     }
 
-    [Fact]
-    public async Task Connections_beyond_max_connections_are_closed_at_once_and_counted()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Connections_beyond_max_connections_are_closed_at_once_and_counted(RelayPath path)
     {
         await using var server = TestServer.Echo();
         await using var proxy = await ProxyFixture.StartAsync(
-            ProxyFixture.Config([server.EndPoint], frontend: f => f with { MaxConnections = 2 }));
+            ProxyFixture.Config([server.EndPoint], frontend: f => f with { MaxConnections = 2 }), options: RelayPaths.Options(path));
 
         using var first = await Loopback.ConnectAsync(proxy.Frontend());
         using var second = await Loopback.ConnectAsync(proxy.Frontend());
@@ -55,8 +57,9 @@ public class LimitsTests
         await Loopback.AssertEchoAsync(fourth, "room again");
     }
 
-    [Fact]
-    public async Task Full_server_is_skipped_for_the_next_one()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Full_server_is_skipped_for_the_next_one(RelayPath path)
     {
         await using var small = TestServer.Echo();
         await using var large = TestServer.Echo();
@@ -65,7 +68,7 @@ public class LimitsTests
         {
             Backends = [config.Backends[0] with { Servers = [config.Backends[0].Servers[0] with { MaxConnections = 1 }, config.Backends[0].Servers[1]] }],
         };
-        await using var proxy = await ProxyFixture.StartAsync(config);
+        await using var proxy = await ProxyFixture.StartAsync(config, options: RelayPaths.Options(path));
 
         var clients = new List<Socket>();
         try

@@ -138,6 +138,49 @@ public class ReloadTests
         await Loopback.AssertEchoAsync(kept, "the other frontend is untouched");
     }
 
+    [SkippableFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Clients_whose_handshake_completed_just_before_the_removal_are_served_not_reset()
+    {
+        // The kernel completes handshakes on its own: clients still in the accept queue when the frontend goes
+        // are established from where they stand, so the drain takes them in instead of resetting them. The
+        // engine's only event loop is held busy while they queue and the removal is issued, so none of them
+        // has been accepted when the listener is told to close.
+        Skip.IfNot(OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
+        await using var server = TestServer.Echo();
+        var config = ProxyFixture.Config([server.EndPoint]);
+        var leaving = config.Frontends[0] with { Name = "leaving", ListenEndPoint = Loopback.ClosedPort() };
+        config = config with { Frontends = [config.Frontends[0], leaving] };
+        await using var proxy = await ProxyFixture.StartAsync(config, options: o =>
+        {
+            o.Transport = ProxyTransport.Epoll;
+            o.EventLoops = 1;
+        });
+        var endPoint = proxy.Frontend("leaving");
+        var loop = ((Convey.Proxy.Transport.Epoll.EpollTransport)proxy.Engine.Transport).NextLoop();
+        using var release = new ManualResetEventSlim();
+        Socket[] clients = [];
+        try
+        {
+            loop.Post(_ => release.Wait(Loopback.Patience), null);
+            clients = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Loopback.ConnectAsync(endPoint)));
+            var removal = proxy.UpdateAsync(config with { Frontends = [config.Frontends[0]] });
+            await Task.Delay(100);
+            release.Set();
+            await removal;
+
+            await Task.WhenAll(clients.Select((client, i) => Loopback.AssertEchoAsync(client, $"queued client {i}")));
+        }
+        finally
+        {
+            release.Set();
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
     [Fact]
     public async Task Connections_still_open_at_the_drain_deadline_are_closed()
     {

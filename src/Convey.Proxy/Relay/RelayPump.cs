@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Convey.Proxy.Transport;
 using Convey.Proxy.Transport.Epoll;
 
@@ -15,12 +16,13 @@ namespace Convey.Proxy.Relay;
 internal static class RelayPump
 {
     /// <summary>Relays with splice(2) when the engine is set to and the sockets are the epoll transport's, else through a pooled buffer.</summary>
-    public static Task RunAsync(ProxyConnection connection, ProxySocket from, ProxySocket to, bool fromClient, ProxyEngineOptions options) =>
+    public static ValueTask RunAsync(ProxyConnection connection, ProxySocket from, ProxySocket to, bool fromClient, ProxyEngineOptions options) =>
         options.UseSplice && OperatingSystem.IsLinux() && from is EpollSocket input && to is EpollSocket output
             ? SplicePump.RunAsync(connection, input, output, fromClient)
             : CopyAsync(connection, from, to, fromClient, options.BufferSize);
 
-    private static async Task CopyAsync(ProxyConnection connection, ProxySocket from, ProxySocket to, bool fromClient, int bufferSize)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask CopyAsync(ProxyConnection connection, ProxySocket from, ProxySocket to, bool fromClient, int bufferSize)
     {
         byte[]? buffer = null;
         try

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Convey.Proxy.Interop;
@@ -20,7 +21,8 @@ internal static class SplicePump
     private const int ChunkSize = 64 * 1024;
     private const int WouldBlock = -1;
 
-    public static async Task RunAsync(ProxyConnection connection, EpollSocket from, EpollSocket to, bool fromClient)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public static async ValueTask RunAsync(ProxyConnection connection, EpollSocket from, EpollSocket to, bool fromClient)
     {
         SplicePipe? pipe = null;
         try

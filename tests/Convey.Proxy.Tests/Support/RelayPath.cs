@@ -17,6 +17,9 @@ internal static class RelayPaths
 {
     public static TheoryData<RelayPath> All => [RelayPath.EventLoop, RelayPath.EventLoopSplice, RelayPath.Sockets];
 
+    /// <summary>One path per transport, for specifications of what happens around the relay (connects, timeouts, limits).</summary>
+    public static TheoryData<RelayPath> Transports => [RelayPath.EventLoop, RelayPath.Sockets];
+
     /// <summary>The engine options for <paramref name="path"/>; skips the test where the path does not exist.</summary>
     public static Action<ProxyEngineOptions> Options(RelayPath path)
     {

@@ -11,7 +11,9 @@ namespace Convey.Proxy.Transport.Epoll;
 /// <summary>
 /// Accepts on one loop with <c>accept4</c> (non-blocking, close-on-exec in the same call) and hands each
 /// connection to the next loop of the transport. After a run of accepts it yields to the loop's other events,
-/// so a burst of new connections cannot starve the established ones (HAProxy's <c>maxaccept</c>).
+/// so a burst of new connections cannot starve the established ones (HAProxy's <c>maxaccept</c>). Closing
+/// first accepts what the kernel already queued: those clients finished their handshake and count as
+/// established, so they are served (and drained) instead of being reset with the listening socket.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class EpollAcceptor : ProxyAcceptor, IEpollHandler
@@ -27,7 +29,9 @@ internal sealed class EpollAcceptor : ProxyAcceptor, IEpollHandler
     private ulong _token;
     private bool _registered;
     private bool _readable = true;
+    private bool _closing;
     private bool _closed;
+    private bool _accepting;
     private int _acceptedInARow;
 
     public EpollAcceptor(EpollTransport transport, EpollLoop loop, Socket listening)
@@ -48,7 +52,7 @@ internal sealed class EpollAcceptor : ProxyAcceptor, IEpollHandler
     {
         while (true)
         {
-            if (!_loop.IsCurrent || _acceptedInARow >= AcceptsBeforeYield)
+            if (!_loop.IsCurrent || (_acceptedInARow >= AcceptsBeforeYield && !_closing))
             {
                 _acceptedInARow = 0;
                 await YieldToLoopAsync();
@@ -56,24 +60,43 @@ internal sealed class EpollAcceptor : ProxyAcceptor, IEpollHandler
             }
 
             ObjectDisposedException.ThrowIf(_closed, this);
-            if (!_registered)
+            _accepting = true;
+            try
             {
-                _token = _loop.Register(_descriptor, this);
-                _registered = true;
-            }
+                if (!_registered)
+                {
+                    _token = _loop.Register(_descriptor, this);
+                    _registered = true;
+                }
 
-            if (_readable && TryAccept() is { } accepted)
+                if ((_readable || _closing) && TryAccept() is { } accepted)
+                {
+                    _acceptedInARow++;
+                    return accepted;
+                }
+
+                if (_closing)
+                {
+                    CloseNow();
+                    throw new ObjectDisposedException(nameof(EpollAcceptor));
+                }
+
+                _acceptedInARow = 0;
+                await _waiter.WaitAsync();
+            }
+            catch (SocketException) when (_closing)
             {
-                _acceptedInARow++;
-                return accepted;
+                CloseNow();
+                throw new ObjectDisposedException(nameof(EpollAcceptor));
             }
-
-            _acceptedInARow = 0;
-            await _waiter.WaitAsync();
+            finally
+            {
+                _accepting = false;
+            }
         }
     }
 
-    public override void Close() => _loop.Dispatch(static a => ((EpollAcceptor)a!).CloseOnLoop(), this);
+    public override void Close() => _loop.Dispatch(static a => ((EpollAcceptor)a!).BeginClose(), this);
 
     public void OnEvents(uint events)
     {
@@ -116,7 +139,21 @@ internal sealed class EpollAcceptor : ProxyAcceptor, IEpollHandler
         return yielded;
     }
 
-    private void CloseOnLoop()
+    /// <summary>Lets a running accept loop take the queued connections and close; closes at once when none runs.</summary>
+    private void BeginClose()
+    {
+        _closing = true;
+        if (_waiter.IsWaiting)
+        {
+            _waiter.Complete();
+        }
+        else if (!_accepting && !_yield.IsWaiting)
+        {
+            CloseNow();
+        }
+    }
+
+    private void CloseNow()
     {
         if (_closed)
         {
@@ -130,6 +167,5 @@ internal sealed class EpollAcceptor : ProxyAcceptor, IEpollHandler
         }
 
         _listening.Dispose();
-        _waiter.Fail(new ObjectDisposedException(nameof(EpollAcceptor)));
     }
 }

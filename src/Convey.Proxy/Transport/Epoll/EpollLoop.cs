@@ -11,7 +11,8 @@ namespace Convey.Proxy.Transport.Epoll;
 /// One thread waiting in <c>epoll_wait</c> and running, inline, whatever the events wake: accept loops, connects,
 /// relays. Descriptors are registered once, edge-triggered, for reading and writing; each carries a slot and a
 /// generation in its event data, so an event still queued for a descriptor closed earlier in the same batch
-/// reaches no one. Other threads hand work in through <see cref="Post"/>, which wakes the loop with an eventfd.
+/// reaches no one. Other threads hand work in through <see cref="Post"/>, which wakes the loop with an eventfd;
+/// work the loop posts to itself waits in a plain queue and costs no system call.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed partial class EpollLoop : IDisposable
@@ -24,6 +25,7 @@ internal sealed partial class EpollLoop : IDisposable
     private readonly Thread _thread;
     private readonly ILogger _logger;
     private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
+    private readonly Queue<(Action<object?> Work, object? State)> _deferred = new();
     private readonly Stack<int> _freeSlots = new();
     private IEpollHandler?[] _handlers = new IEpollHandler?[256];
     private uint[] _generations = new uint[256];
@@ -72,6 +74,12 @@ internal sealed partial class EpollLoop : IDisposable
     /// <summary>Queues <paramref name="work"/> to run on the loop after the events at hand.</summary>
     public void Post(Action<object?> work, object? state)
     {
+        if (IsCurrent)
+        {
+            _deferred.Enqueue((work, state));
+            return;
+        }
+
         _posted.Enqueue((work, state));
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
@@ -158,7 +166,8 @@ internal sealed partial class EpollLoop : IDisposable
         {
             while (!_stopping)
             {
-                var count = Native.EpollWait(_epoll, events, MaxEvents, -1);
+                // Work deferred by the loop itself must not wait for an event: then only look, do not sleep.
+                var count = Native.EpollWait(_epoll, events, MaxEvents, _deferred.Count > 0 ? 0 : -1);
                 if (count < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
@@ -193,6 +202,8 @@ internal sealed partial class EpollLoop : IDisposable
                 {
                     RunPosted();
                 }
+
+                RunDeferred();
             }
         }
         finally
@@ -215,6 +226,15 @@ internal sealed partial class EpollLoop : IDisposable
         }
     }
 
+    private void RunDeferred()
+    {
+        // Only what is queued now: work deferred by this work runs after the next look at the events.
+        for (var pending = _deferred.Count; pending > 0; pending--)
+        {
+            Execute(_deferred.Dequeue());
+        }
+    }
+
     private unsafe void RunPosted()
     {
         ulong counter;
@@ -224,21 +244,26 @@ internal sealed partial class EpollLoop : IDisposable
         // Only what is queued now: work posted by this work runs after the next look at the events.
         for (var pending = _posted.Count; pending > 0 && _posted.TryDequeue(out var item); pending--)
         {
-            try
-            {
-                item.Work(item.State);
-            }
-#pragma warning disable CA1031 // As in Deliver: posted work failing must not stop the loop.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogHandlerFailed(ex, _thread.Name);
-            }
+            Execute(item);
         }
 
         if (!_posted.IsEmpty && Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
             Signal();
+        }
+    }
+
+    private void Execute((Action<object?> Work, object? State) item)
+    {
+        try
+        {
+            item.Work(item.State);
+        }
+#pragma warning disable CA1031 // As in Deliver: posted work failing must not stop the loop.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandlerFailed(ex, _thread.Name);
         }
     }
 
