@@ -137,7 +137,7 @@ internal sealed partial class ProxyConnection
         {
             var client = _client.RemoteEndPoint;
             var local = _client.LocalEndPoint;
-            if (!await ConnectAsync(FlowKey.FromEndPoints(client, local)))
+            if (!await ConnectAsync(FlowKey.FromEndPoints(client, local)).ConfigureAwait(false))
             {
                 if (Volatile.Read(ref _closed) != 0)
                 {
@@ -157,13 +157,13 @@ internal sealed partial class ProxyConnection
             var sendProxy = _binding.Pool.Config.SendProxy;
             if (sendProxy != Configuration.ProxyProtocolVersion.None)
             {
-                await SendProxyHeaderAsync(sendProxy, client, local);
+                await SendProxyHeaderAsync(sendProxy, client, local).ConfigureAwait(false);
             }
 
             var options = _listener.Context.Options;
             var upstream = RelayPump.RunAsync(this, _client, _server!, fromClient: true, options);
-            await RelayPump.RunAsync(this, _server!, _client, fromClient: false, options);
-            await upstream;
+            await RelayPump.RunAsync(this, _server!, _client, fromClient: false, options).ConfigureAwait(false);
+            await upstream.ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // One connection's failure must never reach the accept loop; it is logged and the connection closed.
         catch (Exception ex)
@@ -213,7 +213,7 @@ internal sealed partial class ProxyConnection
             {
                 Volatile.Write(ref _connectStarted, _listener.Context.Time.GetTimestamp());
                 Volatile.Write(ref _connecting, socket);
-                await socket.ConnectAsync(server.Address);
+                await socket.ConnectAsync(server.Address).ConfigureAwait(false);
                 Volatile.Write(ref _connecting, null);
                 server.OnConnectionOpened();
                 _serverState = server;
@@ -246,7 +246,7 @@ internal sealed partial class ProxyConnection
         try
         {
             var length = ProxyProtocolHeader.Write(version, client, local, header);
-            await _server!.SendAsync(header.AsMemory(0, length));
+            await _server!.SendAsync(header.AsMemory(0, length)).ConfigureAwait(false);
         }
         finally
         {

@@ -60,7 +60,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     public async Task ApplyAsync(RuntimeSnapshot snapshot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        await _applyLock.WaitAsync(cancellationToken);
+        await _applyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             foreach (var (name, listener) in _listeners.ToArray())
@@ -105,7 +105,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _applyLock.WaitAsync(cancellationToken);
+        await _applyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         Task[] drains;
         try
         {
@@ -123,14 +123,14 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
             _applyLock.Release();
         }
 
-        await Task.WhenAll(drains);
+        await Task.WhenAll(drains).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         using var abort = new CancellationTokenSource();
-        await abort.CancelAsync();
+        await abort.CancelAsync().ConfigureAwait(false);
         await StopAsync(abort.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _context.Transport.Dispose();
         _applyLock.Dispose();

@@ -98,7 +98,7 @@ internal sealed partial class ProxyListener
     {
         _draining = true;
         _acceptor.Close();
-        await _acceptLoop;
+        await _acceptLoop.ConfigureAwait(false);
         if (Volatile.Read(ref _active) == 0)
         {
             _drained.TrySetResult();
@@ -106,7 +106,7 @@ internal sealed partial class ProxyListener
 
         try
         {
-            await _drained.Task.WaitAsync(Frontend.Config.DrainTimeout, _context.Time, cancellationToken);
+            await _drained.Task.WaitAsync(Frontend.Config.DrainTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
@@ -116,11 +116,11 @@ internal sealed partial class ProxyListener
                 connection.Abort();
             }
 
-            await _drained.Task;
+            await _drained.Task.ConfigureAwait(false);
         }
         finally
         {
-            await _sweep.DisposeAsync();
+            await _sweep.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -148,7 +148,7 @@ internal sealed partial class ProxyListener
             ProxySocket client;
             try
             {
-                client = await _acceptor.AcceptAsync();
+                client = await _acceptor.AcceptAsync().ConfigureAwait(false);
             }
             catch (ObjectDisposedException)
             {
@@ -162,7 +162,7 @@ internal sealed partial class ProxyListener
             {
                 // Out of descriptors or a connection that died in the queue: keep serving the others.
                 LogAcceptFailed(ex, Frontend.Name, ex.SocketErrorCode);
-                await Task.Delay(TimeSpan.FromMilliseconds(10), _context.Time);
+                await Task.Delay(TimeSpan.FromMilliseconds(10), _context.Time).ConfigureAwait(false);
                 continue;
             }
 

@@ -31,11 +31,11 @@ internal static class RelayPump
             {
                 if (buffer is null)
                 {
-                    await from.WaitReadableAsync();
+                    await from.WaitReadableAsync().ConfigureAwait(false);
                     buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
                 }
 
-                var read = await from.ReceiveAsync(buffer.AsMemory());
+                var read = await from.ReceiveAsync(buffer.AsMemory()).ConfigureAwait(false);
                 if (read == 0)
                 {
                     if (connection.OnDirectionEnded())
@@ -46,7 +46,7 @@ internal static class RelayPump
                     return;
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, read));
+                await to.SendAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
                 connection.OnRelayed(fromClient, read);
 
                 // A full read means more is probably waiting: keep the buffer and read again at once.

@@ -29,7 +29,7 @@ internal static class SplicePump
         {
             while (true)
             {
-                await from.WaitReadableAsync();
+                await from.WaitReadableAsync().ConfigureAwait(false);
                 pipe ??= SplicePipe.Rent();
                 while (true)
                 {
@@ -51,7 +51,7 @@ internal static class SplicePump
                     }
 
                     pipe.Buffered += moved;
-                    await DrainAsync(pipe, to);
+                    await DrainAsync(pipe, to).ConfigureAwait(false);
                     connection.OnRelayed(fromClient, moved);
                 }
 
@@ -92,7 +92,7 @@ internal static class SplicePump
             {
                 var read = ReadPipe(pipe, buffer);
                 pipe.Buffered -= read;
-                await to.SendAsync(buffer.AsMemory(0, read));
+                await to.SendAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
             }
             finally
             {

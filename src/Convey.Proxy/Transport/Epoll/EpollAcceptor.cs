@@ -55,7 +55,7 @@ internal sealed class EpollAcceptor : ProxyAcceptor, IEpollHandler
             if (!_loop.IsCurrent || (_acceptedInARow >= AcceptsBeforeYield && !_closing))
             {
                 _acceptedInARow = 0;
-                await YieldToLoopAsync();
+                await YieldToLoopAsync().ConfigureAwait(false);
                 continue;
             }
 
@@ -82,7 +82,7 @@ internal sealed class EpollAcceptor : ProxyAcceptor, IEpollHandler
                 }
 
                 _acceptedInARow = 0;
-                await _waiter.WaitAsync();
+                await _waiter.WaitAsync().ConfigureAwait(false);
             }
             catch (SocketException) when (_closing)
             {

@@ -282,7 +282,7 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler
     {
         while (true)
         {
-            await WaitReadableAsync();
+            await WaitReadableAsync().ConfigureAwait(false);
             var received = TryReceive(buffer.Span);
             if (received >= 0)
             {
@@ -296,7 +296,7 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler
     {
         while (data.Length > 0)
         {
-            await WaitWritableAsync();
+            await WaitWritableAsync().ConfigureAwait(false);
             data = data[TrySend(data.Span)..];
         }
     }
@@ -304,7 +304,7 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WaitConnectedAsync()
     {
-        await WaitWritableAsync();
+        await WaitWritableAsync().ConfigureAwait(false);
         if (_errorPending && ReadPendingError() is var error and not 0)
         {
             throw SocketErrors.FromErrno(error, "connect");

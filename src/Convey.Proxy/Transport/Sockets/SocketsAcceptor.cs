@@ -6,7 +6,7 @@ namespace Convey.Proxy.Transport.Sockets;
 internal sealed class SocketsAcceptor(Socket listening) : ProxyAcceptor
 {
     public override async ValueTask<ProxySocket> AcceptAsync() =>
-        new SocketsProxySocket(await listening.AcceptAsync(CancellationToken.None));
+        new SocketsProxySocket(await listening.AcceptAsync(CancellationToken.None).ConfigureAwait(false));
 
     public override void Close() => listening.Dispose();
 }

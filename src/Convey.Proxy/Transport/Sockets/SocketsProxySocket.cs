@@ -20,13 +20,13 @@ internal sealed class SocketsProxySocket(Socket socket) : ProxySocket
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WaitReadableAsync() =>
-        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer) => socket.ReceiveAsync(buffer, SocketFlags.None);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> data) =>
-        await socket.SendAsync(data, SocketFlags.None);
+        await socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
 
     public override void ShutdownSend() => socket.Shutdown(SocketShutdown.Send);
 
