@@ -54,7 +54,9 @@ public readonly record struct FlowKey
         Span<byte> bytes = stackalloc byte[16];
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
-            address = address.MapToIPv6();
+            // The IPv4-mapped form (::ffff:a.b.c.d), written in place: MapToIPv6 would allocate per connection.
+            address.TryWriteBytes(bytes, out _);
+            return MapIPv4(BinaryPrimitives.ReadUInt32BigEndian(bytes));
         }
 
         address.TryWriteBytes(bytes, out _);

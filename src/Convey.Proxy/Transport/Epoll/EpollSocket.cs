@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using System.Threading.Tasks.Sources;
 using Convey.Proxy.Interop;
 using Native = Convey.Proxy.Interop.Interop;
 
@@ -13,10 +14,12 @@ namespace Convey.Proxy.Transport.Epoll;
 /// what the last events and calls said (readable, writable, peer closed) so that a read is only tried when data
 /// is there: a read that returns less than it asked for drained the socket, so the next one waits for an event
 /// instead of failing with EAGAIN first (as Tokio does). The end of the peer's stream is sticky: after it every
-/// read is tried, until it returns 0.
+/// read is tried, until it returns 0. The socket is itself the awaitable of its one wait for reading (or for its
+/// connect to finish), so waiting allocates nothing; a send that finds the socket full waits on a second waiter,
+/// made the first time it is needed.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal sealed class EpollSocket : ProxySocket, IEpollHandler
+internal sealed class EpollSocket : ProxySocket, IEpollHandler, IValueTaskSource
 {
     private readonly EpollLoop _loop;
     private int _descriptor;
@@ -26,18 +29,22 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler
     private bool _writable;
     private bool _peerClosed;
     private bool _errorPending;
-    private LoopWaiter? _readWaiter;
+    private ManualResetValueTaskSourceCore<bool> _wait;
+    private Wait _waitingFor;
     private LoopWaiter? _writeWaiter;
     private IPEndPoint? _remote;
     private IPEndPoint? _local;
 
-    /// <summary>Wraps a connected (accepted) descriptor: it may have data already, and has room to send.</summary>
+    /// <summary>
+    /// Wraps a connected (accepted) descriptor, which has room to send. It is not taken as readable: its client
+    /// often has not sent yet, and a read tried then would hold a buffer while it waits. Registering it reports
+    /// data already there as an event.
+    /// </summary>
     public EpollSocket(EpollLoop loop, int descriptor, IPEndPoint remote, IPEndPoint? local)
         : this(loop, descriptor)
     {
         _remote = remote;
         _local = local;
-        _readable = true;
         _writable = true;
     }
 
@@ -95,14 +102,14 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler
 
         // Registered only now: an unconnected socket polls as hung up.
         EnsureRegistered();
-        return WaitConnectedAsync();
+        return StartWait(Wait.Connected);
     }
 
     public override ValueTask WaitReadableAsync()
     {
         ThrowIfClosed();
         EnsureRegistered();
-        return _readable || _peerClosed ? default : (_readWaiter ??= new()).WaitAsync();
+        return _readable || _peerClosed ? default : StartWait(Wait.Readable);
     }
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer)
@@ -148,10 +155,15 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler
 
         Native.Close(_descriptor);
         _descriptor = -1;
-        if (_readWaiter is { IsWaiting: true } || _writeWaiter is { IsWaiting: true })
+        if (_waitingFor != Wait.None || _writeWaiter is { IsWaiting: true })
         {
             var closed = new ObjectDisposedException(nameof(EpollSocket));
-            _readWaiter?.Fail(closed);
+            if (_waitingFor != Wait.None)
+            {
+                _waitingFor = Wait.None;
+                _wait.SetException(closed);
+            }
+
             _writeWaiter?.Fail(closed);
         }
     }
@@ -201,9 +213,9 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler
         }
 
         // Each check reads the state afresh: the first continuation may have changed it (or closed the socket).
-        if (_readable || _peerClosed)
+        if ((_waitingFor == Wait.Readable && (_readable || _peerClosed)) || (_waitingFor == Wait.Connected && _writable))
         {
-            _readWaiter?.Complete();
+            EndWait();
         }
 
         if (_writable)
@@ -211,6 +223,13 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler
             _writeWaiter?.Complete();
         }
     }
+
+    void IValueTaskSource.GetResult(short token) => _wait.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _wait.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wait.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Receives without waiting: the count (0 at end of stream), or -1 when no data is there.</summary>
     private unsafe int TryReceive(Span<byte> buffer)
@@ -301,13 +320,25 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WaitConnectedAsync()
+    private ValueTask StartWait(Wait what)
     {
-        await WaitWritableAsync().ConfigureAwait(false);
-        if (_errorPending && ReadPendingError() is var error and not 0)
+        _wait.Reset();
+        _waitingFor = what;
+        return new ValueTask(this, _wait.Version);
+    }
+
+    /// <summary>Completes the wait in progress; a connect that failed completes it with the reason.</summary>
+    private void EndWait()
+    {
+        var what = _waitingFor;
+        _waitingFor = Wait.None;
+        if (what == Wait.Connected && _errorPending && ReadPendingError() is var error and not 0)
         {
-            throw SocketErrors.FromErrno(error, "connect");
+            _wait.SetException(SocketErrors.FromErrno(error, "connect"));
+        }
+        else
+        {
+            _wait.SetResult(true);
         }
     }
 
@@ -363,5 +394,12 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler
         {
             throw new ObjectDisposedException(nameof(EpollSocket));
         }
+    }
+
+    private enum Wait
+    {
+        None,
+        Readable,
+        Connected,
     }
 }
