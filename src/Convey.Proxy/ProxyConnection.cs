@@ -171,7 +171,15 @@ internal sealed partial class ProxyConnection
         {
             if (Volatile.Read(ref _closed) == 0)
             {
-                LogConnectionFailed(ex, _listener.Frontend.Name);
+                if (ex is SocketException socketError)
+                {
+                    // Expected on a busy system (out of descriptors, a reset): the reason, without a stack trace.
+                    LogConnectionSocketError(_listener.Frontend.Name, socketError.SocketErrorCode);
+                }
+                else
+                {
+                    LogConnectionFailed(ex, _listener.Frontend.Name);
+                }
             }
 
             AbortHere();
@@ -259,6 +267,9 @@ internal sealed partial class ProxyConnection
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: no server of pool {Pool} could take the connection from {Client}")]
     private partial void LogNoServer(string frontend, string pool, IPEndPoint client);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: a connection failed ({Error})")]
+    private partial void LogConnectionSocketError(string frontend, SocketError error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: a connection failed")]
     private partial void LogConnectionFailed(Exception exception, string frontend);

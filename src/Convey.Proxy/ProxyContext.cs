@@ -4,12 +4,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Convey.Proxy;
 
-/// <summary>What every listener and connection of one engine shares: its options, transport, clock, metrics and logger.</summary>
+/// <summary>What every listener and connection of one engine shares: its options, transport, connection limit, clock, metrics and logger.</summary>
 internal sealed class ProxyContext(ProxyEngineOptions options, IProxyTransport transport, TimeProvider time, ConveyMetrics metrics, ILogger logger)
 {
     public ProxyEngineOptions Options { get; } = options;
 
     public IProxyTransport Transport { get; } = transport;
+
+    public ConnectionLimit Limit { get; } = new(options.MaxConnections > 0 ? options.MaxConnections : transport.MaxConnections, time);
 
     public TimeProvider Time { get; } = time;
 

@@ -31,6 +31,10 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ProxyEngine>();
         var logger = loggerFactory.CreateLogger<ProxyListener>();
         _context = new ProxyContext(options.Value, ProxyTransports.Create(options.Value, logger), time, metrics, logger);
+        if (_context.Limit.Max != int.MaxValue)
+        {
+            LogConnectionLimit(_context.Limit.Max);
+        }
     }
 
     /// <summary>The socket layer the engine runs on (for tests that need to hold its event loop).</summary>
@@ -189,6 +193,9 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         LogDraining(listener.Frontend.Name, listener.LocalEndPoint, listener.ActiveConnections);
         _drains.Add(listener.DrainAsync(cancellationToken));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Proxy engine holds up to {Max} connections at once (ProxyEngineOptions.MaxConnections, by default what the descriptor limit allows)")]
+    private partial void LogConnectionLimit(int max);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Frontend {Frontend} listening on {EndPoint} (pool {Pool})")]
     private partial void LogListening(string frontend, IPEndPoint endPoint, string pool);

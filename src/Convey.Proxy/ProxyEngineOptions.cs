@@ -19,6 +19,15 @@ public sealed class ProxyEngineOptions
     public int ListenBacklog { get; set; } = DefaultListenBacklog;
 
     /// <summary>
+    /// Most proxied connections the engine holds at once, over all frontends; beyond it a new connection is
+    /// accepted and closed at once, and counted as refused by its frontend. 0, the default, allows as many as the
+    /// process's descriptor limit (<c>ulimit -n</c>) leaves room for, two descriptors each, keeping some for the
+    /// rest of the process, so that a flood of connections never runs the process out of descriptors (no limit
+    /// where it cannot be read). Per-frontend limits are the frontends' own <c>max_connections</c>.
+    /// </summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>
     /// The socket layer: by default the engine's own epoll event loops on Linux and System.Net.Sockets elsewhere.
     /// </summary>
     public ProxyTransport Transport { get; set; }

@@ -127,6 +127,7 @@ internal sealed partial class ProxyListener
     internal void OnConnectionEnded(ProxyConnection connection)
     {
         _connections.TryRemove(connection, out _);
+        _context.Limit.Exit();
         Frontend.OnConnectionClosed();
         if (Interlocked.Decrement(ref _active) == 0 && _draining)
         {
@@ -160,8 +161,9 @@ internal sealed partial class ProxyListener
             }
             catch (SocketException ex)
             {
-                // Out of descriptors or a connection that died in the queue: keep serving the others.
-                LogAcceptFailed(ex, Frontend.Name, ex.SocketErrorCode);
+                // Out of descriptors or a connection that died in the queue: keep serving the others. No stack
+                // trace: formatting one loads an assembly, which needs the very descriptor that is missing.
+                LogAcceptFailed(Frontend.Name, ex.SocketErrorCode);
                 await Task.Delay(TimeSpan.FromMilliseconds(10), _context.Time).ConfigureAwait(false);
                 continue;
             }
@@ -178,6 +180,18 @@ internal sealed partial class ProxyListener
         {
             Frontend.OnConnectionRefused();
             client.Close();
+            return;
+        }
+
+        if (!_context.Limit.TryEnter())
+        {
+            Frontend.OnConnectionRefused();
+            client.Close();
+            if (_context.Limit.TakeWarning())
+            {
+                LogEngineFull(Frontend.Name, _context.Limit.Max);
+            }
+
             return;
         }
 
@@ -199,7 +213,10 @@ internal sealed partial class ProxyListener
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: accept failed ({Error}); still accepting")]
-    private partial void LogAcceptFailed(Exception exception, string frontend, SocketError error);
+    private partial void LogAcceptFailed(string frontend, SocketError error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: the proxy engine holds its maximum of {Max} connections and refuses new ones until some end. The maximum comes from ProxyEngineOptions.MaxConnections, by default from the descriptor limit: raise it (ulimit -n, systemd LimitNOFILE=) to allow more")]
+    private partial void LogEngineFull(string frontend, int max);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: drain deadline reached, closing {Connections} connection(s)")]
     private partial void LogDrainDeadline(string frontend, long connections);

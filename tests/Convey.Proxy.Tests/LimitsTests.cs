@@ -59,6 +59,38 @@ public class LimitsTests
 
     [SkippableTheory]
     [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Engine_wide_limit_counts_connections_of_every_frontend(RelayPath path)
+    {
+        await using var server = TestServer.Echo();
+        var config = ProxyFixture.Config([server.EndPoint]);
+        config = config with { Frontends = [config.Frontends[0], config.Frontends[0] with { Name = "second", ListenEndPoint = Loopback.ClosedPort() }] };
+        var transport = RelayPaths.Options(path);
+        await using var proxy = await ProxyFixture.StartAsync(config, options: o =>
+        {
+            transport(o);
+            o.MaxConnections = 2;
+        });
+
+        using var first = await Loopback.ConnectAsync(proxy.Frontend());
+        using var second = await Loopback.ConnectAsync(proxy.Frontend("second"));
+        await Loopback.AssertEchoAsync(first, "one");
+        await Loopback.AssertEchoAsync(second, "two");
+
+        using (var third = await Loopback.ConnectAsync(proxy.Frontend("second")))
+        {
+            Assert.Empty(await Loopback.ReadToEndAsync(third, allowReset: true));
+        }
+
+        Assert.Equal(1, proxy.FrontendState("second").RefusedConnections);
+        first.Shutdown(SocketShutdown.Send);
+        await Loopback.ReadToEndAsync(first);
+        await Loopback.EventuallyAsync(() => proxy.FrontendState().ActiveConnections == 0, "a place freed");
+        using var fourth = await Loopback.ConnectAsync(proxy.Frontend("second"));
+        await Loopback.AssertEchoAsync(fourth, "room again");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
     public async Task Full_server_is_skipped_for_the_next_one(RelayPath path)
     {
         await using var small = TestServer.Echo();

@@ -43,15 +43,22 @@ internal sealed partial class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the host with <paramref name="args"/> in <paramref name="workingDirectory"/> (default: a temp folder), with extra environment variables.</summary>
-    public static HostProcess Start(string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts the host; with <paramref name="descriptorLimit"/>, under that <c>ulimit -n</c> (through util-linux's prlimit).</summary>
+    public static HostProcess Start(string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null, int? descriptorLimit = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(descriptorLimit is null ? "dotnet" : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
+        if (descriptorLimit is { } limit)
+        {
+            info.ArgumentList.Add($"--nofile={limit}");
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(HostBinary.Path);
         foreach (var arg in args)
         {
