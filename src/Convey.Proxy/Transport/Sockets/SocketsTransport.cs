@@ -5,8 +5,7 @@ namespace Convey.Proxy.Transport.Sockets;
 /// <summary>The portable transport: System.Net.Sockets, continuations on the thread pool.</summary>
 internal sealed class SocketsTransport : IProxyTransport
 {
-    /// <summary>The runtime manages the descriptors of System.Net.Sockets; no limit is derived for it.</summary>
-    public int MaxConnections => int.MaxValue;
+    public int MaxConnections { get; } = OperatingSystem.IsLinux() ? DescriptorBudget.Connections() : int.MaxValue;
 
     public ProxyAcceptor Listen(Socket listening) => new SocketsAcceptor(listening);
 

@@ -1,7 +1,7 @@
 using System.Runtime.Versioning;
 using Native = Convey.Proxy.Interop.Interop;
 
-namespace Convey.Proxy.Transport.Epoll;
+namespace Convey.Proxy.Transport;
 
 /// <summary>
 /// How many proxied connections (two descriptors each) fit under the process's descriptor limit while leaving
