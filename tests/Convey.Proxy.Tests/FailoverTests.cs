@@ -102,6 +102,30 @@ public class FailoverTests
         Assert.Equal(1, proxy.FrontendState().RefusedConnections);
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Clients_that_reset_at_once_leave_the_proxy_serving_and_empty(RelayPath path)
+    {
+        await using var server = TestServer.Echo();
+        await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: RelayPaths.Options(path));
+
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            using var client = await Loopback.ConnectAsync(proxy.Frontend());
+            if (i % 2 == 0)
+            {
+                // Half of them send a little first, so the reset lands mid-relay rather than before it.
+                await client.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None);
+            }
+
+            client.LingerState = new LingerOption(true, 0);
+        }));
+
+        await Loopback.EventuallyAsync(() => proxy.FrontendState().ActiveConnections == 0, "every reset connection closed");
+        using var after = await Loopback.ConnectAsync(proxy.Frontend());
+        await Loopback.AssertEchoAsync(after, "still serving");
+    }
+
     /// <summary>
     /// A listener whose accept queue is full: Linux then drops new SYNs without answering, so a connect
     /// to it hangs until the caller's timeout, like a server behind a black hole.
