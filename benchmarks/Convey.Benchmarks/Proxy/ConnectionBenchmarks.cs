@@ -1,11 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
-using Convey.Configuration;
-using Convey.Forwarding;
 using Convey.Proxy;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Convey.Benchmarks.Proxy;
 
@@ -21,7 +17,7 @@ public class ConnectionBenchmarks
 {
     private static readonly byte[] Request = "GET / HTTP/1.0\r\n\r\n"u8.ToArray();
     private AnsweringServer _server = null!;
-    private ServiceProvider? _services;
+    private EngineUnderTest? _engine;
     private IPEndPoint _target = null!;
 
     [Params("direct", "epoll", "sockets")]
@@ -34,7 +30,15 @@ public class ConnectionBenchmarks
     public async Task SetupAsync()
     {
         _server = new AnsweringServer();
-        _target = Path == "direct" ? _server.EndPoint : await StartEngineAsync(Path == "epoll" ? ProxyTransport.Epoll : ProxyTransport.Sockets);
+        if (Path == "direct")
+        {
+            _target = _server.EndPoint;
+            return;
+        }
+
+        var transport = Path == "epoll" ? ProxyTransport.Epoll : ProxyTransport.Sockets;
+        _engine = await EngineUnderTest.StartAsync(_server.EndPoint, o => o.Transport = transport);
+        _target = _engine.Frontend;
     }
 
     [Benchmark]
@@ -73,41 +77,11 @@ public class ConnectionBenchmarks
     [GlobalCleanup]
     public async Task CleanupAsync()
     {
-        if (_services is not null)
+        if (_engine is not null)
         {
-            foreach (var service in _services.GetServices<IHostedService>())
-            {
-                await service.StopAsync(CancellationToken.None);
-            }
-
-            await _services.DisposeAsync();
+            await _engine.DisposeAsync();
         }
 
         _server.Dispose();
-    }
-
-    private async Task<IPEndPoint> StartEngineAsync(ProxyTransport transport)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        using var port = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        port.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var listen = (IPEndPoint)port.LocalEndPoint!;
-        port.Dispose();
-        services.AddConveyCore()
-            .AddInMemoryConfig(new ConveyConfig
-            {
-                Frontends = [new FrontendConfig { Name = "bench", ListenEndPoint = listen, Backend = "answer" }],
-                Backends = [new BackendPoolConfig { Name = "answer", Servers = [new ServerConfig { Name = "answer", Address = _server.EndPoint }] }],
-            })
-            .AddForwardingEngine<ProxyEngine>();
-        services.Configure<ProxyEngineOptions>(o => o.Transport = transport);
-        _services = services.BuildServiceProvider();
-        foreach (var service in _services.GetServices<IHostedService>())
-        {
-            await service.StartAsync(CancellationToken.None);
-        }
-
-        return _services.GetServices<IForwardingEngine>().OfType<ProxyEngine>().Single().GetListenEndPoint("bench")!;
     }
 }

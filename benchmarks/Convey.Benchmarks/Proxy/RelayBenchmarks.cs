@@ -1,12 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
-using Convey.Configuration;
-using Convey.Forwarding;
-using Convey.Proxy;
-using Convey.Runtime;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Convey.Benchmarks.Proxy;
 
@@ -21,7 +15,7 @@ public class RelayBenchmarks
     public const int TransferSize = 16 * 1024 * 1024;
     private readonly byte[] _payload = new byte[1024 * 1024];
     private SinkServer _sink = null!;
-    private ServiceProvider? _services;
+    private EngineUnderTest? _engine;
     private PipelinesRelay? _pipelines;
     private Socket _client = null!;
 
@@ -41,7 +35,8 @@ public class RelayBenchmarks
         }
         else
         {
-            frontend = await StartEngineAsync(Relay == "splice");
+            _engine = await EngineUnderTest.StartAsync(_sink.EndPoint, o => o.UseSplice = Relay == "splice");
+            frontend = _engine.Frontend;
         }
 
         _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -64,46 +59,12 @@ public class RelayBenchmarks
     public async Task CleanupAsync()
     {
         _client.Dispose();
-        if (_services is not null)
+        if (_engine is not null)
         {
-            foreach (var service in _services.GetServices<IHostedService>())
-            {
-                await service.StopAsync(CancellationToken.None);
-            }
-
-            await _services.DisposeAsync();
+            await _engine.DisposeAsync();
         }
 
         _pipelines?.Dispose();
         _sink.Dispose();
-    }
-
-    private async Task<IPEndPoint> StartEngineAsync(bool splice)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        var listen = FreePort();
-        services.AddConveyCore()
-            .AddInMemoryConfig(new ConveyConfig
-            {
-                Frontends = [new FrontendConfig { Name = "bench", ListenEndPoint = listen, Backend = "sink" }],
-                Backends = [new BackendPoolConfig { Name = "sink", Servers = [new ServerConfig { Name = "sink", Address = _sink.EndPoint }] }],
-            })
-            .AddForwardingEngine<ProxyEngine>();
-        services.Configure<ProxyEngineOptions>(o => o.UseSplice = splice);
-        _services = services.BuildServiceProvider();
-        foreach (var service in _services.GetServices<IHostedService>())
-        {
-            await service.StartAsync(CancellationToken.None);
-        }
-
-        return _services.GetServices<IForwardingEngine>().OfType<ProxyEngine>().Single().GetListenEndPoint("bench")!;
-    }
-
-    private static IPEndPoint FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return (IPEndPoint)socket.LocalEndPoint!;
     }
 }
