@@ -11,7 +11,7 @@ internal sealed class ProxyContext(ProxyEngineOptions options, IProxyTransport t
 
     public IProxyTransport Transport { get; } = transport;
 
-    public ConnectionLimit Limit { get; } = new(options.MaxConnections > 0 ? options.MaxConnections : transport.MaxConnections, time);
+    public ConnectionLimit Limit { get; } = new(options.MaxConnections > 0 ? options.MaxConnections : DescriptorBudget.Connections(), time);
 
     public TimeProvider Time { get; } = time;
 

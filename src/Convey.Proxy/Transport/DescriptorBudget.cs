@@ -1,4 +1,3 @@
-using System.Runtime.Versioning;
 using Native = Convey.Proxy.Interop.Interop;
 
 namespace Convey.Proxy.Transport;
@@ -11,14 +10,18 @@ namespace Convey.Proxy.Transport;
 /// runtime itself gives up), so the engine refuses connections before that, as HAProxy derives its
 /// <c>maxconn</c> from <c>ulimit -n</c>.
 /// </summary>
-[SupportedOSPlatform("linux")]
 internal static class DescriptorBudget
 {
     public const int Headroom = 128;
 
-    /// <summary>The connections that fit; <see cref="int.MaxValue"/> when the limit cannot be read or is unlimited.</summary>
+    /// <summary>The connections that fit; <see cref="int.MaxValue"/> off Linux, or when the limit cannot be read or is unlimited.</summary>
     public static unsafe int Connections()
     {
+        if (!OperatingSystem.IsLinux())
+        {
+            return int.MaxValue;
+        }
+
         var limits = stackalloc ulong[2];
         if (Native.GetRLimit(Native.RLimitNoFile, limits) != 0 || limits[0] == Native.RLimitInfinity)
         {

@@ -5,9 +5,6 @@ namespace Convey.Proxy.Transport;
 /// <summary>How the engine does socket I/O: its own epoll event loops on Linux, or System.Net.Sockets.</summary>
 internal interface IProxyTransport : IDisposable
 {
-    /// <summary>Proxied connections the process can hold before it runs out of descriptors (<see cref="int.MaxValue"/>: no known limit).</summary>
-    int MaxConnections { get; }
-
     /// <summary>Serves a bound, listening socket; the acceptor owns it from here on.</summary>
     ProxyAcceptor Listen(Socket listening);
 }

@@ -15,8 +15,6 @@ internal sealed class EpollTransport(int loopCount, ILogger logger) : IProxyTran
     private EpollLoop[]? _loops;
     private int _next;
 
-    public int MaxConnections { get; } = DescriptorBudget.Connections();
-
     public ProxyAcceptor Listen(Socket listening) => new EpollAcceptor(this, NextLoop(), listening);
 
     public EpollLoop NextLoop()

@@ -6,8 +6,11 @@ namespace Convey.Proxy.Transport.Epoll;
 /// <summary>Turns a Linux errno into the <see cref="SocketException"/> System.Net.Sockets would throw.</summary>
 internal static class SocketErrors
 {
-    public static SocketException FromErrno(int errno, string operation) =>
-        new((int)ToSocketError(errno), $"{operation} failed: {ToSocketError(errno)} (errno {errno})");
+    public static SocketException FromErrno(int errno, string operation)
+    {
+        var error = ToSocketError(errno);
+        return new((int)error, $"{operation} failed: {error} (errno {errno})");
+    }
 
     public static SocketError ToSocketError(int errno) => errno switch
     {

@@ -5,8 +5,6 @@ namespace Convey.Proxy.Transport.Sockets;
 /// <summary>The portable transport: System.Net.Sockets, continuations on the thread pool.</summary>
 internal sealed class SocketsTransport : IProxyTransport
 {
-    public int MaxConnections { get; } = OperatingSystem.IsLinux() ? DescriptorBudget.Connections() : int.MaxValue;
-
     public ProxyAcceptor Listen(Socket listening) => new SocketsAcceptor(listening);
 
     public void Dispose()
