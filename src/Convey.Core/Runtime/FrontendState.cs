@@ -19,6 +19,7 @@ public sealed class FrontendState
     private long _connectFailures;
     private long _retries;
     private volatile bool _draining;
+    private ListenState _listen = ListenState.Pending;
 
     internal FrontendState(FrontendConfig config, ForwardingMode mode, BackendPool pool)
     {
@@ -42,6 +43,12 @@ public sealed class FrontendState
 
     /// <summary>Whether the frontend was removed and only finishes its established flows.</summary>
     public bool IsDraining => _draining;
+
+    /// <summary>Whether the frontend's engine is receiving its traffic now (its socket is bound, or its packet capture is set up).</summary>
+    public bool IsListening => Volatile.Read(ref _listen).Listening;
+
+    /// <summary>Why the frontend is not listening (the last bind error); null while it listens or before its engine has tried.</summary>
+    public string? ListenError => Volatile.Read(ref _listen).Error;
 
     /// <summary>Client connections or flows open now.</summary>
     public long ActiveConnections => Volatile.Read(ref _activeConnections);
@@ -89,8 +96,25 @@ public sealed class FrontendState
     /// <summary>Counts a connection attempt repeated on another server.</summary>
     public void OnRetry() => Interlocked.Increment(ref _retries);
 
+    /// <summary>Reported by the frontend's engine once it receives the frontend's traffic.</summary>
+    public void ReportListening() => Volatile.Write(ref _listen, ListenState.Up);
+
+    /// <summary>Reported by the frontend's engine when it cannot receive the frontend's traffic.</summary>
+    /// <param name="reason">What went wrong, for operators: for example "address already in use".</param>
+    public void ReportNotListening(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        Volatile.Write(ref _listen, new ListenState(false, reason));
+    }
+
     internal void Rebind(FrontendConfig config, ForwardingMode mode, BackendPool pool) =>
         Volatile.Write(ref _binding, new FrontendBinding(config, mode, pool));
 
     internal void MarkDraining() => _draining = true;
+
+    private sealed record ListenState(bool Listening, string? Error)
+    {
+        public static readonly ListenState Pending = new(false, null);
+        public static readonly ListenState Up = new(true, null);
+    }
 }
