@@ -10,17 +10,19 @@ internal static class StatsEndpoints
 {
     public static void Map(WebApplication app)
     {
-        app.MapGet("/", (ConveyRuntime runtime, TimeProvider time) =>
+        app.MapGet("/", (ConveyRuntime runtime, ConveyService service, TimeProvider time) =>
         {
-            var current = runtime.Current;
-            var page = StatusPage.Render(StatsSnapshot.Capture(current), current.Config.Source, time.GetUtcNow());
+            var page = StatusPage.Render(Capture(runtime, service), time.GetUtcNow());
             return Results.Content(page, "text/html; charset=utf-8");
         });
-        app.MapGet("/stats", async (ConveyRuntime runtime, HttpContext context) =>
+        app.MapGet("/stats", async (ConveyRuntime runtime, ConveyService service, HttpContext context) =>
         {
             context.Response.ContentType = "application/json; charset=utf-8";
-            await StatsJson.SerializeAsync(context.Response.Body, StatsSnapshot.Capture(runtime), indented: true, context.RequestAborted);
+            await StatsJson.SerializeAsync(context.Response.Body, Capture(runtime, service), indented: true, context.RequestAborted);
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
     }
+
+    private static StatsSnapshot Capture(ConveyRuntime runtime, ConveyService service) =>
+        StatsSnapshot.Capture(runtime) with { LastReload = service.LastReload };
 }

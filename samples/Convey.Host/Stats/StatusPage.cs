@@ -3,6 +3,7 @@ using System.Net;
 using System.Reflection;
 using System.Text;
 using Convey.Metrics;
+using Convey.Runtime;
 
 namespace Convey.Host.Stats;
 
@@ -19,8 +20,8 @@ internal static class StatusPage
     private static readonly string Version =
         typeof(StatusPage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "";
 
-    /// <summary>Renders <paramref name="stats"/>; <paramref name="source"/> names the configuration in force.</summary>
-    public static string Render(StatsSnapshot stats, string source, DateTimeOffset now)
+    /// <summary>Renders <paramref name="stats"/> (configuration source and last reload included) as of <paramref name="now"/>.</summary>
+    public static string Render(StatsSnapshot stats, DateTimeOffset now)
     {
         var html = new StringBuilder();
         html.Append(CultureInfo.InvariantCulture, $"""
@@ -43,15 +44,19 @@ internal static class StatusPage
             tr.down td {"{"} background: #f4b8b8; {"}"}
             tr.draining td {"{"} background: #f6e3a6; {"}"}
             tr.disabled td {"{"} background: #dddddd; {"}"}
+            tr.listening td {"{"} background: #c8f0c8; {"}"}
+            tr.not-listening td {"{"} background: #f4b8b8; {"}"}
+            .alert {"{"} border: 1px solid #c33; background: #fbe3e3; padding: 0.4em 0.8em; {"}"}
             .legend span {"{"} display: inline-block; padding: 0 0.5em; margin-right: 0.4em; border: 1px solid #bbb; {"}"}
             </style>
             </head>
             <body>
             <h1>Convey status</h1>
-            <p class="meta">Convey {Encode(Version)} &middot; {Encode(source)} &middot; updated {now:yyyy-MM-dd HH:mm:ss} UTC &middot; refreshes every {RefreshSeconds} s &middot; <a href="/stats">JSON</a> &middot; <a href="/metrics">Prometheus</a></p>
-            <p class="legend"><span style="background:#c8f0c8">up</span><span style="background:#f4b8b8">down</span><span style="background:#f6e3a6">draining</span><span style="background:#dddddd">disabled (weight 0)</span></p>
+            <p class="meta">Convey {Encode(Version)} &middot; {Encode(stats.ConfigSource)} &middot; updated {now:yyyy-MM-dd HH:mm:ss} UTC &middot; refreshes every {RefreshSeconds} s &middot; <a href="/stats">JSON</a> &middot; <a href="/metrics">Prometheus</a></p>
+            <p class="legend"><span style="background:#c8f0c8">up</span><span style="background:#f4b8b8">down</span><span style="background:#f6e3a6">draining</span><span style="background:#dddddd">disabled (weight 0)</span><span style="background:#f4b8b8">not listening</span></p>
 
             """);
+        AppendReload(html, stats.LastReload);
         AppendFrontends(html, stats);
         foreach (var (name, pool) in stats.Backends.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
@@ -66,24 +71,56 @@ internal static class StatusPage
     public static string StateOf(ServerStats server) =>
         server.Draining ? "draining" : !server.Healthy ? "down" : server.Weight == 0 ? "disabled" : "up";
 
+    /// <summary>The state word of a frontend, as shown on the page and used as its row's class.</summary>
+    public static string StateOf(FrontendStats frontend) =>
+        frontend.Draining ? "draining" : frontend.Listening ? "listening" : "not-listening";
+
+    private static void AppendReload(StringBuilder html, ReloadStatus? reload)
+    {
+        if (reload is null)
+        {
+            html.Append("<p class=\"meta\" id=\"reload\" data-result=\"none\">No reload since start.</p>\n");
+            return;
+        }
+
+        var result = reload.Result switch
+        {
+            ReloadResult.Applied => "applied",
+            ReloadResult.PartiallyApplied => "partially applied",
+            _ => "refused",
+        };
+        var alert = reload.Result == ReloadResult.Applied ? "meta" : "alert";
+        html.Append(CultureInfo.InvariantCulture,
+            $"<p class=\"{alert}\" id=\"reload\" data-result=\"{result.Replace(' ', '_')}\">Last reload {result} at {reload.Time:yyyy-MM-dd HH:mm:ss} UTC from {Encode(reload.Source)}");
+        if (reload.Error is { } error)
+        {
+            html.Append(CultureInfo.InvariantCulture, $":</p>\n<pre id=\"reload-error\">{Encode(error)}</pre>\n");
+        }
+        else
+        {
+            html.Append(".</p>\n");
+        }
+    }
+
     private static void AppendFrontends(StringBuilder html, StatsSnapshot stats)
     {
         html.Append("""
             <h2>Frontends</h2>
             <table id="frontends">
-            <tr><th>Frontend</th><th>Listen</th><th>Mode</th><th>Pool</th><th>Current</th><th>Total</th><th>Refused</th><th>Failed connects</th><th>Retries</th><th>Bytes in</th><th>Bytes out</th></tr>
+            <tr><th>Frontend</th><th>Listen</th><th>Mode</th><th>Pool</th><th>State</th><th>Current</th><th>Total</th><th>Refused</th><th>Failed connects</th><th>Retries</th><th>Bytes from clients (tx)</th><th>Bytes to clients (rx)</th></tr>
 
             """);
         foreach (var (name, frontend) in stats.Frontends.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
-            var state = frontend.Draining ? "draining" : "open";
+            var state = StateOf(frontend);
+            var shown = frontend.ListenError is { } error ? $"{state.ToUpperInvariant()}: {error}" : state.ToUpperInvariant();
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr class=\"{(frontend.Draining ? "draining" : "")}\" data-frontend=\"{Encode(name)}\" data-state=\"{state}\">" +
-                $"<td>{Encode(name)}{(frontend.Draining ? " (draining)" : "")}</td><td>{Encode(frontend.ListenAddr)}</td>" +
-                $"<td>{Encode(frontend.Mode)}</td><td>{Encode(frontend.Backend)}</td>" +
+                $"<tr class=\"{state}\" data-frontend=\"{Encode(name)}\" data-state=\"{state}\">" +
+                $"<td>{Encode(name)}</td><td>{Encode(frontend.ListenAddr)}</td>" +
+                $"<td>{Encode(frontend.Mode)}</td><td>{Encode(frontend.Backend)}</td><td>{Encode(shown)}</td>" +
                 $"<td class=\"num\">{frontend.CurrentConnections}</td><td class=\"num\">{frontend.TotalConnections}</td><td class=\"num\">{frontend.RefusedConnections}</td>" +
                 $"<td class=\"num\">{frontend.ConnectFailures}</td><td class=\"num\">{frontend.Retries}</td>" +
-                $"<td class=\"num\">{Bytes(frontend.BytesIn)}</td><td class=\"num\">{Bytes(frontend.BytesOut)}</td></tr>\n");
+                $"<td class=\"num\">{Bytes(frontend.BytesTx)}</td><td class=\"num\">{Bytes(frontend.BytesRx)}</td></tr>\n");
         }
 
         html.Append("</table>\n");
@@ -92,9 +129,9 @@ internal static class StatusPage
     private static void AppendPool(StringBuilder html, string name, PoolStats pool)
     {
         html.Append(CultureInfo.InvariantCulture, $"""
-            <h2>Pool {Encode(name)} <span class="meta">({Encode(pool.Policy)}, {pool.HealthyServers}/{pool.ServerDetails.Count} servers taking traffic)</span></h2>
+            <h2>Pool {Encode(name)}{(pool.Draining ? " (removed, draining)" : "")} <span class="meta">({Encode(pool.Policy)}, {pool.HealthyServers}/{pool.ServerDetails.Count} servers taking traffic)</span></h2>
             <table class="pool" data-pool="{Encode(name)}">
-            <tr><th>Server</th><th>Address</th><th>Weight</th><th>State</th><th>Current</th><th>Total</th><th>Failed connects</th><th>Bytes to server</th><th>Bytes from server</th></tr>
+            <tr><th>Server</th><th>Address</th><th>Weight</th><th>State</th><th>Current</th><th>Total</th><th>Failed connects</th><th>Bytes to server (tx)</th><th>Bytes from server (rx)</th></tr>
 
             """);
         foreach (var server in pool.ServerDetails.Values)
@@ -104,7 +141,7 @@ internal static class StatusPage
                 $"<tr class=\"{state}\" data-server=\"{Encode(server.Name)}\" data-state=\"{state}\"><td>{Encode(server.Name)}</td><td>{Encode(server.Address)}</td>" +
                 $"<td class=\"num\">{server.Weight}</td><td>{state.ToUpperInvariant()}</td>" +
                 $"<td class=\"num\">{server.CurrentConnections}</td><td class=\"num\">{server.TotalConnections}</td><td class=\"num\">{server.ConnectFailures}</td>" +
-                $"<td class=\"num\">{Bytes(server.BytesOut)}</td><td class=\"num\">{Bytes(server.BytesIn)}</td></tr>\n");
+                $"<td class=\"num\">{Bytes(server.BytesTx)}</td><td class=\"num\">{Bytes(server.BytesRx)}</td></tr>\n");
         }
 
         html.Append("</table>\n");

@@ -1,27 +1,42 @@
+using System.Collections.Immutable;
 using Convey.Runtime;
 
 namespace Convey.Metrics;
 
-/// <summary>The counters of one backend pool in a <see cref="StatsSnapshot"/>, summed over its servers.</summary>
-/// <param name="Policy">The balancing policy in use.</param>
-/// <param name="CurrentConnections">Connections or flows open to its servers now.</param>
-/// <param name="TotalConnections">Connections or flows opened to its servers.</param>
-/// <param name="BytesIn">Bytes received from its servers.</param>
-/// <param name="BytesOut">Bytes sent to its servers.</param>
-/// <param name="HealthyServers">Servers that may take new flows (healthy, not draining, weight above 0).</param>
-/// <param name="Servers">The seed's map: each server's address to whether health checks consider it up.</param>
-/// <param name="ServerDetails">Each server's full counters, by address.</param>
-public sealed record PoolStats(
-    string Policy,
-    long CurrentConnections,
-    long TotalConnections,
-    long BytesIn,
-    long BytesOut,
-    int HealthyServers,
-    IReadOnlyDictionary<string, bool> Servers,
-    IReadOnlyDictionary<string, ServerStats> ServerDetails)
+/// <summary>
+/// The counters of one backend pool in a <see cref="StatsSnapshot"/>, summed over its servers. The first five
+/// are the original Convey's keys; <c>tx</c> flows from clients toward the servers, <c>rx</c> from the servers back.
+/// </summary>
+public sealed record PoolStats
 {
-    internal static PoolStats Capture(BackendPool pool)
+    /// <summary>Connections or flows opened to its servers.</summary>
+    public long TotalConnections { get; init; }
+
+    /// <summary>Connections or flows open to its servers now.</summary>
+    public long CurrentConnections { get; init; }
+
+    /// <summary>Bytes sent to its servers (client toward server).</summary>
+    public long BytesTx { get; init; }
+
+    /// <summary>Bytes received from its servers (server toward client).</summary>
+    public long BytesRx { get; init; }
+
+    /// <summary>The original's map: each server's address to whether health checks consider it up.</summary>
+    public IReadOnlyDictionary<string, bool> Servers { get; init; } = ImmutableSortedDictionary<string, bool>.Empty;
+
+    /// <summary>The balancing policy in use.</summary>
+    public string Policy { get; init; } = "";
+
+    /// <summary>Whether a reload removed the pool and its servers only finish their established flows.</summary>
+    public bool Draining { get; init; }
+
+    /// <summary>Servers that may take new flows (healthy, not draining, weight above 0).</summary>
+    public int HealthyServers { get; init; }
+
+    /// <summary>Each server's full counters, by address.</summary>
+    public IReadOnlyDictionary<string, ServerStats> ServerDetails { get; init; } = ImmutableSortedDictionary<string, ServerStats>.Empty;
+
+    internal static PoolStats Capture(BackendPool pool, bool draining)
     {
         var details = new SortedDictionary<string, ServerStats>(StringComparer.Ordinal);
         foreach (var server in pool.Servers)
@@ -36,14 +51,17 @@ public sealed record PoolStats(
             health.Add(address, server.Healthy);
         }
 
-        return new PoolStats(
-            pool.Policy,
-            details.Values.Sum(s => s.CurrentConnections),
-            details.Values.Sum(s => s.TotalConnections),
-            details.Values.Sum(s => s.BytesIn),
-            details.Values.Sum(s => s.BytesOut),
-            pool.Servers.Count(s => s.IsAvailable),
-            health,
-            details);
+        return new PoolStats
+        {
+            TotalConnections = details.Values.Sum(s => s.TotalConnections),
+            CurrentConnections = details.Values.Sum(s => s.CurrentConnections),
+            BytesTx = details.Values.Sum(s => s.BytesTx),
+            BytesRx = details.Values.Sum(s => s.BytesRx),
+            Servers = health,
+            Policy = pool.Policy,
+            Draining = draining,
+            HealthyServers = pool.Servers.Count(s => s.IsAvailable),
+            ServerDetails = details,
+        };
     }
 }

@@ -1,29 +1,45 @@
+using System.Collections.Immutable;
 using Convey.Runtime;
 
 namespace Convey.Metrics;
 
 /// <summary>
 /// A point-in-time copy of the balancer's counters for a <c>/stats</c> page, shaped like the original Convey's:
-/// totals over all frontends, then each backend pool (with the seed's <c>servers</c> map of address to health,
-/// plus one detailed entry per server) and each frontend. Serialise it with <see cref="StatsJson"/>.
-/// Totals count client traffic: <c>tx</c> is sent to clients, <c>rx</c> received from them.
+/// totals over all frontends, then each backend pool (with the original's <c>servers</c> map of address to health,
+/// plus one detailed entry per server) and each frontend; frontends and pools a reload removed stay listed,
+/// draining, until their last flow ends. Serialise it with <see cref="StatsJson"/>.
+/// Bytes by direction as the original counted them, everywhere: <c>tx</c> flows from clients toward servers,
+/// <c>rx</c> from servers back toward clients.
 /// </summary>
-/// <param name="TotalConnections">Client connections or flows accepted since start, all frontends.</param>
-/// <param name="CurrentConnections">Client connections or flows open now, all frontends.</param>
-/// <param name="TotalBytesTx">Bytes sent to clients, all frontends.</param>
-/// <param name="TotalBytesRx">Bytes received from clients, all frontends.</param>
-/// <param name="RefusedConnections">Client connections refused, all frontends.</param>
-/// <param name="Backends">Each backend pool by name.</param>
-/// <param name="Frontends">Each frontend by name.</param>
-public sealed record StatsSnapshot(
-    long TotalConnections,
-    long CurrentConnections,
-    long TotalBytesTx,
-    long TotalBytesRx,
-    long RefusedConnections,
-    IReadOnlyDictionary<string, PoolStats> Backends,
-    IReadOnlyDictionary<string, FrontendStats> Frontends)
+public sealed record StatsSnapshot
 {
+    /// <summary>Client connections or flows accepted since start, all frontends.</summary>
+    public long TotalConnections { get; init; }
+
+    /// <summary>Client connections or flows open now, all frontends.</summary>
+    public long CurrentConnections { get; init; }
+
+    /// <summary>Bytes received from clients (client toward server), all frontends.</summary>
+    public long TotalBytesTx { get; init; }
+
+    /// <summary>Bytes sent to clients (server toward client), all frontends.</summary>
+    public long TotalBytesRx { get; init; }
+
+    /// <summary>Each backend pool by name.</summary>
+    public IReadOnlyDictionary<string, PoolStats> Backends { get; init; } = ImmutableSortedDictionary<string, PoolStats>.Empty;
+
+    /// <summary>Each frontend by name.</summary>
+    public IReadOnlyDictionary<string, FrontendStats> Frontends { get; init; } = ImmutableSortedDictionary<string, FrontendStats>.Empty;
+
+    /// <summary>Client connections refused, all frontends.</summary>
+    public long RefusedConnections { get; init; }
+
+    /// <summary>Where the configuration in force was read from (for a file, its path).</summary>
+    public string ConfigSource { get; init; } = "";
+
+    /// <summary>How the last reload ended; null until the first reload (set by whoever knows it, such as the host).</summary>
+    public ReloadStatus? LastReload { get; init; }
+
     /// <summary>Copies the counters of the runtime's current state.</summary>
     public static StatsSnapshot Capture(ConveyRuntime runtime)
     {
@@ -31,29 +47,42 @@ public sealed record StatsSnapshot(
         return Capture(runtime.Current);
     }
 
-    /// <summary>Copies the counters of one live state.</summary>
+    /// <summary>Copies the counters of one live state, draining frontends and pools included.</summary>
     public static StatsSnapshot Capture(RuntimeSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        // Each frontend is read once, so the totals agree with the entries. A name a later reload brought back is
+        // listed as the live frontend; the draining one's flows still count in the totals.
+        var live = snapshot.Frontends.Select(f => (f.Key, Stats: FrontendStats.Capture(f.Value))).ToList();
+        var draining = snapshot.DrainingFrontends.Select(f => (Key: f.Name, Stats: FrontendStats.Capture(f))).ToList();
         var frontends = new SortedDictionary<string, FrontendStats>(StringComparer.Ordinal);
-        foreach (var (name, frontend) in snapshot.Frontends)
+        foreach (var (name, stats) in live.Concat(draining))
         {
-            frontends.Add(name, FrontendStats.Capture(frontend));
+            frontends.TryAdd(name, stats);
         }
 
         var pools = new SortedDictionary<string, PoolStats>(StringComparer.Ordinal);
         foreach (var (name, pool) in snapshot.Pools)
         {
-            pools.Add(name, PoolStats.Capture(pool));
+            pools.Add(name, PoolStats.Capture(pool, draining: false));
         }
 
-        return new StatsSnapshot(
-            frontends.Values.Sum(f => f.TotalConnections),
-            frontends.Values.Sum(f => f.CurrentConnections),
-            frontends.Values.Sum(f => f.BytesOut),
-            frontends.Values.Sum(f => f.BytesIn),
-            frontends.Values.Sum(f => f.RefusedConnections),
-            pools,
-            frontends);
+        foreach (var pool in snapshot.RetiredPools)
+        {
+            pools.TryAdd(pool.Name, PoolStats.Capture(pool, draining: true));
+        }
+
+        var all = live.Concat(draining).Select(f => f.Stats).ToList();
+        return new StatsSnapshot
+        {
+            TotalConnections = all.Sum(f => f.TotalConnections),
+            CurrentConnections = all.Sum(f => f.CurrentConnections),
+            TotalBytesTx = all.Sum(f => f.BytesTx),
+            TotalBytesRx = all.Sum(f => f.BytesRx),
+            Backends = pools,
+            Frontends = frontends,
+            RefusedConnections = all.Sum(f => f.RefusedConnections),
+            ConfigSource = snapshot.Config.Source,
+        };
     }
 }

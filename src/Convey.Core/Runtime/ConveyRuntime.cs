@@ -66,11 +66,13 @@ public sealed class ConveyRuntime
                 pools.Add(plan.Config.Name, pool);
             }
 
+            var retired = previous.RetiredPools.ToBuilder();
             foreach (var (name, pool) in previous.Pools)
             {
                 if (!pools.ContainsKey(name))
                 {
                     pool.Retire();
+                    retired.Add(pool);
                 }
             }
 
@@ -91,27 +93,60 @@ public sealed class ConveyRuntime
                 frontends.Add(frontendConfig.Name, frontend);
             }
 
+            var draining = previous.DrainingFrontends.ToBuilder();
             foreach (var (name, frontend) in previous.Frontends)
             {
                 if (!frontends.ContainsKey(name))
                 {
                     frontend.MarkDraining();
+                    draining.Add(frontend);
                 }
             }
 
-            var snapshot = new RuntimeSnapshot(config, frontends.ToImmutable(), pools.ToImmutable());
+            var snapshot = WithoutDrained(new RuntimeSnapshot(config, frontends.ToImmutable(), pools.ToImmutable())
+            {
+                DrainingFrontends = draining.ToImmutable(),
+                RetiredPools = retired.ToImmutable(),
+            });
             Volatile.Write(ref _current, snapshot);
             return snapshot;
         }
     }
 
-    /// <summary>Forgets draining servers whose last flow has ended, in every live pool.</summary>
-    public void RemoveDrainedServers()
+    /// <summary>
+    /// Forgets what a reload removed once its last flow has ended: draining servers of every pool, draining
+    /// frontends and retired pools. Until then they stay in <see cref="Current"/>, so stats show them draining.
+    /// </summary>
+    public void RemoveDrained()
     {
-        foreach (var pool in Current.Pools.Values)
+        lock (_applyLock)
+        {
+            var current = Current;
+            foreach (var pool in current.Pools.Values)
+            {
+                pool.RemoveDrainedServers();
+            }
+
+            var next = WithoutDrained(current);
+            if (!ReferenceEquals(next, current))
+            {
+                Volatile.Write(ref _current, next);
+            }
+        }
+    }
+
+    private static RuntimeSnapshot WithoutDrained(RuntimeSnapshot snapshot)
+    {
+        foreach (var pool in snapshot.RetiredPools)
         {
             pool.RemoveDrainedServers();
         }
+
+        var frontends = snapshot.DrainingFrontends.RemoveAll(f => f.ActiveConnections <= 0);
+        var pools = snapshot.RetiredPools.RemoveAll(p => p.Servers.IsEmpty);
+        return frontends.Length == snapshot.DrainingFrontends.Length && pools.Length == snapshot.RetiredPools.Length
+            ? snapshot
+            : snapshot with { DrainingFrontends = frontends, RetiredPools = pools };
     }
 
     /// <summary>Resolves each pool's policy and creates the selectors it needs, without touching live state.</summary>

@@ -28,6 +28,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     private Task _reloads = Task.CompletedTask;
     private long _reloadFailures;
     private ConfigException? _lastReloadError;
+    private ReloadStatus? _lastReload;
     private int _disposed;
 
     /// <summary>Creates the service; resolved from DI.</summary>
@@ -57,6 +58,13 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     {
         get => Volatile.Read(ref _lastReloadError);
         private set => Volatile.Write(ref _lastReloadError, value);
+    }
+
+    /// <summary>How the last reload ended, when and why; null until the first reload after start.</summary>
+    public ReloadStatus? LastReload
+    {
+        get => Volatile.Read(ref _lastReload);
+        private set => Volatile.Write(ref _lastReload, value);
     }
 
     /// <inheritdoc />
@@ -147,7 +155,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
             }
         }
 
-        _runtime.RemoveDrainedServers();
+        _runtime.RemoveDrained();
         return failures;
     }
 
@@ -157,7 +165,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         {
             if (!await WaitForChangeAsync(token, stopping))
             {
-                _runtime.RemoveDrainedServers();
+                _runtime.RemoveDrained();
                 continue;
             }
 
@@ -170,10 +178,13 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
                 LogReloadApplied(config.Source, config.Frontends.Length, config.Backends.Length);
                 if (engineFailures > 0)
                 {
+                    RecordReload(ReloadResult.PartiallyApplied, config.Source,
+                        $"{engineFailures} engine(s) could not apply it; their frontends keep their previous state (the log has the cause).");
                     _metrics.RecordReloadPartiallyApplied();
                 }
                 else
                 {
+                    RecordReload(ReloadResult.Applied, config.Source, error: null);
                     _metrics.RecordReloadApplied();
                 }
             }
@@ -181,6 +192,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
             {
                 Interlocked.Increment(ref _reloadFailures);
                 LastReloadError = ex;
+                RecordReload(ReloadResult.Refused, ex.Errors.Count > 0 ? ex.Errors[0].Source : _runtime.Current.Config.Source, ex.Message);
                 LogReloadRefused(ex.Errors.Count, ex.Message);
                 _metrics.RecordReloadRefused();
             }
@@ -193,11 +205,15 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
 #pragma warning restore CA1031
             {
                 Interlocked.Increment(ref _reloadFailures);
+                RecordReload(ReloadResult.Refused, _runtime.Current.Config.Source, ex.Message);
                 LogReloadFailed(ex);
                 _metrics.RecordReloadRefused();
             }
         }
     }
+
+    private void RecordReload(ReloadResult result, string source, string? error) =>
+        LastReload = new ReloadStatus { Result = result, Time = _time.GetUtcNow(), Source = source, Error = error };
 
     /// <summary>Waits for the token or the sweep interval; true when the token fired.</summary>
     private async Task<bool> WaitForChangeAsync(IChangeToken token, CancellationToken stopping)

@@ -17,4 +17,10 @@ public sealed record RuntimeSnapshot(
         new ConveyConfig(),
         ImmutableDictionary.Create<string, FrontendState>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, BackendPool>(StringComparer.Ordinal));
+
+    /// <summary>Frontends removed by a reload that still finish established flows; each leaves once its last flow has ended.</summary>
+    public ImmutableArray<FrontendState> DrainingFrontends { get; init; } = [];
+
+    /// <summary>Pools removed by a reload whose servers still carry flows; each leaves once its last flow has ended.</summary>
+    public ImmutableArray<BackendPool> RetiredPools { get; init; } = [];
 }

@@ -31,14 +31,14 @@ public class StatsSnapshotTests
     }
 
     [Fact]
-    public void Totals_sum_every_frontend()
+    public void Totals_sum_every_frontend_with_tx_from_clients_and_rx_back_to_them()
     {
         var stats = StatsSnapshot.Capture(_runtime);
 
         Assert.Equal(3, stats.TotalConnections);
         Assert.Equal(2, stats.CurrentConnections);
-        Assert.Equal(1000, stats.TotalBytesTx);
-        Assert.Equal(100, stats.TotalBytesRx);
+        Assert.Equal(100, stats.TotalBytesTx);
+        Assert.Equal(1000, stats.TotalBytesRx);
         Assert.Equal(1, stats.RefusedConnections);
     }
 
@@ -51,10 +51,12 @@ public class StatsSnapshotTests
         Assert.Equal(1, web.HealthyServers);
         Assert.Equal("round_robin", web.Policy);
         Assert.Equal(1, web.CurrentConnections);
-        Assert.Equal(1000, web.BytesIn);
-        Assert.Equal(100, web.BytesOut);
+        Assert.Equal(100, web.BytesTx);
+        Assert.Equal(1000, web.BytesRx);
         var a = web.ServerDetails["127.0.0.1:8001"];
-        Assert.Equal(new ServerStats("a", "127.0.0.1:8001", true, false, 3, 1, 1, 1000, 100, 0), a);
+        Assert.Equal(
+            new ServerStats { Name = "a", Address = "127.0.0.1:8001", Healthy = true, Weight = 3, CurrentConnections = 1, TotalConnections = 1, BytesTx = 100, BytesRx = 1000 },
+            a);
     }
 
     [Fact]
@@ -71,11 +73,76 @@ public class StatsSnapshotTests
     }
 
     [Fact]
+    public void Removed_frontend_stays_listed_draining_until_its_last_connection_ends()
+    {
+        var sql = _runtime.Current.Frontends["sql"];
+        sql.AddBytesIn(7);
+        _runtime.Apply(Config(Pool("web", Server("a", 8001)), Frontend("front", 9000, "web")));
+
+        var listed = StatsSnapshot.Capture(_runtime);
+        Assert.True(listed.Frontends["sql"].Draining);
+        Assert.Equal(1, listed.Frontends["sql"].CurrentConnections);
+        Assert.False(listed.Frontends["front"].Draining);
+        Assert.Equal(107, listed.TotalBytesTx);
+
+        _runtime.RemoveDrained();
+        Assert.True(StatsSnapshot.Capture(_runtime).Frontends.ContainsKey("sql"));
+
+        sql.OnConnectionClosed();
+        _runtime.RemoveDrained();
+        Assert.False(StatsSnapshot.Capture(_runtime).Frontends.ContainsKey("sql"));
+    }
+
+    [Fact]
+    public void Removed_frontend_without_connections_leaves_at_once()
+    {
+        _runtime.Current.Frontends["front"].OnConnectionClosed();
+        _runtime.Apply(Config(Pool("web", Server("a", 8001)), Frontend("sql", 9001, "web")));
+
+        Assert.False(StatsSnapshot.Capture(_runtime).Frontends.ContainsKey("front"));
+    }
+
+    [Fact]
+    public void Removed_pool_stays_listed_draining_until_its_servers_last_flow_ends()
+    {
+        var d = _runtime.Current.Pools["db"].Servers[0];
+        d.OnConnectionOpened();
+        _runtime.Apply(Config(Pool("web", Server("a", 8001)), Frontend("front", 9000, "web")));
+
+        var db = StatsSnapshot.Capture(_runtime).Backends["db"];
+        Assert.True(db.Draining);
+        Assert.True(db.ServerDetails["127.0.0.1:5432"].Draining);
+        Assert.False(StatsSnapshot.Capture(_runtime).Backends["web"].Draining);
+
+        d.OnConnectionClosed();
+        _runtime.RemoveDrained();
+        Assert.False(StatsSnapshot.Capture(_runtime).Backends.ContainsKey("db"));
+    }
+
+    [Fact]
+    public void Frontends_report_whether_they_listen_and_why_not()
+    {
+        var front = _runtime.Current.Frontends["front"];
+        front.ReportNotListening("address already in use");
+        var sql = _runtime.Current.Frontends["sql"];
+        sql.ReportListening();
+
+        var stats = StatsSnapshot.Capture(_runtime);
+
+        Assert.False(stats.Frontends["front"].Listening);
+        Assert.Equal("address already in use", stats.Frontends["front"].ListenError);
+        Assert.True(stats.Frontends["sql"].Listening);
+        Assert.Null(stats.Frontends["sql"].ListenError);
+    }
+
+    [Fact]
     public void Frontends_report_address_pool_mode_and_counters()
     {
         var stats = StatsSnapshot.Capture(_runtime);
 
-        Assert.Equal(new FrontendStats("127.0.0.1:9000", "web", "proxy", false, 1, 2, 0, 100, 1000, 0, 0), stats.Frontends["front"]);
+        Assert.Equal(
+            new FrontendStats { ListenAddr = "127.0.0.1:9000", Backend = "web", Mode = "proxy", CurrentConnections = 1, TotalConnections = 2, BytesTx = 100, BytesRx = 1000 },
+            stats.Frontends["front"]);
         Assert.Equal("passthrough", stats.Frontends["sql"].Mode);
     }
 
@@ -94,22 +161,85 @@ public class StatsSnapshotTests
     }
 
     [Fact]
-    public void Json_has_the_seed_shape_with_snake_case_names()
+    public void Json_has_the_original_keys_with_tx_toward_servers_and_rx_toward_clients()
+    {
+        using var json = JsonDocument.Parse(StatsJson.Serialize(StatsSnapshot.Capture(_runtime)));
+        var root = json.RootElement;
+
+        Assert.Equal(
+            ["total_connections", "current_connections", "total_bytes_tx", "total_bytes_rx", "backends", "frontends"],
+            root.EnumerateObject().Select(p => p.Name).Take(6));
+        var pool = root.GetProperty("backends").GetProperty("web");
+        Assert.Equal(["total_connections", "current_connections", "bytes_tx", "bytes_rx", "servers"], pool.EnumerateObject().Select(p => p.Name).Take(5));
+        var frontend = root.GetProperty("frontends").GetProperty("front");
+        Assert.Equal(["total_connections", "current_connections", "bytes_tx", "bytes_rx"], frontend.EnumerateObject().Select(p => p.Name).Take(4));
+        Assert.Equal(100, root.GetProperty("total_bytes_tx").GetInt64());
+        Assert.Equal(1000, root.GetProperty("total_bytes_rx").GetInt64());
+        Assert.Equal(100, pool.GetProperty("bytes_tx").GetInt64());
+        Assert.Equal(1000, pool.GetProperty("bytes_rx").GetInt64());
+        Assert.Equal(100, frontend.GetProperty("bytes_tx").GetInt64());
+        Assert.Equal(1000, frontend.GetProperty("bytes_rx").GetInt64());
+        var server = pool.GetProperty("server_details").GetProperty("127.0.0.1:8001");
+        Assert.Equal(100, server.GetProperty("bytes_tx").GetInt64());
+        Assert.Equal(1000, server.GetProperty("bytes_rx").GetInt64());
+        Assert.DoesNotContain("bytes_in", json.RootElement.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("bytes_out", json.RootElement.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_has_the_richer_keys_with_snake_case_names()
     {
         using var json = JsonDocument.Parse(StatsJson.Serialize(StatsSnapshot.Capture(_runtime)));
         var root = json.RootElement;
 
         Assert.Equal(3, root.GetProperty("total_connections").GetInt64());
         Assert.Equal(2, root.GetProperty("current_connections").GetInt64());
-        Assert.Equal(1000, root.GetProperty("total_bytes_tx").GetInt64());
-        Assert.Equal(100, root.GetProperty("total_bytes_rx").GetInt64());
         var servers = root.GetProperty("backends").GetProperty("web").GetProperty("servers");
         Assert.True(servers.GetProperty("127.0.0.1:8001").GetBoolean());
         Assert.False(servers.GetProperty("127.0.0.1:8002").GetBoolean());
         var detail = root.GetProperty("backends").GetProperty("web").GetProperty("server_details").GetProperty("127.0.0.1:8001");
         Assert.Equal(3, detail.GetProperty("weight").GetInt32());
         Assert.Equal(1, detail.GetProperty("current_connections").GetInt64());
-        Assert.Equal("127.0.0.1:9000", root.GetProperty("frontends").GetProperty("front").GetProperty("listen_addr").GetString());
+        var front = root.GetProperty("frontends").GetProperty("front");
+        Assert.Equal("127.0.0.1:9000", front.GetProperty("listen_addr").GetString());
+        Assert.False(front.GetProperty("listening").GetBoolean());
+        Assert.False(front.GetProperty("draining").GetBoolean());
+        Assert.False(root.GetProperty("backends").GetProperty("web").GetProperty("draining").GetBoolean());
+    }
+
+    [Fact]
+    public void Json_shows_the_listen_error_only_when_not_listening()
+    {
+        _runtime.Current.Frontends["front"].ReportNotListening("address already in use");
+        _runtime.Current.Frontends["sql"].ReportListening();
+
+        using var json = JsonDocument.Parse(StatsJson.Serialize(StatsSnapshot.Capture(_runtime)));
+        var frontends = json.RootElement.GetProperty("frontends");
+
+        Assert.Equal("address already in use", frontends.GetProperty("front").GetProperty("listen_error").GetString());
+        Assert.True(frontends.GetProperty("sql").GetProperty("listening").GetBoolean());
+        Assert.False(frontends.GetProperty("sql").TryGetProperty("listen_error", out _));
+    }
+
+    [Fact]
+    public void Json_shows_the_last_reload_its_result_time_source_and_error()
+    {
+        var refused = new ReloadStatus
+        {
+            Result = ReloadResult.Refused,
+            Time = new DateTimeOffset(2026, 12, 2, 5, 0, 0, TimeSpan.Zero),
+            Source = "/etc/convey.toml",
+            Error = "/etc/convey.toml:3:1: frontends.a.listen_addr: not an address",
+        };
+
+        using var json = JsonDocument.Parse(StatsJson.Serialize(StatsSnapshot.Capture(_runtime) with { LastReload = refused }));
+        var reload = json.RootElement.GetProperty("last_reload");
+
+        Assert.Equal("refused", reload.GetProperty("result").GetString());
+        Assert.Equal("2026-12-02T05:00:00+00:00", reload.GetProperty("time").GetString());
+        Assert.Equal("/etc/convey.toml", reload.GetProperty("source").GetString());
+        Assert.Equal(refused.Error, reload.GetProperty("error").GetString());
+        Assert.Equal(refused, StatsJson.Deserialize(StatsJson.Serialize(StatsSnapshot.Capture(_runtime) with { LastReload = refused })).LastReload);
     }
 
     [Fact]
@@ -139,6 +269,6 @@ public class StatsSnapshotTests
     {
         var json = StatsJson.Serialize(StatsSnapshot.Capture(CreateRuntime()));
 
-        Assert.Equal("""{"total_connections":0,"current_connections":0,"total_bytes_tx":0,"total_bytes_rx":0,"refused_connections":0,"backends":{},"frontends":{}}""", json);
+        Assert.Equal("""{"total_connections":0,"current_connections":0,"total_bytes_tx":0,"total_bytes_rx":0,"backends":{},"frontends":{},"refused_connections":0,"config_source":"in-memory","last_reload":null}""", json);
     }
 }

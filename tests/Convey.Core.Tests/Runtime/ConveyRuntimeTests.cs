@@ -55,11 +55,11 @@ public class ConveyRuntimeTests
         Assert.Equal(["a"], Picks(10));
         Assert.Null(Web.FindServer(b.Address));
 
-        _runtime.RemoveDrainedServers();
+        _runtime.RemoveDrained();
         Assert.Contains(b, Web.Servers);
 
         b.OnConnectionClosed();
-        _runtime.RemoveDrainedServers();
+        _runtime.RemoveDrained();
         Assert.DoesNotContain(b, Web.Servers);
     }
 

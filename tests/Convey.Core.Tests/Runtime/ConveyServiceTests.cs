@@ -50,6 +50,7 @@ public sealed class ConveyServiceTests : IAsyncDisposable
 
         Assert.Same(Good, _runtime.Current.Config);
         await _engine.Received(1).ApplyAsync(_runtime.Current, Arg.Any<CancellationToken>());
+        Assert.Null(_service.LastReload);
         Assert.Equal([_runtime.Current.Pools["web"]], _health.MonitoredPools);
     }
 
@@ -96,6 +97,9 @@ public sealed class ConveyServiceTests : IAsyncDisposable
         Assert.Equal(1, _service.ReloadFailures);
         Assert.Contains(_service.LastReloadError!.Errors, e => e.KeyPath == "backends.web.servers.a.weight");
         Assert.Equal("refused", Assert.Single(reloads.GetMeasurementSnapshot()).Tags[ConveyMetricTags.ReloadResult]);
+        Assert.Equal(ReloadResult.Refused, _service.LastReload!.Result);
+        Assert.Equal("in-memory", _service.LastReload.Source);
+        Assert.Contains("backends.web.servers.a.weight", _service.LastReload.Error, StringComparison.Ordinal);
         var logged = _logger.Collector.GetSnapshot().Single(r => r.Level == LogLevel.Error);
         Assert.Contains("backends.web.servers.a.weight", logged.Message, StringComparison.Ordinal);
         await _engine.Received(1).ApplyAsync(Arg.Any<RuntimeSnapshot>(), Arg.Any<CancellationToken>());
@@ -115,6 +119,8 @@ public sealed class ConveyServiceTests : IAsyncDisposable
 
         Assert.Same(fixedConfig, _runtime.Current.Config);
         Assert.Null(_service.LastReloadError);
+        Assert.Equal(ReloadResult.Applied, _service.LastReload!.Result);
+        Assert.Null(_service.LastReload.Error);
     }
 
     [Fact]
@@ -139,6 +145,8 @@ public sealed class ConveyServiceTests : IAsyncDisposable
         var logged = _logger.Collector.GetSnapshot().Single(r => r.Level == LogLevel.Error);
         Assert.Contains("could not apply", logged.Message, StringComparison.Ordinal);
         Assert.Equal("port in use", logged.Exception!.Message);
+        Assert.Equal(ReloadResult.PartiallyApplied, service.LastReload!.Result);
+        Assert.Contains("1 engine(s) could not apply it", service.LastReload.Error, StringComparison.Ordinal);
         await service.StopAsync(CancellationToken.None);
     }
 

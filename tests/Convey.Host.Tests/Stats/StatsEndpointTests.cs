@@ -30,8 +30,8 @@ public class StatsEndpointTests
 
         var root = stats.RootElement;
         Assert.Equal(Connections, root.GetProperty("total_connections").GetInt64());
-        Assert.Equal(Connections * Request, root.GetProperty("total_bytes_rx").GetInt64());
-        Assert.Equal(Connections * Reply, root.GetProperty("total_bytes_tx").GetInt64());
+        Assert.Equal(Connections * Request, root.GetProperty("total_bytes_tx").GetInt64());
+        Assert.Equal(Connections * Reply, root.GetProperty("total_bytes_rx").GetInt64());
         var frontend = root.GetProperty("frontends").GetProperty("pool_in");
         Assert.Equal(config.Frontend.ToString(), frontend.GetProperty("listen_addr").GetString());
         Assert.Equal(Connections, frontend.GetProperty("total_connections").GetInt64());
@@ -43,8 +43,8 @@ public class StatsEndpointTests
         Assert.All(servers, s => Assert.Equal(1, s.GetProperty("weight").GetInt32()));
         Assert.All(servers, s => Assert.False(s.GetProperty("draining").GetBoolean()));
         Assert.Equal(Connections, servers.Sum(s => s.GetProperty("total_connections").GetInt64()));
-        Assert.Equal(Connections * Request, servers.Sum(s => s.GetProperty("bytes_out").GetInt64()));
-        Assert.Equal(Connections * Reply, servers.Sum(s => s.GetProperty("bytes_in").GetInt64()));
+        Assert.Equal(Connections * Request, servers.Sum(s => s.GetProperty("bytes_tx").GetInt64()));
+        Assert.Equal(Connections * Reply, servers.Sum(s => s.GetProperty("bytes_rx").GetInt64()));
 
         var frontendLabel = ("convey_frontend", "pool_in");
         Assert.Equal(Connections, samples.Single("convey_frontend_connections_total", frontendLabel));

@@ -1,5 +1,6 @@
 using Convey.Host.Stats;
 using Convey.Metrics;
+using Convey.Runtime;
 
 namespace Convey.Host.Tests.Stats;
 
@@ -15,7 +16,7 @@ public class StatusPageTests
     [InlineData(true, false, 0, "disabled")]
     public void Each_server_shows_its_state(bool healthy, bool draining, int weight, string state)
     {
-        var html = StatusPage.Render(Snapshot(Server("s1", healthy, draining, weight)), "lb.toml", Now);
+        var html = StatusPage.Render(Snapshot(Server("s1", healthy, draining, weight)), Now);
 
         Assert.Contains($"<tr class=\"{state}\" data-server=\"s1\" data-state=\"{state}\">", html, StringComparison.Ordinal);
         Assert.Contains($"<td>{state.ToUpperInvariant()}</td>", html, StringComparison.Ordinal);
@@ -24,7 +25,7 @@ public class StatusPageTests
     [Fact]
     public void Names_from_the_configuration_are_html_encoded()
     {
-        var html = StatusPage.Render(Snapshot(Server("<script>alert(1)</script>", true, false, 1)), "<b>.toml", Now);
+        var html = StatusPage.Render(Snapshot(Server("<script>alert(1)</script>", true, false, 1)) with { ConfigSource = "<b>.toml" }, Now);
 
         Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html, StringComparison.Ordinal);
@@ -34,7 +35,7 @@ public class StatusPageTests
     [Fact]
     public void The_page_refreshes_itself_and_shows_counters_and_byte_sizes()
     {
-        var html = StatusPage.Render(Snapshot(Server("s1", true, false, 3) with { TotalConnections = 42, BytesOut = 3 * 1024 * 1024 }), "lb.toml", Now);
+        var html = StatusPage.Render(Snapshot(Server("s1", true, false, 3) with { TotalConnections = 42, BytesTx = 3 * 1024 * 1024 }), Now);
 
         Assert.Contains($"<meta http-equiv=\"refresh\" content=\"{StatusPage.RefreshSeconds}\">", html, StringComparison.Ordinal);
         Assert.Contains("<td class=\"num\">42</td>", html, StringComparison.Ordinal);
@@ -43,19 +44,63 @@ public class StatusPageTests
         Assert.Contains("data-frontend=\"web_in\"", html, StringComparison.Ordinal);
     }
 
-    private static ServerStats Server(string name, bool healthy, bool draining, int weight) =>
-        new(name, "127.0.0.1:9000", healthy, draining, weight, 0, 0, 0, 0, 0);
+    [Fact]
+    public void Frontends_show_whether_they_listen_and_why_not_and_whether_they_drain()
+    {
+        var html = StatusPage.Render(Snapshot(Server("s1", true, false, 1)) with
+        {
+            Frontends = new Dictionary<string, FrontendStats>
+            {
+                ["up"] = Frontend with { Listening = true },
+                ["blocked"] = Frontend with { ListenError = "address already in use" },
+                ["old"] = Frontend with { Listening = true, Draining = true, CurrentConnections = 1 },
+            },
+        }, Now);
 
-    private static StatsSnapshot Snapshot(ServerStats server) => new(
-        0, 0, 0, 0, 0,
-        new Dictionary<string, PoolStats>
+        Assert.Contains("<tr class=\"listening\" data-frontend=\"up\" data-state=\"listening\">", html, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"not-listening\" data-frontend=\"blocked\" data-state=\"not-listening\">", html, StringComparison.Ordinal);
+        Assert.Contains("NOT-LISTENING: address already in use", html, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"draining\" data-frontend=\"old\" data-state=\"draining\">", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_refused_last_reload_is_shown_with_its_time_source_and_error()
+    {
+        var html = StatusPage.Render(Snapshot(Server("s1", true, false, 1)) with
         {
-            ["web"] = new("round_robin", 0, 0, 0, 0, 1,
-                new Dictionary<string, bool> { [server.Address] = server.Healthy },
-                new Dictionary<string, ServerStats> { [server.Address] = server }),
+            LastReload = new ReloadStatus { Result = ReloadResult.Refused, Time = Now, Source = "lb.toml", Error = "lb.toml:2:1: frontends.a: <bad>" },
+        }, Now);
+
+        Assert.Contains("<p class=\"alert\" id=\"reload\" data-result=\"refused\">Last reload refused at 2026-11-26 12:00:00 UTC from lb.toml:</p>", html, StringComparison.Ordinal);
+        Assert.Contains("<pre id=\"reload-error\">lb.toml:2:1: frontends.a: &lt;bad&gt;</pre>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_a_reload_the_page_says_so()
+    {
+        var html = StatusPage.Render(Snapshot(Server("s1", true, false, 1)), Now);
+
+        Assert.Contains("No reload since start.", html, StringComparison.Ordinal);
+    }
+
+    private static readonly FrontendStats Frontend = new() { ListenAddr = "127.0.0.1:8000", Backend = "web", Mode = "proxy" };
+
+    private static ServerStats Server(string name, bool healthy, bool draining, int weight) =>
+        new() { Name = name, Address = "127.0.0.1:9000", Healthy = healthy, Draining = draining, Weight = weight };
+
+    private static StatsSnapshot Snapshot(ServerStats server) => new()
+    {
+        Backends = new Dictionary<string, PoolStats>
+        {
+            ["web"] = new()
+            {
+                Policy = "round_robin",
+                HealthyServers = 1,
+                Servers = new Dictionary<string, bool> { [server.Address] = server.Healthy },
+                ServerDetails = new Dictionary<string, ServerStats> { [server.Address] = server },
+            },
         },
-        new Dictionary<string, FrontendStats>
-        {
-            ["web_in"] = new("127.0.0.1:8000", "web", "proxy", false, 0, 0, 0, 0, 0, 0, 0),
-        });
+        Frontends = new Dictionary<string, FrontendStats> { ["web_in"] = Frontend },
+        ConfigSource = "lb.toml",
+    };
 }
