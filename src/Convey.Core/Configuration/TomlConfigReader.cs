@@ -8,6 +8,7 @@ namespace Convey.Configuration;
 /// Reads Convey's TOML configuration format, a superset of the original Convey's files. The whole file is checked
 /// before anything is returned, and every problem is reported at once through one <see cref="ConfigException"/>,
 /// each with file, line, column and key path. No other exception escapes for bad input, unreadable files included.
+/// An empty file (no tables or keys, only whitespace or comments) is refused too.
 /// </summary>
 public static class TomlConfigReader
 {
@@ -58,6 +59,14 @@ public static class TomlConfigReader
 
         var metadata = new TomlMetadataStore();
         var root = TomlModelContext.ReadModel(text, source, metadata);
+        if (root.Count == 0)
+        {
+            // Never a configuration anyone means: an in-place rewrite (truncate, then write) shows it to a reader
+            // for a moment, and applying it would remove every frontend.
+            throw new ConfigException(new ConfigError(source, 0, 0, "", "the file is empty (nothing but whitespace or comments), so it is refused: "
+                + "an empty file is what a reader sees in the middle of an in-place rewrite. Write the configuration with at least one [frontends.NAME] table."));
+        }
+
         var context = new ConfigReadContext(source, metadata);
         var config = ConveyConfigMapper.Map(root, context);
         context.AddValidatorErrors(ConfigValidator.ValidateStructure(config));

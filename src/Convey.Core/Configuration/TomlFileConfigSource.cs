@@ -11,8 +11,9 @@ namespace Convey.Configuration;
 /// rather than the file, so it follows in-place writes, editors that write a temporary file and rename it over
 /// the original, and Kubernetes ConfigMap volumes (the file is a symlink through <c>..data</c>, which is swapped
 /// atomically). Bursts of file events are debounced, and the reload token fires only when the bytes read through
-/// the path differ from the last ones seen, so each change gives exactly one reload. A slow poll backs the
-/// watcher up where file events are not delivered (some network and container file systems).
+/// the path differ from the last ones seen and have held still for one more debounce time, so each change gives
+/// exactly one reload and a write in progress is not reported half done. A slow poll backs the watcher up where
+/// file events are not delivered (some network and container file systems).
 /// </summary>
 public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
 {
@@ -34,6 +35,7 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
     private readonly FileSystemWatcher? _watcher;
     private CancellationTokenSource _changed = new();
     private byte[]? _lastSeen;
+    private byte[]? _candidate;
     private long? _pendingSince;
     private bool _disposed;
 
@@ -189,6 +191,11 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         }
     }
 
+    /// <summary>
+    /// Fires the reload token when the file holds new content that has stayed the same for one debounce time: a
+    /// first read of new content only arms a second read, so a write still in progress (an in-place rewrite
+    /// truncates, then writes) is not reported half done.
+    /// </summary>
     private void CheckForChange()
     {
         lock (_gate)
@@ -208,9 +215,22 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         {
             if (_disposed || (_lastSeen is not null && hash.AsSpan().SequenceEqual(_lastSeen)))
             {
+                _candidate = null;
                 return;
             }
 
+            if (_candidate is null || !hash.AsSpan().SequenceEqual(_candidate))
+            {
+                _candidate = hash;
+                if (_pendingSince is null)
+                {
+                    _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
+                }
+
+                return;
+            }
+
+            _candidate = null;
             _lastSeen = hash;
             changed = _changed;
             _changed = new CancellationTokenSource();

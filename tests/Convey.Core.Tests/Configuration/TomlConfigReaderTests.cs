@@ -113,13 +113,45 @@ public sealed class TomlConfigReaderTests
         Assert.Equal(TimeSpan.FromSeconds(5), config.Backends[0].HealthCheck.Interval);
     }
 
-    [Fact]
-    public void An_empty_file_is_a_valid_configuration_with_nothing_to_serve()
+    [Theory]
+    [InlineData("")]
+    [InlineData("  \n\t\r\n\n")]
+    [InlineData("# nothing yet\n\n   # still nothing\n")]
+    public void An_empty_file_is_refused_with_a_message_saying_it_is_empty(string text)
     {
-        var config = TomlConfigReader.Parse("# nothing yet\n", "empty.toml");
+        var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.Parse(text, "empty.toml"));
+
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal("empty.toml", error.Source);
+        Assert.Contains("the file is empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_empty_file_on_disk_is_refused_by_the_one_shot_reader()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("convey-empty-").FullName, "convey.toml");
+        File.WriteAllBytes(path, []);
+        try
+        {
+            var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.ReadFile(path));
+
+            var error = Assert.Single(ex.Errors);
+            Assert.Equal(path, error.Source);
+            Assert.Contains("the file is empty", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_file_with_only_a_stats_table_is_not_empty()
+    {
+        var config = TomlConfigReader.Parse("[stats]\nport = 7000\n", "stats-only.toml");
 
         Assert.Empty(config.Frontends);
-        Assert.Empty(config.Backends);
+        Assert.Equal(7000, config.Stats.Port);
     }
 
     [Fact]

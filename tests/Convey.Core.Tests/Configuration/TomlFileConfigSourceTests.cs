@@ -207,6 +207,71 @@ public sealed class TomlFileConfigSourceTests : IDisposable
         Assert.Equal(3005, (await source.LoadAsync(default)).Frontends[0].ListenEndPoint.Port);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("   \n\t\n  \n")]
+    [InlineData("# being rewritten\n")]
+    public async Task An_emptied_file_fires_a_reload_whose_load_is_refused_then_the_next_real_change_fires_again(string empty)
+    {
+        var path = Path.Combine(_directory, "convey.toml");
+        await File.WriteAllTextAsync(path, Config(3000));
+        var source = Watch(path);
+        await source.LoadAsync(default);
+
+        await File.WriteAllTextAsync(path, empty);
+        await AssertReloadsAsync(1);
+        var ex = await Assert.ThrowsAsync<ConfigException>(async () => await source.LoadAsync(default));
+        Assert.Contains("the file is empty", Assert.Single(ex.Errors).Message, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(path, Config(3001));
+        await AssertReloadsAsync(2);
+        Assert.Equal(3001, (await source.LoadAsync(default)).Frontends[0].ListenEndPoint.Port);
+    }
+
+    [Fact]
+    public async Task A_write_cut_mid_table_is_not_reported_until_the_content_holds_still_for_a_debounce_time()
+    {
+        // No file events (a symlink to another directory), so only the fake clock decides when the file is read.
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_directory, "elsewhere")).FullName;
+        var target = Path.Combine(elsewhere, "real.toml");
+        await File.WriteAllTextAsync(target, TwoServers(3000));
+        var path = Path.Combine(Directory.CreateDirectory(Path.Combine(_directory, "etc")).FullName, "convey.toml");
+        File.CreateSymbolicLink(path, target);
+        var poll = TimeSpan.FromSeconds(5);
+        var source = Watch(path, pollInterval: poll);
+        await source.LoadAsync(default);
+        var whole = TwoServers(3001);
+        var cut = whole[..(whole.IndexOf("[backends.pool.servers.s2]", StringComparison.Ordinal) + "[backends.pool.ser".Length)];
+
+        // The writer has truncated the file and written the part up to the middle of s2's table header...
+        await File.WriteAllTextAsync(target, whole[..whole.IndexOf("[backends.pool.servers.s2]", StringComparison.Ordinal)]);
+        _time.Advance(poll);
+        _time.Advance(TomlFileConfigSource.DefaultDebounce);
+        Assert.Equal(0, Volatile.Read(ref _reloads));
+        await File.WriteAllTextAsync(target, cut);
+        _time.Advance(TomlFileConfigSource.DefaultDebounce);
+        Assert.Equal(0, Volatile.Read(ref _reloads));
+
+        // ...then the rest: reported once it has held still for a debounce time.
+        await File.WriteAllTextAsync(target, whole);
+        _time.Advance(TomlFileConfigSource.DefaultDebounce);
+        Assert.Equal(0, Volatile.Read(ref _reloads));
+        _time.Advance(TomlFileConfigSource.DefaultDebounce);
+        Assert.Equal(1, Volatile.Read(ref _reloads));
+        var loaded = await source.LoadAsync(default);
+        Assert.Equal((3001, 2), (loaded.Frontends[0].ListenEndPoint.Port, loaded.Backends[0].Servers.Length));
+
+        _time.Advance(poll + TomlFileConfigSource.DefaultDebounce + TomlFileConfigSource.DefaultDebounce);
+        Assert.Equal(1, Volatile.Read(ref _reloads));
+    }
+
+    private static string TwoServers(int port) => Config(port) + """
+
+
+        [backends.pool.servers.s2]
+        addr = "127.0.0.1:8081"
+        """;
+
     [Fact]
     public async Task A_missing_file_loads_as_config_exception_naming_the_path()
     {

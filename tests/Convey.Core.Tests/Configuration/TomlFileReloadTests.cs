@@ -66,7 +66,33 @@ public sealed class TomlFileReloadTests : IAsyncLifetime
         Assert.Equal((Path, 6, 1, "backends.pool.servers.s1.addr"), (error.Source, error.Line, error.Column, error.KeyPath));
 
         await File.WriteAllTextAsync(Path, Config("127.0.0.1:8081"));
-        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8081");
+        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8081" && service.LastReloadError is null);
+
+        Assert.Null(service.LastReloadError);
+        Assert.Equal(1, service.ReloadFailures);
+        await service.StopAsync(default);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" \n\n\t \n")]
+    [InlineData("# [frontends.web] is being rewritten\n")]
+    public async Task An_emptied_file_is_refused_and_counted_and_the_running_config_stays_until_the_next_real_change(string empty)
+    {
+        await File.WriteAllTextAsync(Path, Config("127.0.0.1:8080"));
+        var service = _provider.GetRequiredService<ConveyService>();
+        var runtime = _provider.GetRequiredService<ConveyRuntime>();
+        await service.StartAsync(default);
+
+        await File.WriteAllTextAsync(Path, empty);
+        await WaitUntilAsync(() => service.ReloadFailures == 1);
+
+        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+        Assert.Equal("web", Assert.Single(runtime.Current.Frontends).Key);
+        Assert.Contains("the file is empty", Assert.Single(service.LastReloadError!.Errors).Message, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(Path, Config("127.0.0.1:8081"));
+        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8081" && service.LastReloadError is null);
 
         Assert.Null(service.LastReloadError);
         Assert.Equal(1, service.ReloadFailures);
