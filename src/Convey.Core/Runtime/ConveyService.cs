@@ -25,6 +25,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     private readonly TimeProvider _time;
     private readonly ILogger<ConveyService> _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private CancellationTokenSource _reloadRequested = new();
     private Task _reloads = Task.CompletedTask;
     private long _reloadFailures;
     private ConfigException? _lastReloadError;
@@ -67,10 +68,22 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         private set => Volatile.Write(ref _lastReload, value);
     }
 
+    /// <summary>
+    /// Re-reads the configuration source now, as if its reload token had fired, and applies or refuses the result
+    /// like any reload (logged, counted in <see cref="ReloadFailures"/>). For a file this reads the file even when
+    /// no change was noticed, as on file systems that deliver no file events. Returns at once; requests made while
+    /// a reload runs are served by one more reload after it.
+    /// </summary>
+    public void RequestReload()
+    {
+        // Not disposed: the reload loop may still be reading the token of the one it replaces.
+        Interlocked.Exchange(ref _reloadRequested, new CancellationTokenSource()).Cancel();
+    }
+
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var token = _source.GetReloadToken();
+        var token = ReloadToken();
         ConveyConfig config;
         try
         {
@@ -169,7 +182,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
                 continue;
             }
 
-            token = _source.GetReloadToken();
+            token = ReloadToken();
             try
             {
                 var config = await _source.LoadAsync(stopping);
@@ -214,6 +227,10 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
 
     private void RecordReload(ReloadResult result, string source, string? error) =>
         LastReload = new ReloadStatus { Result = result, Time = _time.GetUtcNow(), Source = source, Error = error };
+
+    /// <summary>Fires when the source's token fires or <see cref="RequestReload"/> is called, whichever comes first.</summary>
+    private CompositeChangeToken ReloadToken() =>
+        new([_source.GetReloadToken(), new CancellationChangeToken(Volatile.Read(ref _reloadRequested).Token)]);
 
     /// <summary>Waits for the token or the sweep interval; true when the token fired.</summary>
     private async Task<bool> WaitForChangeAsync(IChangeToken token, CancellationToken stopping)

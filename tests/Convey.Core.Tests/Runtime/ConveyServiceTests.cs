@@ -9,6 +9,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 using static Convey.Core.Tests.Runtime.TestConfigs;
@@ -158,6 +159,47 @@ public sealed class ConveyServiceTests : IAsyncDisposable
         await using var service = new ConveyService(_source, _runtime, [failing], _health, _metrics, TimeProvider.System, _logger);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => service.StartAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_requested_reload_rereads_a_source_whose_token_never_fires()
+    {
+        var silent = Substitute.For<IConfigSource>();
+        silent.GetReloadToken().Returns(new CancellationChangeToken(CancellationToken.None));
+        var next = Web(Server("a", 8001), Server("b", 8002));
+        silent.LoadAsync(Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(Good), ValueTask.FromResult(next));
+        using var reloads = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.config.reloads");
+        await using var service = new ConveyService(silent, _runtime, [_engine], _health, _metrics, TimeProvider.System, _logger);
+        await service.StartAsync(CancellationToken.None);
+        await WaitAsync(_applied);
+
+        service.RequestReload();
+        await reloads.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
+
+        Assert.Same(next, _runtime.Current.Config);
+        Assert.Equal("applied", Assert.Single(reloads.GetMeasurementSnapshot()).Tags[ConveyMetricTags.ReloadResult]);
+        await service.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_requested_reload_of_a_refused_configuration_is_counted_and_the_old_state_stays()
+    {
+        var silent = Substitute.For<IConfigSource>();
+        silent.GetReloadToken().Returns(new CancellationChangeToken(CancellationToken.None));
+        var refused = new ConfigException(new ConfigError("convey.toml", 0, 0, "", "the file is empty."));
+        silent.LoadAsync(Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(Good), ValueTask.FromException<ConveyConfig>(refused));
+        using var reloads = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.config.reloads");
+        await using var service = new ConveyService(silent, _runtime, [_engine], _health, _metrics, TimeProvider.System, _logger);
+        await service.StartAsync(CancellationToken.None);
+        var before = _runtime.Current;
+
+        service.RequestReload();
+        await reloads.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
+
+        Assert.Same(before, _runtime.Current);
+        Assert.Equal(1, service.ReloadFailures);
+        Assert.Same(refused, service.LastReloadError);
+        await service.StopAsync(CancellationToken.None);
     }
 
     [Fact]
