@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Convey.Configuration;
 using Convey.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,11 +7,15 @@ using Microsoft.Extensions.Logging;
 namespace Convey.Host.Hosting;
 
 /// <summary>
-/// Keeps SIGHUP (<c>systemctl reload</c>, a closed terminal) from killing the balancer without a drain, which is
-/// the signal's default. There is nothing to do on it: Convey applies its configuration file by itself
-/// whenever the file changes.
+/// SIGHUP (<c>systemctl reload</c>) re-reads the configuration at once and applies it like a file change, even
+/// when the file watcher noticed nothing (file systems without file events). It also keeps the signal's default
+/// action, ending the process without a drain, from ever happening.
 /// </summary>
-internal sealed partial class HangupSignalHandler(ConveyRuntime runtime, ILogger<HangupSignalHandler> logger) : IHostedService, IDisposable
+internal sealed partial class HangupSignalHandler(
+    ConveyService service,
+    IConfigSource source,
+    ConveyRuntime runtime,
+    ILogger<HangupSignalHandler> logger) : IHostedService, IDisposable
 {
     private PosixSignalRegistration? _registration;
 
@@ -19,7 +24,8 @@ internal sealed partial class HangupSignalHandler(ConveyRuntime runtime, ILogger
         _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
-            LogHangup(runtime.Current.Config.Source);
+            LogRereading(source is TomlFileConfigSource file ? file.Path : runtime.Current.Config.Source);
+            service.RequestReload();
         });
         return Task.CompletedTask;
     }
@@ -28,7 +34,6 @@ internal sealed partial class HangupSignalHandler(ConveyRuntime runtime, ILogger
 
     public void Dispose() => _registration?.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information,
-        Message = "SIGHUP ignored: Convey applies {Source} by itself whenever it changes (use SIGTERM to stop)")]
-    private partial void LogHangup(string source);
+    [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP: re-reading {Source}")]
+    private partial void LogRereading(string source);
 }

@@ -61,7 +61,7 @@ public class ShutdownTests
         await host.WaitForOutputAsync("Application started");
 
         host.Signal(HostProcess.SigHup);
-        await host.WaitForOutputAsync("SIGHUP ignored");
+        await host.WaitForOutputAsync($"SIGHUP: re-reading {config.Path}");
 
         Assert.Equal(16, await Traffic.ExchangeAsync(config.Frontend, 16, CancellationToken.None));
         host.Terminate();
