@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace Convey.Host.Tests.Infrastructure;
 
@@ -29,6 +30,31 @@ internal sealed class TestBackend : IAsyncDisposable
     {
         await Traffic.ReadToEndAsync(socket, ct);
         await Traffic.SendAsync(socket, reply, ct);
+        socket.Shutdown(SocketShutdown.Send);
+    });
+
+    /// <summary>
+    /// A minimal HTTP/1.1 server, like the original Convey's test servers: reads a request's head, answers 200 with
+    /// <paramref name="body"/> and closes. A connection that sends nothing (a health probe) is closed without reply.
+    /// </summary>
+    public static TestBackend Http(string body) => new(async (socket, ct) =>
+    {
+        var head = new byte[8192];
+        var length = 0;
+        while (length < head.Length && head.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0)
+        {
+            var read = await socket.ReceiveAsync(head.AsMemory(length), SocketFlags.None, ct);
+            if (read == 0)
+            {
+                return;
+            }
+
+            length += read;
+        }
+
+        var content = Encoding.UTF8.GetBytes(body);
+        var response = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {content.Length}\r\nConnection: close\r\n\r\n");
+        await socket.SendAsync(response.Concat(content).ToArray(), SocketFlags.None, ct);
         socket.Shutdown(SocketShutdown.Send);
     });
 
