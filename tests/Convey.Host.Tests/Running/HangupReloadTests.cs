@@ -35,7 +35,7 @@ public class HangupReloadTests
     }
 
     [Fact]
-    public async Task Sighup_with_an_unchanged_file_reapplies_it_and_keeps_serving()
+    public async Task Sighup_with_an_unchanged_file_reapplies_it_and_neither_stops_the_balancer_nor_drops_traffic()
     {
         await using var backend = TestBackend.ReadAllThenReply(8);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)], withStats: false);

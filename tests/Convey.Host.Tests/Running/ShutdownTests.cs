@@ -51,20 +51,4 @@ public class ShutdownTests
         host.Terminate();
         Assert.Equal(0, await host.WaitForExitAsync());
     }
-
-    [Fact]
-    public async Task Sighup_neither_stops_the_balancer_nor_drops_traffic()
-    {
-        await using var backend = TestBackend.ReadAllThenReply(16);
-        using var config = HostConfigFile.Write([("s1", backend.EndPoint)], withStats: false);
-        await using var host = HostProcess.Start([$"--config={config.Path}"]);
-        await host.WaitForOutputAsync("Application started");
-
-        host.Signal(HostProcess.SigHup);
-        await host.WaitForOutputAsync($"SIGHUP: re-reading {config.Path}");
-
-        Assert.Equal(16, await Traffic.ExchangeAsync(config.Frontend, 16, CancellationToken.None));
-        host.Terminate();
-        Assert.Equal(0, await host.WaitForExitAsync());
-    }
 }
