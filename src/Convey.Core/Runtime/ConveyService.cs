@@ -83,7 +83,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var token = ReloadToken();
+        var triggers = CurrentTriggers();
         ConveyConfig config;
         try
         {
@@ -97,7 +97,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         }
 
         LogStarted(config.Source, config.Frontends.Length, config.Backends.Length);
-        _reloads = Task.Run(() => ReloadLoopAsync(token, _stopping.Token), CancellationToken.None);
+        _reloads = Task.Run(() => ReloadLoopAsync(triggers, _stopping.Token), CancellationToken.None);
     }
 
     /// <inheritdoc />
@@ -172,17 +172,17 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         return failures;
     }
 
-    private async Task ReloadLoopAsync(IChangeToken token, CancellationToken stopping)
+    private async Task ReloadLoopAsync(ReloadTriggers triggers, CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
         {
-            if (!await WaitForChangeAsync(token, stopping))
+            if (!await WaitForChangeAsync(triggers, stopping))
             {
                 _runtime.RemoveDrained();
                 continue;
             }
 
-            token = ReloadToken();
+            triggers = CurrentTriggers();
             try
             {
                 var config = await _source.LoadAsync(stopping);
@@ -228,15 +228,16 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     private void RecordReload(ReloadResult result, string source, string? error) =>
         LastReload = new ReloadStatus { Result = result, Time = _time.GetUtcNow(), Source = source, Error = error };
 
-    /// <summary>Fires when the source's token fires or <see cref="RequestReload"/> is called, whichever comes first.</summary>
-    private CompositeChangeToken ReloadToken() =>
-        new([_source.GetReloadToken(), new CancellationChangeToken(Volatile.Read(ref _reloadRequested).Token)]);
+    /// <summary>What starts the next reload: the source's token, or a call to <see cref="RequestReload"/>, whichever comes first.</summary>
+    private ReloadTriggers CurrentTriggers() => new(_source.GetReloadToken(), Volatile.Read(ref _reloadRequested).Token);
 
-    /// <summary>Waits for the token or the sweep interval; true when the token fired.</summary>
-    private async Task<bool> WaitForChangeAsync(IChangeToken token, CancellationToken stopping)
+    /// <summary>Waits for a trigger or the sweep interval; true when a trigger fired.</summary>
+    private async Task<bool> WaitForChangeAsync(ReloadTriggers triggers, CancellationToken stopping)
     {
         var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var registration = token.RegisterChangeCallback(static s => ((TaskCompletionSource)s!).TrySetResult(), changed);
+        // Both registrations end with the wait, so a reload token that never fires holds no callback from the last one.
+        using var registration = triggers.Changed.RegisterChangeCallback(static s => ((TaskCompletionSource)s!).TrySetResult(), changed);
+        using var requested = triggers.Requested.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), changed);
         try
         {
             await changed.Task.WaitAsync(SweepInterval, _time, stopping);
@@ -244,7 +245,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         }
         catch (TimeoutException)
         {
-            return token.HasChanged;
+            return triggers.Changed.HasChanged || triggers.Requested.IsCancellationRequested;
         }
         catch (OperationCanceledException)
         {
@@ -269,4 +270,6 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reload failed; the previous configuration stays in force")]
     private partial void LogReloadFailed(Exception exception);
+
+    private readonly record struct ReloadTriggers(IChangeToken Changed, CancellationToken Requested);
 }
