@@ -8,6 +8,9 @@ public sealed record BackendPoolConfig
     /// <summary>Default for <see cref="Retries"/>.</summary>
     public const int DefaultRetries = 3;
 
+    /// <summary>Default for <see cref="ResolveInterval"/>.</summary>
+    public static readonly TimeSpan DefaultResolveInterval = TimeSpan.FromSeconds(30);
+
     /// <summary>The pool's name (the TOML table key).</summary>
     public required string Name { get; init; }
 
@@ -22,6 +25,9 @@ public sealed record BackendPoolConfig
 
     /// <summary>How many other servers a proxied connection tries after a connect failure (<c>retries</c>).</summary>
     public int Retries { get; init; } = DefaultRetries;
+
+    /// <summary>How often the host names of servers given by name are resolved again (<c>resolve_interval</c>).</summary>
+    public TimeSpan ResolveInterval { get; init; } = DefaultResolveInterval;
 
     /// <summary>PROXY protocol header sent to servers before the client's bytes (<c>send_proxy</c>).</summary>
     public ProxyProtocolVersion SendProxy { get; init; } = ProxyProtocolVersion.None;

@@ -118,6 +118,7 @@ public static class ConfigValidator
             add($"{key}.balance", $"unknown balancing policy '{pool.Balance}'; use one of: {string.Join(", ", knownPolicies.Order(StringComparer.Ordinal))}.");
         }
 
+        Positive(pool.ResolveInterval, $"{key}.resolve_interval", add);
         if (pool.Retries is < 0 or > MaxRetries)
         {
             add($"{key}.retries", $"retries must be between 0 and {MaxRetries}, not {pool.Retries}.");
@@ -139,7 +140,7 @@ public static class ConfigValidator
 
     private static void ValidateServers(BackendPoolConfig pool, string key, Action<string, string> add)
     {
-        var addresses = new HashSet<IPEndPoint>();
+        var addresses = new HashSet<EndPoint>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var server in pool.Servers)
         {
@@ -149,9 +150,9 @@ public static class ConfigValidator
                 add(serverKey, $"server '{server.Name}' is defined twice in pool '{pool.Name}'; give each server its own name.");
             }
 
-            if (server.Address.Port == 0)
+            if (ServerAddressError(server.Address) is { } addressError)
             {
-                add($"{serverKey}.addr", "the server port must be between 1 and 65535.");
+                add($"{serverKey}.addr", addressError);
             }
             else if (!addresses.Add(server.Address))
             {
@@ -194,5 +195,15 @@ public static class ConfigValidator
         }
     }
 
-    private static string Format(IPEndPoint endPoint) => endPoint.ToString();
+    /// <summary>What is wrong with a server's address (an IP endpoint or a host name and port), or null.</summary>
+    private static string? ServerAddressError(EndPoint address) => address switch
+    {
+        IPEndPoint { Port: 0 } or DnsEndPoint { Port: 0 } => "the server port must be between 1 and 65535.",
+        IPEndPoint => null,
+        DnsEndPoint dns when !HostNameSyntax.IsValid(dns.Host) => $"\"{dns.Host}\" is not a host name; use letters, digits and '-' in dot-separated labels (RFC 1123), or an IP address.",
+        DnsEndPoint => null,
+        _ => $"a server address must be an IP endpoint or a host name and port, not a {address.GetType().Name}.",
+    };
+
+    private static string Format(EndPoint endPoint) => EndPointText.Format(endPoint);
 }

@@ -14,8 +14,12 @@ public sealed record ServerConfig
     /// <summary>The server's name (the TOML table key).</summary>
     public required string Name { get; init; }
 
-    /// <summary>The server's address and port (<c>addr</c>).</summary>
-    public required IPEndPoint Address { get; init; }
+    /// <summary>
+    /// The server's address and port (<c>addr</c>): an <see cref="IPEndPoint"/>, or a <see cref="DnsEndPoint"/> for a
+    /// host name, which the balancer resolves at load and every <see cref="BackendPoolConfig.ResolveInterval"/>; each
+    /// address the name yields is then a server of the pool with this server's weight and connection limit.
+    /// </summary>
+    public required EndPoint Address { get; init; }
 
     /// <summary>Relative share of new flows (<c>weight</c>); 0 takes the server out of selection.</summary>
     public int Weight { get; init; } = DefaultWeight;

@@ -18,10 +18,12 @@ public sealed class BackendPool
     private ImmutableArray<ServerState> _servers;
     private IBackendSelector _selector;
     private string _policy;
+    private ImmutableArray<string> _unresolved;
 
-    internal BackendPool(BackendPoolConfig config, string policy, IBackendSelector selector)
+    internal BackendPool(BackendPoolConfig config, string policy, IBackendSelector selector, ImmutableArray<string> unresolved)
     {
         _config = config;
+        _unresolved = unresolved;
         _policy = policy;
         _selector = selector;
         _servers = [.. config.Servers.Select(CreateServer)];
@@ -31,7 +33,7 @@ public sealed class BackendPool
     /// <summary>The pool's name.</summary>
     public string Name => Config.Name;
 
-    /// <summary>The pool's current settings.</summary>
+    /// <summary>The pool's current settings, with each server given by host name replaced by one server per address it resolved to.</summary>
     public BackendPoolConfig Config => Volatile.Read(ref _config);
 
     /// <summary>The name of the balancing policy in use.</summary>
@@ -39,6 +41,9 @@ public sealed class BackendPool
 
     /// <summary>Every server of the pool, including removed ones still draining.</summary>
     public ImmutableArray<ServerState> Servers => _servers;
+
+    /// <summary>Servers given by host name (<c>name:port</c>) that yield no server now: the name never resolved, or to no usable address.</summary>
+    public ImmutableArray<string> UnresolvedServers => _unresolved;
 
     /// <summary>Raised when a server's health changes; arguments are the server and its new health.</summary>
     public event Action<ServerState, bool>? ServerHealthChanged;
@@ -76,12 +81,12 @@ public sealed class BackendPool
     /// whose address comes back returns to service), adds new ones, marks removed ones draining (kept while they
     /// have flows), and swaps in <paramref name="selector"/> when the policy changed, filled before it is published.
     /// </summary>
-    internal void Apply(BackendPoolConfig config, string policy, IBackendSelector? selector)
+    internal void Apply(BackendPoolConfig config, string policy, IBackendSelector? selector, ImmutableArray<string> unresolved)
     {
         lock (_updateLock)
         {
             var current = Servers;
-            var byAddress = new Dictionary<IPEndPoint, ServerState>(current.Length);
+            var byAddress = new Dictionary<EndPoint, ServerState>(current.Length);
             foreach (var server in current)
             {
                 if (!byAddress.TryGetValue(server.Address, out var known) || known.IsDraining)
@@ -132,6 +137,7 @@ public sealed class BackendPool
 
             Volatile.Write(ref _config, config);
             _servers = builder.ToImmutable();
+            _unresolved = unresolved;
             RefreshSelectionLocked();
         }
     }

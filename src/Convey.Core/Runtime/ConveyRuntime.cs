@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Convey.Balancing;
 using Convey.Configuration;
 using Convey.Forwarding;
+using Convey.Runtime.Resolution;
 using Microsoft.Extensions.Options;
 
 namespace Convey.Runtime;
@@ -16,6 +17,7 @@ public sealed class ConveyRuntime
     private readonly BackendSelectorRegistry _selectors;
     private readonly ConveyOptions _options;
     private RuntimeSnapshot _current = RuntimeSnapshot.Empty;
+    private HostAddresses _hosts = HostAddresses.None;
 
     /// <summary>Creates an empty runtime.</summary>
     public ConveyRuntime(BackendSelectorRegistry selectors, IOptions<ConveyOptions> options)
@@ -28,14 +30,21 @@ public sealed class ConveyRuntime
     /// <summary>The live state as of the last applied snapshot.</summary>
     public RuntimeSnapshot Current => Volatile.Read(ref _current);
 
+    /// <summary>The host name addresses the live state was built with.</summary>
+    internal HostAddresses Hosts => Volatile.Read(ref _hosts);
+
     /// <summary>Validates <paramref name="config"/> and, when valid, makes it the live configuration.</summary>
     /// <returns>The new live state.</returns>
     /// <exception cref="ConfigException">The snapshot is invalid; the live state is unchanged.</exception>
     /// <remarks>
     /// Everything that can fail (validation, resolving policies, creating selectors) happens before the first
-    /// change to live state, so a snapshot is applied as a whole or not at all.
+    /// change to live state, so a snapshot is applied as a whole or not at all. Servers given by host name get the
+    /// addresses last looked up by the service (none when this runtime is used on its own).
     /// </remarks>
-    public RuntimeSnapshot Apply(ConveyConfig config)
+    public RuntimeSnapshot Apply(ConveyConfig config) => Apply(config, hosts: null);
+
+    /// <summary>Applies <paramref name="config"/> with its host names resolved to <paramref name="hosts"/> (null: as last applied).</summary>
+    internal RuntimeSnapshot Apply(ConveyConfig config, HostAddresses? hosts)
     {
         ArgumentNullException.ThrowIfNull(config);
         var errors = ConfigValidator.Validate(config, _selectors.Names);
@@ -47,20 +56,22 @@ public sealed class ConveyRuntime
         lock (_applyLock)
         {
             var previous = Current;
+            hosts ??= _hosts;
             var modes = config.Frontends.ToDictionary(f => f.Name, f => f.Mode ?? _options.DefaultMode, StringComparer.Ordinal);
-            var plans = PlanPools(config, previous, modes);
+            var plans = PlanPools(config, previous, modes, hosts);
 
             var pools = ImmutableDictionary.CreateBuilder<string, BackendPool>(StringComparer.Ordinal);
             foreach (var plan in plans)
             {
                 var pool = plan.Existing;
+                var resolved = plan.Config with { Servers = plan.Servers.Servers };
                 if (pool is null)
                 {
-                    pool = new BackendPool(plan.Config, plan.Policy, plan.Selector!);
+                    pool = new BackendPool(resolved, plan.Policy, plan.Selector!, plan.Servers.Unresolved);
                 }
                 else
                 {
-                    pool.Apply(plan.Config, plan.Policy, plan.Selector);
+                    pool.Apply(resolved, plan.Policy, plan.Selector, plan.Servers.Unresolved);
                 }
 
                 pools.Add(plan.Config.Name, pool);
@@ -108,6 +119,7 @@ public sealed class ConveyRuntime
                 DrainingFrontends = draining.ToImmutable(),
                 RetiredPools = retired.ToImmutable(),
             });
+            Volatile.Write(ref _hosts, hosts);
             Volatile.Write(ref _current, snapshot);
             return snapshot;
         }
@@ -150,13 +162,14 @@ public sealed class ConveyRuntime
     }
 
     /// <summary>Resolves each pool's policy and creates the selectors it needs, without touching live state.</summary>
-    private List<PoolPlan> PlanPools(ConveyConfig config, RuntimeSnapshot previous, Dictionary<string, ForwardingMode> modes)
+    private List<PoolPlan> PlanPools(ConveyConfig config, RuntimeSnapshot previous, Dictionary<string, ForwardingMode> modes, HostAddresses hosts)
     {
         var errors = new List<ConfigError>();
         var plans = new List<PoolPlan>(config.Backends.Length);
         foreach (var poolConfig in config.Backends)
         {
-            var policy = poolConfig.Balance ?? DefaultPolicy(poolConfig.Name, config, modes);
+            var packetMode = ServesPacketFrontends(poolConfig.Name, config, modes);
+            var policy = poolConfig.Balance ?? (packetMode ? BalancingPolicyNames.Maglev : BalancingPolicyNames.RoundRobin);
             if (!_selectors.Contains(policy))
             {
                 errors.Add(new ConfigError(config.Source, 0, 0, $"backends.{poolConfig.Name}.balance",
@@ -166,17 +179,20 @@ public sealed class ConveyRuntime
 
             previous.Pools.TryGetValue(poolConfig.Name, out var existing);
             var selector = existing is not null && existing.Policy == policy ? null : _selectors.Create(policy);
-            plans.Add(new PoolPlan(poolConfig, policy, existing, selector));
+            // The packet engine forwards IPv4 only, so a name's IPv6 addresses would be servers that take no flow.
+            var servers = ResolvedServers.Expand(poolConfig, hosts, ipv4Only: packetMode);
+            plans.Add(new PoolPlan(poolConfig, servers, policy, existing, selector));
         }
 
         return errors.Count > 0 ? throw new ConfigException(errors) : plans;
     }
 
-    /// <summary>Round-robin when only proxy frontends use the pool; Maglev as soon as a packet-mode frontend does, since its flows must stick without shared state.</summary>
-    private static string DefaultPolicy(string pool, ConveyConfig config, Dictionary<string, ForwardingMode> modes) =>
-        config.Frontends.Any(f => f.Backend == pool && modes[f.Name] != ForwardingMode.Proxy)
-            ? BalancingPolicyNames.Maglev
-            : BalancingPolicyNames.RoundRobin;
+    /// <summary>
+    /// Whether a passthrough or DSR frontend uses the pool. Its default policy is then Maglev rather than round-robin,
+    /// since packet-mode flows must stick without shared state.
+    /// </summary>
+    private static bool ServesPacketFrontends(string pool, ConveyConfig config, Dictionary<string, ForwardingMode> modes) =>
+        config.Frontends.Any(f => f.Backend == pool && modes[f.Name] != ForwardingMode.Proxy);
 
-    private sealed record PoolPlan(BackendPoolConfig Config, string Policy, BackendPool? Existing, IBackendSelector? Selector);
+    private sealed record PoolPlan(BackendPoolConfig Config, ResolvedServers Servers, string Policy, BackendPool? Existing, IBackendSelector? Selector);
 }

@@ -2,6 +2,7 @@ using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Health;
 using Convey.Metrics;
+using Convey.Runtime.Resolution;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
@@ -24,6 +25,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     private readonly ConveyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<ConveyService> _logger;
+    private readonly HostNameResolution _hostNames;
     private readonly CancellationTokenSource _stopping = new();
     private CancellationTokenSource _reloadRequested = new();
     private Task _reloads = Task.CompletedTask;
@@ -41,7 +43,22 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         ConveyMetrics metrics,
         TimeProvider time,
         ILogger<ConveyService> logger)
+        : this(source, runtime, engines, health, metrics, time, logger, new SystemHostNameResolver())
     {
+    }
+
+    /// <summary>Creates the service with its own host name resolver (tests use a fake).</summary>
+    internal ConveyService(
+        IConfigSource source,
+        ConveyRuntime runtime,
+        IEnumerable<IForwardingEngine> engines,
+        HealthCoordinator health,
+        ConveyMetrics metrics,
+        TimeProvider time,
+        ILogger<ConveyService> logger,
+        IHostNameResolver resolver)
+    {
+        _hostNames = new HostNameResolution(resolver, time, logger);
         _source = source;
         _runtime = runtime;
         _engines = engines;
@@ -88,7 +105,8 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         try
         {
             config = await _source.LoadAsync(cancellationToken);
-            await ApplyAsync(config, starting: true, cancellationToken);
+            var hosts = await _hostNames.ResolveAllAsync(config, cancellationToken);
+            await ApplyAsync(config, hosts, starting: true, cancellationToken);
         }
         catch (ConfigException ex)
         {
@@ -138,9 +156,9 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     /// Applies a snapshot to the runtime, the health checks and every engine; returns how many engines failed.
     /// At start an engine failure fails the start; on reload it is logged and the other engines still apply.
     /// </summary>
-    private async Task<int> ApplyAsync(ConveyConfig config, bool starting, CancellationToken cancellationToken)
+    private async Task<int> ApplyAsync(ConveyConfig config, HostAddresses hosts, bool starting, CancellationToken cancellationToken)
     {
-        var snapshot = _runtime.Apply(config);
+        var snapshot = _runtime.Apply(config, hosts);
         _health.Apply(snapshot);
         var failures = 0;
         foreach (var engine in _engines)
@@ -179,6 +197,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
             if (!await WaitForChangeAsync(triggers, stopping))
             {
                 _runtime.RemoveDrained();
+                await ApplyHostNameChangesAsync(stopping);
                 continue;
             }
 
@@ -186,7 +205,8 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
             try
             {
                 var config = await _source.LoadAsync(stopping);
-                var engineFailures = await ApplyAsync(config, starting: false, stopping);
+                var hosts = await _hostNames.ResolveAllAsync(config, stopping);
+                var engineFailures = await ApplyAsync(config, hosts, starting: false, stopping);
                 LastReloadError = null;
                 LogReloadApplied(config.Source, config.Frontends.Length, config.Backends.Length);
                 if (engineFailures > 0)
@@ -231,6 +251,32 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     /// <summary>What starts the next reload: the source's token, or a call to <see cref="RequestReload"/>, whichever comes first.</summary>
     private ReloadTriggers CurrentTriggers() => new(_source.GetReloadToken(), Volatile.Read(ref _reloadRequested).Token);
 
+    /// <summary>
+    /// Looks up the host names whose resolve interval has passed and, when the addresses differ from those in force
+    /// (changed now, or by the lookups of a reload that was refused), applies the configuration in force again with
+    /// them, as a reload would: kept addresses keep their servers.
+    /// </summary>
+    private async Task ApplyHostNameChangesAsync(CancellationToken stopping)
+    {
+        try
+        {
+            var config = _runtime.Current.Config;
+            if (await _hostNames.RefreshDueAsync(config, _runtime.Hosts, stopping) is { } hosts)
+            {
+                await ApplyAsync(config, hosts, starting: false, stopping);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // New addresses that cannot be applied must never stop the balancer; the old ones stay.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHostNameChangeFailed(ex);
+        }
+    }
+
     /// <summary>Waits for a trigger or the sweep interval; true when a trigger fired.</summary>
     private async Task<bool> WaitForChangeAsync(ReloadTriggers triggers, CancellationToken stopping)
     {
@@ -267,6 +313,9 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Engine {Engine} could not apply the configuration from {Source}; the other engines did, and its frontends keep their previous state")]
     private partial void LogEngineApplyFailed(Exception exception, string engine, string source);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Host names resolved to new addresses that could not be applied; the previous servers stay in force")]
+    private partial void LogHostNameChangeFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reload failed; the previous configuration stays in force")]
     private partial void LogReloadFailed(Exception exception);

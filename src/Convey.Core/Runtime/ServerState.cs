@@ -20,10 +20,13 @@ public sealed class ServerState
     private long _connectFailures;
 
     /// <summary>Creates the state of a newly configured server (healthy until checks say otherwise).</summary>
+    /// <param name="config">The server; its address must be an IP endpoint (a host name is resolved into servers first).</param>
     public ServerState(ServerConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
+        Address = config.Address as IPEndPoint
+            ?? throw new ArgumentException($"A server's state needs an IP address, not {config.Address}; resolve host names into servers first.", nameof(config));
     }
 
     /// <summary>The server's current settings.</summary>
@@ -33,7 +36,7 @@ public sealed class ServerState
     public string Name => Config.Name;
 
     /// <summary>The server's address: its identity within the pool.</summary>
-    public IPEndPoint Address => Config.Address;
+    public IPEndPoint Address { get; }
 
     /// <summary>The server's weight.</summary>
     public int Weight => Config.Weight;

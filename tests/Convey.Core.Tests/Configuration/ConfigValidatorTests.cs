@@ -62,4 +62,32 @@ public sealed class ConfigValidatorTests
             errors.Select(e => e.KeyPath));
         Assert.All(errors, e => Assert.Equal((0, 0), (e.Line, e.Column)));
     }
+
+    [Fact]
+    public void A_server_given_by_host_name_is_valid_and_checked_like_the_reader_checks_it()
+    {
+        var valid = Valid();
+        ServerConfig[] servers =
+        [
+            new ServerConfig { Name = "named", Address = new DnsEndPoint("db.internal", 5432) },
+            new ServerConfig { Name = "bad_name", Address = new DnsEndPoint("db_1", 5432) },
+            new ServerConfig { Name = "no_port", Address = new DnsEndPoint("db.internal", 0) },
+            new ServerConfig { Name = "twice", Address = new DnsEndPoint("db.internal", 5432) },
+        ];
+        var config = valid with { Backends = [valid.Backends[0] with { Servers = [.. servers], ResolveInterval = TimeSpan.Zero }] };
+
+        var errors = ConfigValidator.Validate(config, Policies);
+
+        Assert.Equal(
+            new[]
+            {
+                "backends.pool.servers.bad_name.addr",
+                "backends.pool.servers.no_port.addr",
+                "backends.pool.servers.twice.addr",
+                "backends.pool.resolve_interval",
+            },
+            errors.Select(e => e.KeyPath));
+        Assert.Contains("\"db_1\" is not a host name", errors[0].Message, StringComparison.Ordinal);
+        Assert.Contains("db.internal:5432 is already the address of another server", errors[2].Message, StringComparison.Ordinal);
+    }
 }

@@ -92,12 +92,103 @@ public sealed class MalformedConfigTests
             2, 1, "backends.pool.health_check_intervall", "Did you mean 'health_check_interval'?"
         },
         {
-            "host name instead of address",
+            "host name as a listen address",
+            """
+            [frontends.web]
+            backend = "pool"
+            listen_addr = "localhost:3000"
+            """ + Server,
+            3, 1, "frontends.web.listen_addr", "is not an IP address (a listen address is never a host name)"
+        },
+        {
+            "server host name with an underscore",
             """
             [backends.pool.servers.s1]
-            addr = "localhost:8080"
+            addr = "web_1:8080"
             """,
-            2, 1, "backends.pool.servers.s1.addr", "not an IP address"
+            2, 1, "backends.pool.servers.s1.addr", "\"web_1\" in \"web_1:8080\" is neither an IP address nor a host name"
+        },
+        {
+            "server host name label starting with a hyphen",
+            """
+            [backends.pool.servers.s1]
+            addr = "-db.internal:8080"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "is neither an IP address nor a host name"
+        },
+        {
+            "server host name label longer than 63 characters",
+            """
+            [backends.pool.servers.s1]
+            addr = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.internal:8080"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "is neither an IP address nor a host name"
+        },
+        {
+            "server address a URL",
+            """
+            [backends.pool.servers.s1]
+            addr = "http://db.internal:8080"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "is neither an IP address nor a host name"
+        },
+        {
+            "server IPv4 address with a part above 255",
+            """
+            [backends.pool.servers.s1]
+            addr = "10.0.0.300:8080"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "\"10.0.0.300\" in \"10.0.0.300:8080\" is not an IPv4 address"
+        },
+        {
+            "server host name in brackets",
+            """
+            [backends.pool.servers.s1]
+            addr = "[db.internal]:8080"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "brackets hold IPv6 addresses only"
+        },
+        {
+            "server host name without port",
+            """
+            [backends.pool.servers.s1]
+            addr = "db.internal"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "has no port"
+        },
+        {
+            "server host name with port out of range",
+            """
+            [backends.pool.servers.s1]
+            addr = "db.internal:65536"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "port 65536 in \"db.internal:65536\" is out of range"
+        },
+        {
+            "server address with no host",
+            """
+            [backends.pool.servers.s1]
+            addr = ":8080"
+            """,
+            2, 1, "backends.pool.servers.s1.addr", "has no host before the port"
+        },
+        {
+            "same host name twice in a pool",
+            """
+            [backends.pool.servers.s1]
+            addr = "db.internal:8080"
+            [backends.pool.servers.s2]
+            addr = "DB.internal:8080"
+            """,
+            4, 1, "backends.pool.servers.s2.addr", "db.internal:8080 is already the address of another server"
+        },
+        {
+            "resolve interval zero",
+            """
+            [backends.pool]
+            resolve_interval = 0
+            """ + Server,
+            2, 1, "backends.pool.resolve_interval", "resolve_interval must be a positive number of seconds"
         },
         {
             "address without port",

@@ -13,7 +13,7 @@ public sealed class SeedFixtureTests
     private static void AssertServers(BackendPoolConfig pool, params (string Name, string Address, int Weight)[] expected)
     {
         Assert.Equal(
-            expected.Select(e => (e.Name, IPEndPoint.Parse(e.Address), e.Weight)),
+            expected.Select(e => (e.Name, (EndPoint)IPEndPoint.Parse(e.Address), e.Weight)),
             pool.Servers.Select(s => (s.Name, s.Address, s.Weight)));
         Assert.All(pool.Servers, s => Assert.Equal(0, s.MaxConnections));
     }

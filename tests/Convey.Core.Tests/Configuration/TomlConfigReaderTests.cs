@@ -113,6 +113,44 @@ public sealed class TomlConfigReaderTests
         Assert.Equal(TimeSpan.FromSeconds(5), config.Backends[0].HealthCheck.Interval);
     }
 
+    [Fact]
+    public void A_server_addr_may_be_a_host_name_and_port_with_the_pools_resolve_interval()
+    {
+        var config = TomlConfigReader.Parse(
+            """
+            [backends.pool]
+            resolve_interval = 2.5
+            [backends.pool.servers.db]
+            addr = "DB-1.Internal:5432"
+            weight = 3
+            max_connections = 10
+            [backends.pool.servers.local]
+            addr = "localhost:8080"
+            [backends.pool.servers.v6]
+            addr = "[::1]:8080"
+            """,
+            "names.toml");
+
+        var pool = Assert.Single(config.Backends);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), pool.ResolveInterval);
+        Assert.Equal(new ServerConfig { Name = "db", Address = new DnsEndPoint("db-1.internal", 5432), Weight = 3, MaxConnections = 10 }, pool.Servers[0]);
+        Assert.Equal(new DnsEndPoint("localhost", 8080), pool.Servers[1].Address);
+        Assert.Equal(IPEndPoint.Parse("[::1]:8080"), pool.Servers[2].Address);
+    }
+
+    [Fact]
+    public void Resolve_interval_defaults_to_thirty_seconds()
+    {
+        var config = TomlConfigReader.Parse(
+            """
+            [backends.pool.servers.s1]
+            addr = "db.internal:8080"
+            """,
+            "names.toml");
+
+        Assert.Equal(TimeSpan.FromSeconds(30), config.Backends[0].ResolveInterval);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("  \n\t\r\n\n")]

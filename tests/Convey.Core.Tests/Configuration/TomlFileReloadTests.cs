@@ -47,7 +47,7 @@ public sealed class TomlFileReloadTests : IAsyncLifetime
         Assert.True(await FileEventPump.UntilAsync(_time, condition), "the runtime did not react to the file change in time");
 
     private static string ServerAddress(ConveyRuntime runtime) =>
-        runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString();
+        runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString()!;
 
     [Fact]
     public async Task Bad_edit_keeps_the_last_good_config_and_surfaces_the_error_then_a_fix_applies()

@@ -49,5 +49,5 @@ internal static class TomlText
         live.Backends.SelectMany(p => p.Servers.Select(s => (p.Name, s.Address, s.Weight)))
             .SequenceEqual(expected.Backends.SelectMany(p => p.Servers.Select(s => (p.Name, s.Address, s.Weight))));
 
-    private static string Format(IPEndPoint endPoint) => endPoint.ToString();
+    private static string Format(EndPoint endPoint) => endPoint.ToString()!;
 }

@@ -57,7 +57,7 @@ internal static class ConveyConfigMapper
         ["listen_addr", "backend", "mode", "dsr_method", "connect_timeout", "idle_timeout", "drain_timeout", "max_connections", "manage_firewall"];
 
     private static readonly string[] PoolKeys =
-        ["servers", "health_check_interval", "health_check_timeout", "rise", "fall", "balance", "retries", "send_proxy"];
+        ["servers", "health_check_interval", "health_check_timeout", "rise", "fall", "balance", "retries", "send_proxy", "resolve_interval"];
 
     private static FrontendConfig ReadFrontend(string name, TomlSection section)
     {
@@ -113,6 +113,7 @@ internal static class ConveyConfigMapper
             Balance = balance,
             Retries = section.GetInt("retries") ?? BackendPoolConfig.DefaultRetries,
             SendProxy = section.GetChoice("send_proxy", ProxyVersions) ?? ProxyProtocolVersion.None,
+            ResolveInterval = section.GetSeconds("resolve_interval") ?? BackendPoolConfig.DefaultResolveInterval,
         };
         section.ReportUnknownKeys();
         return pool;
@@ -123,7 +124,7 @@ internal static class ConveyConfigMapper
         var server = new ServerConfig
         {
             Name = name,
-            Address = ReadEndPoint(section, "addr", "\"127.0.0.1:8080\""),
+            Address = ReadServerAddress(section),
             Weight = section.GetInt("weight") ?? ServerConfig.DefaultWeight,
             MaxConnections = section.GetInt("max_connections") ?? 0,
         };
@@ -170,7 +171,16 @@ internal static class ConveyConfigMapper
         return passthrough;
     }
 
-    private static IPEndPoint ReadEndPoint(TomlSection section, string key, string example)
+    private static IPEndPoint ReadEndPoint(TomlSection section, string key, string example) =>
+        ReadAddress<IPEndPoint>(section, key, example, AddressParser.TryParseEndPoint);
+
+    private static EndPoint ReadServerAddress(TomlSection section) =>
+        ReadAddress<EndPoint>(section, "addr", "\"127.0.0.1:8080\" or \"db.internal:8080\"", AddressParser.TryParseServerAddress);
+
+    private delegate bool AddressParse<T>(string text, out T address, out string error);
+
+    private static T ReadAddress<T>(TomlSection section, string key, string example, AddressParse<T> parse)
+        where T : EndPoint
     {
         var text = section.GetString(key);
         if (text is null)
@@ -180,15 +190,15 @@ internal static class ConveyConfigMapper
                 section.ReportMissing(key, example);
             }
 
-            return Placeholder;
+            return (T)(EndPoint)Placeholder;
         }
 
-        if (AddressParser.TryParseEndPoint(text, out var endPoint, out var error))
+        if (parse(text, out var address, out var error))
         {
-            return endPoint;
+            return address;
         }
 
         section.Report(key, error);
-        return Placeholder;
+        return (T)(EndPoint)Placeholder;
     }
 }
