@@ -46,6 +46,7 @@ internal static class StatusPage
             tr.disabled td {"{"} background: #dddddd; {"}"}
             tr.listening td {"{"} background: #c8f0c8; {"}"}
             tr.not-listening td {"{"} background: #f4b8b8; {"}"}
+            tr.unresolved td {"{"} background: #f4b8b8; {"}"}
             .alert {"{"} border: 1px solid #c33; background: #fbe3e3; padding: 0.4em 0.8em; {"}"}
             .legend span {"{"} display: inline-block; padding: 0 0.5em; margin-right: 0.4em; border: 1px solid #bbb; {"}"}
             </style>
@@ -53,7 +54,7 @@ internal static class StatusPage
             <body>
             <h1>Convey status</h1>
             <p class="meta">Convey {Encode(Version)} &middot; {Encode(stats.ConfigSource)} &middot; updated {now:yyyy-MM-dd HH:mm:ss} UTC &middot; refreshes every {RefreshSeconds} s &middot; <a href="/stats">JSON</a> &middot; <a href="/metrics">Prometheus</a></p>
-            <p class="legend"><span style="background:#c8f0c8">up</span><span style="background:#f4b8b8">down</span><span style="background:#f6e3a6">draining</span><span style="background:#dddddd">disabled (weight 0)</span><span style="background:#f4b8b8">not listening</span></p>
+            <p class="legend"><span style="background:#c8f0c8">up</span><span style="background:#f4b8b8">down</span><span style="background:#f6e3a6">draining</span><span style="background:#dddddd">disabled (weight 0)</span><span style="background:#f4b8b8">not listening</span><span style="background:#f4b8b8">unresolved host name</span></p>
 
             """);
         AppendReload(html, stats.LastReload);
@@ -142,6 +143,12 @@ internal static class StatusPage
                 $"<td class=\"num\">{server.Weight}</td><td>{state.ToUpperInvariant()}</td>" +
                 $"<td class=\"num\">{server.CurrentConnections}</td><td class=\"num\">{server.TotalConnections}</td><td class=\"num\">{server.ConnectFailures}</td>" +
                 $"<td class=\"num\">{Bytes(server.BytesTx)}</td><td class=\"num\">{Bytes(server.BytesRx)}</td></tr>\n");
+        }
+
+        foreach (var hostName in pool.Unresolved)
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr class=\"unresolved\" data-unresolved=\"{Encode(hostName)}\" data-state=\"unresolved\"><td colspan=\"9\">{Encode(hostName)}: UNRESOLVED (the host name has no address yet; it takes no traffic)</td></tr>\n");
         }
 
         html.Append("</table>\n");

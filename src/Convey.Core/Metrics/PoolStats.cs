@@ -36,6 +36,9 @@ public sealed record PoolStats
     /// <summary>Each server's full counters, by address.</summary>
     public IReadOnlyDictionary<string, ServerStats> ServerDetails { get; init; } = ImmutableSortedDictionary<string, ServerStats>.Empty;
 
+    /// <summary>Servers given by host name (<c>name:port</c>) that yield no server now: the name never resolved, or to no usable address.</summary>
+    public IReadOnlyList<string> Unresolved { get; init; } = [];
+
     internal static PoolStats Capture(BackendPool pool, bool draining)
     {
         var details = new SortedDictionary<string, ServerStats>(StringComparer.Ordinal);
@@ -62,6 +65,7 @@ public sealed record PoolStats
             Draining = draining,
             HealthyServers = pool.Servers.Count(s => s.IsAvailable),
             ServerDetails = details,
+            Unresolved = pool.UnresolvedServers,
         };
     }
 }

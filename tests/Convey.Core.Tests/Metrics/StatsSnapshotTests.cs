@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text.Json;
+using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Metrics;
 using Convey.Runtime;
@@ -40,6 +42,22 @@ public class StatsSnapshotTests
         Assert.Equal(100, stats.TotalBytesTx);
         Assert.Equal(1000, stats.TotalBytesRx);
         Assert.Equal(1, stats.RefusedConnections);
+    }
+
+    [Fact]
+    public void A_host_name_that_never_resolved_is_listed_under_unresolved_in_its_pool()
+    {
+        var runtime = CreateRuntime();
+        runtime.Apply(Web(Server("a", 8001), new ServerConfig { Name = "db", Address = new DnsEndPoint("db.test", 8080) }));
+
+        var stats = StatsSnapshot.Capture(runtime);
+        using var json = JsonDocument.Parse(StatsJson.Serialize(stats));
+
+        Assert.Equal("db.test:8080", Assert.Single(stats.Backends["web"].Unresolved));
+        var unresolved = json.RootElement.GetProperty("backends").GetProperty("web").GetProperty("unresolved");
+        Assert.Equal("db.test:8080", Assert.Single(unresolved.EnumerateArray()).GetString());
+        Assert.Equal(["127.0.0.1:8001"], stats.Backends["web"].Servers.Keys);
+        Assert.Empty(StatsSnapshot.Capture(_runtime).Backends["web"].Unresolved);
     }
 
     [Fact]

@@ -33,6 +33,7 @@ public class HostNameTests
         using var stats = JsonDocument.Parse(await http.GetStringAsync($"{config.StatsUrl}/stats"));
         var pool = stats.RootElement.GetProperty("backends").GetProperty("pool");
         Assert.True(pool.GetProperty("servers").GetProperty(backend.EndPoint.ToString()).GetBoolean());
+        Assert.Empty(pool.GetProperty("unresolved").EnumerateArray());
         var served = pool.GetProperty("server_details").GetProperty(backend.EndPoint.ToString());
         Assert.Equal("s1", served.GetProperty("name").GetString());
         Assert.Equal(3, served.GetProperty("total_connections").GetInt64());

@@ -76,6 +76,19 @@ public class StatusPageTests
     }
 
     [Fact]
+    public void An_unresolved_host_name_is_shown_in_its_pool()
+    {
+        var snapshot = Snapshot(Server("s1", true, false, 1));
+        var html = StatusPage.Render(snapshot with
+        {
+            Backends = new Dictionary<string, PoolStats> { ["web"] = snapshot.Backends["web"] with { Unresolved = ["db.internal:5432"] } },
+        }, Now);
+
+        Assert.Contains("<tr class=\"unresolved\" data-unresolved=\"db.internal:5432\" data-state=\"unresolved\">", html, StringComparison.Ordinal);
+        Assert.Contains("db.internal:5432: UNRESOLVED", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Without_a_reload_the_page_says_so()
     {
         var html = StatusPage.Render(Snapshot(Server("s1", true, false, 1)), Now);
