@@ -211,6 +211,21 @@ public sealed class HostNameResolutionTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_requested_reload_as_on_SIGHUP_resolves_the_names_again_at_once()
+    {
+        _resolver.Answer("db.test", "127.0.0.2");
+        var config = WebOf(Named("db", "db.test", 8080));
+        await StartWithAsync(config with { Backends = [config.Backends[0] with { ResolveInterval = TimeSpan.FromDays(10) }] });
+        _resolver.Answer("db.test", "127.0.0.3");
+
+        _service.RequestReload();
+        Assert.True(await ClockPump.UntilAsync(_time, () => Applies == 2), "the requested reload was not applied");
+
+        Assert.Equal(["127.0.0.3:8080"], Addresses);
+        Assert.Equal(2, _resolver.LookupsOf("db.test"));
+    }
+
+    [Fact]
     public async Task A_refused_reload_leaves_the_names_in_force_resolving_on_their_interval()
     {
         _resolver.Answer("db.test", "127.0.0.2");
