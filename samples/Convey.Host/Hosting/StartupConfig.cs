@@ -9,7 +9,8 @@ internal static class StartupConfig
     /// <summary>Reads and validates <paramref name="path"/>; on failure prints every error and returns null.</summary>
     public static ConveyConfig? Read(string path, HostConsole console)
     {
-        if (!File.Exists(path))
+        // Path.Exists: a directory, FIFO or device exists, and the reader says what it is instead.
+        if (!Path.Exists(path))
         {
             console.Error.WriteLine($"convey: the configuration file {Path.GetFullPath(path)} does not exist; name one with --config=FILE, or run 'convey --demo' to try Convey without one.");
             return null;

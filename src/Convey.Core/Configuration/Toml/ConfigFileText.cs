@@ -21,12 +21,15 @@ internal static class ConfigFileText
     /// The file's bytes, but never more than one byte past <see cref="MaxBytes"/>: enough for <see cref="ToText"/> to
     /// refuse the file, and for a change detector to hash.
     /// </summary>
-    /// <exception cref="ConfigException">The path is a directory, or the file is missing or unreadable.</exception>
+    /// <exception cref="ConfigException">
+    /// The path is not a regular file (a directory, FIFO, device or socket, checked before opening: a FIFO would block
+    /// the reader until something writes to it), or the file is missing or unreadable.
+    /// </exception>
     public static byte[] ReadBytes(string path)
     {
-        if (Directory.Exists(path))
+        if (FileKind.DescribeIfNotRegular(path) is { } kind)
         {
-            throw Refused(path, 0, 0, "is a directory; give the path of the TOML configuration file.");
+            throw Refused(path, 0, 0, $"is {kind}, not a regular file; give the path of the TOML configuration file.");
         }
 
         try
