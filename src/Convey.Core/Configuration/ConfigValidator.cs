@@ -4,7 +4,8 @@ namespace Convey.Configuration;
 
 /// <summary>
 /// Checks the rules that hold across a whole snapshot, whatever its source: names unique, every frontend's
-/// pool present, listen addresses distinct, pools non-empty, values in range, policies known.
+/// pool present, listen addresses (the stats listener's too) not overlapping, no server that is its own frontend,
+/// pools non-empty, values in range, policies known.
 /// The TOML reader runs the same rules and places each error at its line and column; programmatic
 /// configurations get the same errors with the key path only.
 /// </summary>
@@ -22,22 +23,32 @@ public static class ConfigValidator
     /// <summary>Largest <see cref="PassthroughConfig.ConnectionTrackerCapacity"/>.</summary>
     internal const int MaxTrackerCapacity = 16_777_216;
 
+    /// <summary>Frontends on <c>[::]</c> are IPv6-only (the proxy engine binds them so; the packet engine is IPv4-only).</summary>
+    private const bool FrontendDualStack = false;
+
+    /// <summary>The stats listener on <c>[::]</c> is dual-stack (Kestrel binds it so).</summary>
+    private const bool StatsDualStack = true;
+
     /// <summary>Returns every problem in <paramref name="config"/>; empty when it can be applied.</summary>
     /// <param name="config">The snapshot to check.</param>
     /// <param name="knownPolicies">Names of the registered balancing policies.</param>
     public static IReadOnlyList<ConfigError> Validate(ConveyConfig config, IReadOnlyCollection<string> knownPolicies)
     {
         ArgumentNullException.ThrowIfNull(knownPolicies);
-        return ValidateCore(config, knownPolicies);
+        return ValidateCore(config, knownPolicies, new HostAddresses());
     }
 
     /// <summary>
     /// Every rule except that balancing policies are registered, which only the host knows: used by readers
     /// that run before the host is built.
     /// </summary>
-    internal static IReadOnlyList<ConfigError> ValidateStructure(ConveyConfig config) => ValidateCore(config, knownPolicies: null);
+    internal static IReadOnlyList<ConfigError> ValidateStructure(ConveyConfig config) => ValidateCore(config, knownPolicies: null, new HostAddresses());
 
-    private static List<ConfigError> ValidateCore(ConveyConfig config, IReadOnlyCollection<string>? knownPolicies)
+    /// <summary>Every rule, with this host's addresses given (tests).</summary>
+    internal static IReadOnlyList<ConfigError> Validate(ConveyConfig config, IReadOnlyCollection<string>? knownPolicies, HostAddresses host) =>
+        ValidateCore(config, knownPolicies, host);
+
+    private static List<ConfigError> ValidateCore(ConveyConfig config, IReadOnlyCollection<string>? knownPolicies, HostAddresses host)
     {
         ArgumentNullException.ThrowIfNull(config);
         var errors = new List<ConfigError>();
@@ -50,7 +61,7 @@ public static class ConfigValidator
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var listens = new HashSet<IPEndPoint>();
+        var listens = new Dictionary<int, List<FrontendConfig>>();
         foreach (var frontend in config.Frontends)
         {
             var key = $"frontends.{frontend.Name}";
@@ -63,9 +74,9 @@ public static class ConfigValidator
             {
                 Add($"{key}.listen_addr", "the listen port must be between 1 and 65535.");
             }
-            else if (!listens.Add(frontend.ListenEndPoint))
+            else
             {
-                Add($"{key}.listen_addr", $"{Format(frontend.ListenEndPoint)} is already the listen address of another frontend; each frontend needs its own.");
+                ValidateListen(frontend, listens, Add);
             }
 
             if (!pools.Contains(frontend.Backend))
@@ -91,9 +102,85 @@ public static class ConfigValidator
         {
             Add("stats.port", $"the stats port must be between 1 and 65535, not {port}.");
         }
+        else if (config.Stats.Port is { } statsPort)
+        {
+            ValidateStatsListen(new IPEndPoint(config.Stats.ListenAddress, statsPort), listens, Add);
+        }
+
+        ValidateNoSelfLoops(config, host, Add);
 
         ValidatePassthrough(config.Passthrough, Add);
         return errors;
+    }
+
+    /// <summary>A frontend's listen address must not take a port another frontend takes (same address, or a wildcard and an address it covers).</summary>
+    private static void ValidateListen(FrontendConfig frontend, Dictionary<int, List<FrontendConfig>> listens, Action<string, string> add)
+    {
+        var endPoint = frontend.ListenEndPoint;
+        if (!listens.TryGetValue(endPoint.Port, out var onPort))
+        {
+            listens.Add(endPoint.Port, onPort = []);
+        }
+
+        if (onPort.FirstOrDefault(other => ListenOverlap.Overlaps(other.ListenEndPoint, FrontendDualStack, endPoint, FrontendDualStack)) is { } taken)
+        {
+            var why = ListenOverlap.Explain(taken.ListenEndPoint, FrontendDualStack, endPoint, FrontendDualStack);
+            add($"frontends.{frontend.Name}.listen_addr", why.Length == 0
+                ? $"{Format(endPoint)} is already the listen address of another frontend ('{taken.Name}'); each frontend needs its own."
+                : $"{Format(endPoint)} clashes with frontend '{taken.Name}' on {Format(taken.ListenEndPoint)}:{why} Give one of them another port, or give both specific addresses.");
+        }
+
+        onPort.Add(frontend);
+    }
+
+    /// <summary>The stats listener must not take a port a frontend takes.</summary>
+    private static void ValidateStatsListen(IPEndPoint stats, Dictionary<int, List<FrontendConfig>> listens, Action<string, string> add)
+    {
+        if (listens.TryGetValue(stats.Port, out var onPort) && onPort.FirstOrDefault(f => ListenOverlap.Overlaps(f.ListenEndPoint, FrontendDualStack, stats, StatsDualStack)) is { } taken)
+        {
+            var why = ListenOverlap.Explain(taken.ListenEndPoint, FrontendDualStack, stats, StatsDualStack);
+            add("stats.port", why.Length == 0
+                ? $"the stats listener {Format(stats)} is also the listen address of frontend '{taken.Name}'; only one of them could listen, give [stats] another port."
+                : $"the stats listener {Format(stats)} clashes with frontend '{taken.Name}' on {Format(taken.ListenEndPoint)}:{why} Only one of them could listen; give [stats] another port.");
+        }
+    }
+
+    /// <summary>
+    /// A server must not be a frontend of its own pool: its address equal to the frontend's listen address, or an
+    /// address of this host on the port of a frontend listening on a wildcard. The balancer would connect to itself
+    /// for every flow until its connection limit is full. Applies to servers given as IP literals.
+    /// </summary>
+    private static void ValidateNoSelfLoops(ConveyConfig config, HostAddresses host, Action<string, string> add)
+    {
+        var byPool = config.Frontends.Where(f => f.ListenEndPoint.Port > 0).ToLookup(f => f.Backend, StringComparer.Ordinal);
+        foreach (var pool in config.Backends)
+        {
+            var frontends = byPool[pool.Name];
+            if (!frontends.Any() || pool.Servers.IsDefault)
+            {
+                continue;
+            }
+
+            foreach (var server in pool.Servers)
+            {
+                if (server.Address is not { Port: > 0 } address)
+                {
+                    continue;
+                }
+
+                var loop = frontends.FirstOrDefault(f => f.ListenEndPoint.Port == address.Port
+                    && ListenOverlap.Covers(f.ListenEndPoint.Address, FrontendDualStack, address.Address)
+                    && (ListenOverlap.Normalize(f.ListenEndPoint.Address).Equals(ListenOverlap.Normalize(address.Address)) || host.IsLocal(address.Address)));
+                if (loop is not null)
+                {
+                    var how = ListenOverlap.IsWildcard(loop.ListenEndPoint.Address) ? $", which includes {address.Address}, an address of this host" : "";
+                    add($"backends.{pool.Name}.servers.{server.Name}.addr",
+                        $"server '{server.Name}' ({Format(address)}) is frontend '{loop.Name}' itself (it listens on {Format(loop.ListenEndPoint)}{how}): "
+                        + "the balancer would connect to itself for every flow until its connection limit is full. "
+                        + "Point addr at the real server, or move the frontend to another port.");
+                }
+            }
+        }
     }
 
     private static void ValidatePool(BackendPoolConfig pool, HashSet<string> pools, IReadOnlyCollection<string>? knownPolicies, Action<string, string> add)
