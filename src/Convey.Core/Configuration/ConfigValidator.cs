@@ -35,20 +35,20 @@ public static class ConfigValidator
     public static IReadOnlyList<ConfigError> Validate(ConveyConfig config, IReadOnlyCollection<string> knownPolicies)
     {
         ArgumentNullException.ThrowIfNull(knownPolicies);
-        return ValidateCore(config, knownPolicies, new HostAddresses());
+        return ValidateCore(config, knownPolicies, new LocalAddresses());
     }
 
     /// <summary>
     /// Every rule except that balancing policies are registered, which only the host knows: used by readers
     /// that run before the host is built.
     /// </summary>
-    internal static IReadOnlyList<ConfigError> ValidateStructure(ConveyConfig config) => ValidateCore(config, knownPolicies: null, new HostAddresses());
+    internal static IReadOnlyList<ConfigError> ValidateStructure(ConveyConfig config) => ValidateCore(config, knownPolicies: null, new LocalAddresses());
 
     /// <summary>Every rule, with this host's addresses given (tests).</summary>
-    internal static IReadOnlyList<ConfigError> Validate(ConveyConfig config, IReadOnlyCollection<string>? knownPolicies, HostAddresses host) =>
+    internal static IReadOnlyList<ConfigError> Validate(ConveyConfig config, IReadOnlyCollection<string>? knownPolicies, LocalAddresses host) =>
         ValidateCore(config, knownPolicies, host);
 
-    private static List<ConfigError> ValidateCore(ConveyConfig config, IReadOnlyCollection<string>? knownPolicies, HostAddresses host)
+    private static List<ConfigError> ValidateCore(ConveyConfig config, IReadOnlyCollection<string>? knownPolicies, LocalAddresses host)
     {
         ArgumentNullException.ThrowIfNull(config);
         var errors = new List<ConfigError>();
@@ -150,7 +150,7 @@ public static class ConfigValidator
     /// address of this host on the port of a frontend listening on a wildcard. The balancer would connect to itself
     /// for every flow until its connection limit is full. Applies to servers given as IP literals.
     /// </summary>
-    private static void ValidateNoSelfLoops(ConveyConfig config, HostAddresses host, Action<string, string> add)
+    private static void ValidateNoSelfLoops(ConveyConfig config, LocalAddresses host, Action<string, string> add)
     {
         var byPool = config.Frontends.Where(f => f.ListenEndPoint.Port > 0).ToLookup(f => f.Backend, StringComparer.Ordinal);
         foreach (var pool in config.Backends)
@@ -163,7 +163,7 @@ public static class ConfigValidator
 
             foreach (var server in pool.Servers)
             {
-                if (server.Address is not { Port: > 0 } address)
+                if (server.Address is not IPEndPoint { Port: > 0 } address)
                 {
                     continue;
                 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Convey.Configuration.Toml;
 
 namespace Convey.Configuration;
 
@@ -22,4 +23,7 @@ public sealed record ConveyConfig
 
     /// <summary>Where this snapshot came from (a file path, "in-memory"), used in messages.</summary>
     public string Source { get; init; } = "in-memory";
+
+    /// <summary>Where each key was written, when the snapshot was read from a file; places errors found after reading.</summary>
+    internal ConfigSourceMap? SourceMap { get; init; }
 }

@@ -1,11 +1,13 @@
 using System.Diagnostics.Metrics;
 using Convey.Balancing;
 using Convey.DependencyInjection;
+using Convey.Forwarding;
 using Convey.Health;
 using Convey.Metrics;
 using Convey.Runtime;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -27,7 +29,10 @@ public static class ConveyCoreServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BackendSelectorRegistry>();
-        services.TryAddSingleton<ConveyRuntime>();
+        services.TryAddSingleton(sp => new ConveyRuntime(
+            sp.GetRequiredService<BackendSelectorRegistry>(),
+            sp.GetRequiredService<IOptions<ConveyOptions>>(),
+            () => sp.GetServices<IForwardingEngine>()));
         services.TryAddSingleton<IHealthProbe, TcpConnectProbe>();
         services.TryAddSingleton<HealthCoordinator>();
         services.TryAddSingleton(CreateMetrics);

@@ -1,3 +1,4 @@
+using Convey.Configuration;
 using Convey.Runtime;
 
 namespace Convey.Forwarding;
@@ -11,6 +12,20 @@ public interface IForwardingEngine
 {
     /// <summary>Whether this engine serves frontends of <paramref name="mode"/>.</summary>
     bool Handles(ForwardingMode mode);
+
+    /// <summary>
+    /// Checks the settings this engine needs of <paramref name="frontend"/>, a frontend of a mode it handles, before
+    /// any configuration is applied and by <c>convey --check</c>: what the engine cannot serve is refused here, with the
+    /// rest of the configuration's errors, instead of failing at run time. The default accepts every frontend.
+    /// </summary>
+    /// <param name="frontend">The frontend to check.</param>
+    /// <param name="mode">Its effective mode (its own, or the host's default).</param>
+    /// <param name="config">The whole snapshot, for the frontend's pool and the engine's sections.</param>
+    /// <returns>
+    /// The problems found, each with its key path (for example <c>frontends.web.listen_addr</c>) and a message that
+    /// says how to fix it; leave <see cref="ConfigError.Line"/> 0: the runtime places each error in the file.
+    /// </returns>
+    IEnumerable<ConfigError> Validate(FrontendConfig frontend, ForwardingMode mode, ConveyConfig config) => [];
 
     /// <summary>Brings the engine in line with <paramref name="snapshot"/> (only frontends whose mode it handles).</summary>
     Task ApplyAsync(RuntimeSnapshot snapshot, CancellationToken cancellationToken);

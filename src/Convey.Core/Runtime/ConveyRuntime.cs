@@ -16,15 +16,29 @@ public sealed class ConveyRuntime
     private readonly Lock _applyLock = new();
     private readonly BackendSelectorRegistry _selectors;
     private readonly ConveyOptions _options;
+    private readonly Func<IEnumerable<IForwardingEngine>> _engines;
     private RuntimeSnapshot _current = RuntimeSnapshot.Empty;
     private HostAddresses _hosts = HostAddresses.None;
 
-    /// <summary>Creates an empty runtime.</summary>
+    /// <summary>Creates an empty runtime that checks no engine's settings (no engine is known to it).</summary>
     public ConveyRuntime(BackendSelectorRegistry selectors, IOptions<ConveyOptions> options)
+        : this(selectors, options, static () => [])
+    {
+    }
+
+    /// <summary>Creates an empty runtime whose validation also asks <paramref name="engines"/>.</summary>
+    /// <param name="selectors">The registered balancing policies.</param>
+    /// <param name="options">The host's default mode.</param>
+    /// <param name="engines">
+    /// The registered engines, asked for on each validation rather than taken here: the engines depend on the
+    /// metrics, which depend on this runtime.
+    /// </param>
+    internal ConveyRuntime(BackendSelectorRegistry selectors, IOptions<ConveyOptions> options, Func<IEnumerable<IForwardingEngine>> engines)
     {
         ArgumentNullException.ThrowIfNull(options);
         _selectors = selectors;
         _options = options.Value;
+        _engines = engines;
     }
 
     /// <summary>The live state as of the last applied snapshot.</summary>
@@ -46,8 +60,7 @@ public sealed class ConveyRuntime
     /// <summary>Applies <paramref name="config"/> with its host names resolved to <paramref name="hosts"/> (null: as last applied).</summary>
     internal RuntimeSnapshot Apply(ConveyConfig config, HostAddresses? hosts)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        var errors = ConfigValidator.Validate(config, _selectors.Names);
+        var errors = Validate(config);
         if (errors.Count > 0)
         {
             throw new ConfigException(errors);
@@ -57,8 +70,7 @@ public sealed class ConveyRuntime
         {
             var previous = Current;
             hosts ??= _hosts;
-            var modes = config.Frontends.ToDictionary(f => f.Name, f => f.Mode ?? _options.DefaultMode, StringComparer.Ordinal);
-            var plans = PlanPools(config, previous, modes, hosts);
+            var plans = PlanPools(config, previous, hosts);
 
             var pools = ImmutableDictionary.CreateBuilder<string, BackendPool>(StringComparer.Ordinal);
             foreach (var plan in plans)
@@ -90,7 +102,7 @@ public sealed class ConveyRuntime
             var frontends = ImmutableDictionary.CreateBuilder<string, FrontendState>(StringComparer.Ordinal);
             foreach (var frontendConfig in config.Frontends)
             {
-                var mode = modes[frontendConfig.Name];
+                var mode = ModeOf(frontendConfig);
                 var pool = pools[frontendConfig.Backend];
                 if (previous.Frontends.TryGetValue(frontendConfig.Name, out var frontend))
                 {
@@ -123,6 +135,32 @@ public sealed class ConveyRuntime
             Volatile.Write(ref _current, snapshot);
             return snapshot;
         }
+    }
+
+    /// <summary>
+    /// Every problem that makes <see cref="Apply(ConveyConfig)"/> refuse <paramref name="config"/>, without applying anything: the
+    /// snapshot-wide rules (<see cref="ConfigValidator"/>), balancing policies (named or defaulted) registered, each
+    /// frontend's mode (its own or the host's default) handled by a registered engine, and each engine's own checks
+    /// of the frontends it handles (<see cref="IForwardingEngine.Validate"/>). A snapshot read from a file has each
+    /// error placed at its line and column. With no engine registered (the control plane alone) engines are not asked.
+    /// </summary>
+    /// <returns>The errors; empty when <paramref name="config"/> can be applied.</returns>
+    public IReadOnlyList<ConfigError> Validate(ConveyConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var errors = new List<ConfigError>(ConfigValidator.Validate(config, _selectors.Names));
+        foreach (var pool in config.Backends.Where(p => p.Balance is null))
+        {
+            var policy = DefaultPolicy(pool.Name, config);
+            if (!_selectors.Contains(policy))
+            {
+                errors.Add(new ConfigError(config.Source, 0, 0, $"backends.{pool.Name}.balance",
+                    $"the default policy '{policy}' for this pool's frontends is not registered; set balance to one of: {string.Join(", ", _selectors.Names.Order(StringComparer.Ordinal))}."));
+            }
+        }
+
+        ValidateEngines(config, errors);
+        return config.SourceMap is { } map ? [.. errors.Select(map.Place)] : errors;
     }
 
     /// <summary>
@@ -161,21 +199,14 @@ public sealed class ConveyRuntime
             : snapshot with { DrainingFrontends = frontends, RetiredPools = pools };
     }
 
-    /// <summary>Resolves each pool's policy and creates the selectors it needs, without touching live state.</summary>
-    private List<PoolPlan> PlanPools(ConveyConfig config, RuntimeSnapshot previous, Dictionary<string, ForwardingMode> modes, HostAddresses hosts)
+    /// <summary>Resolves each pool's policy and creates the selectors it needs, without touching live state (policies were validated).</summary>
+    private List<PoolPlan> PlanPools(ConveyConfig config, RuntimeSnapshot previous, HostAddresses hosts)
     {
-        var errors = new List<ConfigError>();
         var plans = new List<PoolPlan>(config.Backends.Length);
         foreach (var poolConfig in config.Backends)
         {
-            var packetMode = ServesPacketFrontends(poolConfig.Name, config, modes);
+            var packetMode = ServesPacketFrontends(poolConfig.Name, config);
             var policy = poolConfig.Balance ?? (packetMode ? BalancingPolicyNames.Maglev : BalancingPolicyNames.RoundRobin);
-            if (!_selectors.Contains(policy))
-            {
-                errors.Add(new ConfigError(config.Source, 0, 0, $"backends.{poolConfig.Name}.balance",
-                    $"the default policy '{policy}' for this pool's frontends is not registered; set balance to one of: {string.Join(", ", _selectors.Names.Order(StringComparer.Ordinal))}."));
-                continue;
-            }
 
             previous.Pools.TryGetValue(poolConfig.Name, out var existing);
             var selector = existing is not null && existing.Policy == policy ? null : _selectors.Create(policy);
@@ -184,15 +215,51 @@ public sealed class ConveyRuntime
             plans.Add(new PoolPlan(poolConfig, servers, policy, existing, selector));
         }
 
-        return errors.Count > 0 ? throw new ConfigException(errors) : plans;
+        return plans;
     }
+
+    /// <summary>A frontend's mode is handled by a registered engine, and every engine that handles it accepts its settings.</summary>
+    private void ValidateEngines(ConveyConfig config, List<ConfigError> errors)
+    {
+        var engines = _engines().ToList();
+        if (engines.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var frontend in config.Frontends)
+        {
+            var mode = ModeOf(frontend);
+            var handlers = engines.Where(e => e.Handles(mode)).ToList();
+            if (handlers.Count == 0)
+            {
+                var how = frontend.Mode is null ? "the host's default mode" : "its mode";
+                errors.Add(new ConfigError(config.Source, 0, 0, $"frontends.{frontend.Name}.mode",
+                    $"no registered forwarding engine handles {how} '{ModeName(mode)}'; register one that does (AddConvey() adds the proxy, passthrough and DSR engines) or choose another mode."));
+                continue;
+            }
+
+            foreach (var engine in handlers)
+            {
+                errors.AddRange(engine.Validate(frontend, mode, config));
+            }
+        }
+    }
+
+    private ForwardingMode ModeOf(FrontendConfig frontend) => frontend.Mode ?? _options.DefaultMode;
+
+    private static string ModeName(ForwardingMode mode) => mode.ToString().ToLowerInvariant();
+
+    /// <summary>Round-robin when only proxy frontends use the pool; Maglev as soon as a packet-mode frontend does.</summary>
+    private string DefaultPolicy(string pool, ConveyConfig config) =>
+        ServesPacketFrontends(pool, config) ? BalancingPolicyNames.Maglev : BalancingPolicyNames.RoundRobin;
 
     /// <summary>
     /// Whether a passthrough or DSR frontend uses the pool. Its default policy is then Maglev rather than round-robin,
     /// since packet-mode flows must stick without shared state.
     /// </summary>
-    private static bool ServesPacketFrontends(string pool, ConveyConfig config, Dictionary<string, ForwardingMode> modes) =>
-        config.Frontends.Any(f => f.Backend == pool && modes[f.Name] != ForwardingMode.Proxy);
+    private bool ServesPacketFrontends(string pool, ConveyConfig config) =>
+        config.Frontends.Any(f => f.Backend == pool && ModeOf(f) != ForwardingMode.Proxy);
 
     private sealed record PoolPlan(BackendPoolConfig Config, ResolvedServers Servers, string Policy, BackendPool? Existing, IBackendSelector? Selector);
 }

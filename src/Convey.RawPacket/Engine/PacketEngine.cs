@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Convey.Configuration;
 using Convey.RawPacket.Packets;
 using Convey.Forwarding;
 using Convey.Metrics;
@@ -64,6 +65,11 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     /// <inheritdoc />
     public bool Handles(ForwardingMode mode) => mode is ForwardingMode.Passthrough or ForwardingMode.Dsr;
+
+    /// <inheritdoc />
+    /// <remarks>Refuses IPv6 frontends and servers (the engine forwards IPv4 only for now) and wildcard listen addresses.</remarks>
+    public IEnumerable<ConfigError> Validate(FrontendConfig frontend, ForwardingMode mode, ConveyConfig config) =>
+        PacketFrontendRules.Check(frontend, mode, config);
 
     /// <inheritdoc />
     public async Task ApplyAsync(RuntimeSnapshot snapshot, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ public sealed class ListenAddressRulesTests
     private static readonly string[] Policies = ["round_robin"];
 
     /// <summary>This host's interfaces as far as these tests are concerned: loopback plus one test-net address.</summary>
-    private static readonly HostAddresses Host = new(() => [IPAddress.Parse("198.18.0.5")]);
+    private static readonly LocalAddresses Host = new(() => [IPAddress.Parse("198.18.0.5")]);
 
     private static FrontendConfig Frontend(string name, string listen, string backend = "pool") =>
         new() { Name = name, ListenEndPoint = IPEndPoint.Parse(listen), Backend = backend };

@@ -9,19 +9,21 @@ namespace Convey.Configuration.Toml;
 internal sealed class ConfigReadContext
 {
     private readonly TomlMetadataStore _metadata;
-    private readonly Dictionary<string, KeyPosition> _positions = new(StringComparer.Ordinal);
+    private readonly ConfigSourceMap _positions = new();
     private readonly List<ConfigError> _errors = [];
 
     public ConfigReadContext(string source, TomlMetadataStore metadata)
     {
         Source = source;
         _metadata = metadata;
-        _positions[""] = new KeyPosition(1, 1);
     }
 
     public string Source { get; }
 
     public IReadOnlyList<ConfigError> Errors => _errors;
+
+    /// <summary>Where every key read so far was written; handed to the snapshot once the document is read.</summary>
+    public ConfigSourceMap SourceMap => _positions;
 
     /// <summary>Records where each key of <paramref name="table"/> (at <paramref name="path"/>) was written.</summary>
     public void RecordPositions(TomlTable table, string path)
@@ -36,29 +38,14 @@ internal sealed class ConfigReadContext
             if (properties.TryGetProperty(key, out var property) && property?.Span is { } span)
             {
                 // Tomlyn positions are zero-based; ours are one-based like an editor's.
-                _positions[Join(path, key)] = new KeyPosition(span.Start.Line + 1, span.Start.Column + 1);
+                _positions.Record(Join(path, key), new KeyPosition(span.Start.Line + 1, span.Start.Column + 1));
             }
-        }
-    }
-
-    /// <summary>Where <paramref name="path"/> was written, or its nearest written parent.</summary>
-    public KeyPosition Locate(string path)
-    {
-        while (true)
-        {
-            if (_positions.TryGetValue(path, out var position))
-            {
-                return position;
-            }
-
-            var dot = path.LastIndexOf('.');
-            path = dot < 0 ? "" : path[..dot];
         }
     }
 
     public void Report(string path, string message)
     {
-        var position = Locate(path);
+        var position = _positions.Locate(path);
         _errors.Add(new ConfigError(Source, position.Line, position.Column, path, message));
     }
 

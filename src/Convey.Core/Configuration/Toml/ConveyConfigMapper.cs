@@ -46,6 +46,7 @@ internal static class ConveyConfigMapper
         return new ConveyConfig
         {
             Source = context.Source,
+            SourceMap = context.SourceMap,
             Frontends = [.. frontends.Select(f => ReadFrontend(f.Name, f.Section))],
             Backends = [.. backends.Select(b => ReadPool(b.Name, b.Section))],
             Stats = stats is null ? new StatsConfig() : ReadStats(stats),

@@ -8,17 +8,17 @@ namespace Convey.Configuration;
 /// (a connection to 0.0.0.0 goes to the host itself) and every address of a local interface. Interfaces are read
 /// once, on first use, so a validation that never needs them does not read them.
 /// </summary>
-internal sealed class HostAddresses
+internal sealed class LocalAddresses
 {
     private readonly Lazy<HashSet<IPAddress>> _interfaces;
 
-    public HostAddresses()
+    public LocalAddresses()
         : this(ReadInterfaces)
     {
     }
 
     /// <summary>With the interface addresses given (tests).</summary>
-    public HostAddresses(Func<IEnumerable<IPAddress>> interfaces)
+    public LocalAddresses(Func<IEnumerable<IPAddress>> interfaces)
     {
         _interfaces = new Lazy<HashSet<IPAddress>>(() => [.. interfaces().Select(ListenOverlap.Normalize)]);
     }
