@@ -1,9 +1,13 @@
+using Convey.Configuration;
 using Convey.Host.CommandLine;
 using Convey.Host.Hosting;
 
 namespace Convey.Host.Commands;
 
-/// <summary><c>--check</c>: reads and validates the configuration file, like <c>nginx -t</c>.</summary>
+/// <summary>
+/// <c>--check</c>: reads the configuration file and validates it as the running host would (the reader's checks,
+/// then the runtime's with the host's engines, policies and default mode), like <c>nginx -t</c>.
+/// </summary>
 internal static class CheckCommand
 {
     public static async Task<int> RunAsync(HostArguments arguments, HostConsole console, CancellationToken cancellationToken)
@@ -11,6 +15,13 @@ internal static class CheckCommand
         var config = StartupConfig.Read(arguments.ConfigPath, console);
         if (config is null)
         {
+            return ExitCodes.ConfigRefused;
+        }
+
+        var errors = await ConveyHostBuilder.ValidateAsync(arguments, config);
+        if (errors.Count > 0)
+        {
+            ConfigErrorPrinter.Print(new ConfigException(errors), console.Error);
             return ExitCodes.ConfigRefused;
         }
 

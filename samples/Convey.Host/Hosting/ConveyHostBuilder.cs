@@ -3,6 +3,7 @@ using Convey.Configuration;
 using Convey.DependencyInjection;
 using Convey.Host.CommandLine;
 using Convey.Host.Stats;
+using Convey.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -31,15 +32,32 @@ internal static class ConveyHostBuilder
         builder.Services.AddSystemd();
         builder.Services.AddHostedService<HangupSignalHandler>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownDeadline.For(startup));
-        addConfigSource(builder.Services.AddConvey(options =>
+        addConfigSource(AddConveyServices(builder.Services, arguments));
+        return builder is WebApplicationBuilder web ? StatsServer.Build(web) : ((HostApplicationBuilder)builder).Build();
+    }
+
+    /// <summary>
+    /// Every problem the running host would refuse <paramref name="config"/> for, found by the services the host
+    /// builds (same engines, policies and default mode) through the runtime's own validation, without starting anything.
+    /// </summary>
+    public static async Task<IReadOnlyList<ConfigError>> ValidateAsync(HostArguments arguments, ConveyConfig config)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        AddConveyServices(services, arguments).AddInMemoryConfig(config);
+        await using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<ConveyRuntime>().Validate(config);
+    }
+
+    /// <summary>Convey's services as the host runs them: both engines, with the command line's default mode.</summary>
+    private static IConveyBuilder AddConveyServices(IServiceCollection services, HostArguments arguments) =>
+        services.AddConvey(options =>
         {
             if (arguments.DefaultMode is { } mode)
             {
                 options.DefaultMode = mode;
             }
-        }));
-        return builder is WebApplicationBuilder web ? StatsServer.Build(web) : ((HostApplicationBuilder)builder).Build();
-    }
+        });
 
     private static void ConfigureLogging(ILoggingBuilder logging)
     {
