@@ -7,8 +7,8 @@ namespace Convey.RawPacket.Engine;
 
 /// <summary>
 /// What the packet engine cannot serve, refused when a configuration is validated rather than found at run time:
-/// it forwards IPv4 only (IPv6 comes with a later release), and it matches packets by their destination address,
-/// so a wildcard listen address would match none.
+/// it forwards IPv4 only (IPv6 comes with a later release), it matches packets by their destination address, so a
+/// wildcard listen address would match none, and it forwards the client's packets, so it cannot add a PROXY header.
 /// </summary>
 internal static class PacketFrontendRules
 {
@@ -32,6 +32,12 @@ internal static class PacketFrontendRules
         if (pool is null || pool.Servers.IsDefault)
         {
             yield break;
+        }
+
+        if (pool.SendProxy != ProxyProtocolVersion.None)
+        {
+            yield return Error(config, $"backends.{pool.Name}.send_proxy",
+                $"pool '{pool.Name}' sends a PROXY protocol header, but {what}: the packet engine forwards the client's own packets and cannot add one, so its servers would read the client's bytes as a broken header; remove send_proxy, or serve this pool from proxy frontends only.");
         }
 
         foreach (var server in pool.Servers)

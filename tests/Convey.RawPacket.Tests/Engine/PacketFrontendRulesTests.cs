@@ -69,6 +69,18 @@ public sealed class PacketFrontendRulesTests : IAsyncDisposable
     }
 
     [Fact]
+    public void A_pool_that_sends_a_proxy_header_behind_a_packet_frontend_is_refused()
+    {
+        var config = Config("198.18.0.2:80", ForwardingMode.Passthrough);
+        config = config with { Backends = [config.Backends[0] with { SendProxy = ProxyProtocolVersion.V2 }] };
+
+        var error = Assert.Single(Runtime(ForwardingMode.Proxy).Validate(config));
+
+        Assert.Equal("backends.pool.send_proxy", error.KeyPath);
+        Assert.Contains("cannot add one", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_ipv4_packet_frontend_is_accepted()
     {
         Assert.Empty(Runtime(ForwardingMode.Proxy).Validate(Config("198.18.0.2:80", ForwardingMode.Passthrough)));
