@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Convey.Configuration;
 using Convey.Proxy.Tests.Support;
+using Convey.Runtime;
 
 namespace Convey.Proxy.Tests;
 
@@ -38,6 +39,42 @@ public class HealthTests
         await Loopback.EventuallyAsync(() => flakyState.IsHealthy, "health brings the server back");
         await RoundTripsAsync(proxy, 10);
         Assert.True(revived.Connections > 0, "the revived server takes connections again");
+    }
+
+    [Fact]
+    public async Task Server_added_by_a_reload_while_down_takes_no_connection_so_no_client_fails_with_retries_0()
+    {
+        await using var steady = TestServer.Echo();
+        using var down = new RefusingPort();
+        // Probes far apart: only the probe sent when the server arrives can keep clients from it.
+        var health = new HealthCheckConfig { Interval = TimeSpan.FromSeconds(60), Timeout = TimeSpan.FromSeconds(2) };
+        var config = ProxyFixture.Config([steady.EndPoint], pool: p => p with { Retries = 0, HealthCheck = health });
+        await using var proxy = await ProxyFixture.StartAsync(config, probeServers: true);
+        await Loopback.EventuallyAsync(() => proxy.Servers().Single().IsHealthy, "the first server passes its first probe");
+
+        var pool = config.Backends[0];
+        await proxy.UpdateAsync(config with
+        {
+            Backends = [pool with { Servers = [.. pool.Servers, new ServerConfig { Name = "added", Address = down.EndPoint }] }],
+        });
+        var added = proxy.Servers().Single(s => s.Address.Equals(down.EndPoint));
+
+        var failed = 0;
+        for (var i = 0; i < 40; i++)
+        {
+            try
+            {
+                await RoundTripsAsync(proxy, 1);
+            }
+            catch (Exception ex) when (ex is SocketException or EndOfStreamException or Xunit.Sdk.XunitException)
+            {
+                failed++;
+            }
+        }
+
+        Assert.Equal(0, failed);
+        Assert.Equal(0, added.ConnectFailures);
+        await Loopback.EventuallyAsync(() => added.Health == ServerHealth.Down, "the added server's first probe fails");
     }
 
     /// <summary>Short connections that must all succeed, whatever the servers' state.</summary>

@@ -6,8 +6,8 @@ namespace Convey.Health;
 
 /// <summary>
 /// Runs one health monitor per live pool and keeps the set in line with each applied snapshot: a new pool
-/// gets a monitor, a removed pool's monitor stops, a kept pool's monitor adopts its new settings at once
-/// (and probes its new servers from its next round on).
+/// gets a monitor (whose first round probes every server at once), a removed pool's monitor stops, a kept pool's
+/// monitor adopts its new settings and probes the servers the reload added, both at once.
 /// </summary>
 public sealed class HealthCoordinator : IAsyncDisposable, IDisposable
 {
@@ -71,6 +71,7 @@ public sealed class HealthCoordinator : IAsyncDisposable, IDisposable
                 if (_monitors.TryGetValue(pool, out var monitor))
                 {
                     monitor.Reschedule();
+                    monitor.ProbeArrivals();
                     continue;
                 }
 

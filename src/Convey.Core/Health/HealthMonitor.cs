@@ -11,7 +11,10 @@ namespace Convey.Health;
 /// <summary>
 /// Checks the servers of one pool: every interval (±<see cref="JitterFraction"/>, counted from the start of the
 /// previous round) it probes all non-draining servers in parallel, each within the pool's probe timeout. A server
-/// goes down after <see cref="HealthCheckConfig.Fall"/> consecutive failures and comes back after
+/// new to the pool is <see cref="ServerHealth.Pending"/> until its first probe, which decides: pass and it is up,
+/// fail and it is down. The monitor's first round probes every server at once, and a reload that adds servers to
+/// the pool has them probed at once too (<see cref="ProbeArrivals"/>). After that a server goes down after
+/// <see cref="HealthCheckConfig.Fall"/> consecutive failures and comes back after
 /// <see cref="HealthCheckConfig.Rise"/> consecutive successful probes. Connect failures reported by an engine
 /// (<see cref="BackendPool.ReportConnectFailure"/>) count as failures too, so a dead server leaves selection
 /// before its next probe; only probes bring a server back. Settings are read from the pool at each round, so a
@@ -29,9 +32,11 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
     private readonly ConveyMetrics _metrics;
     private readonly Func<double> _random;
     private readonly ConcurrentDictionary<ServerState, ServerHealthCounter> _counters = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<ServerState, byte> _probing = new(ReferenceEqualityComparer.Instance);
     private readonly CancellationTokenSource _stopping = new();
     private CancellationTokenSource _reschedule = new();
     private Task _loop = Task.CompletedTask;
+    private Task _arrivals = Task.CompletedTask;
 
     public HealthMonitor(BackendPool pool, IHealthProbe probe, TimeProvider time, ILogger logger, ConveyMetrics metrics, Func<double>? random = null)
     {
@@ -63,6 +68,35 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
     /// <summary>Makes the monitor re-read its pool's interval now, rather than after the wait already begun.</summary>
     public void Reschedule() => Interlocked.Exchange(ref _reschedule, new CancellationTokenSource()).Cancel();
 
+    /// <summary>
+    /// Probes now every pending server (added by a reload) that no probe is checking yet, rather than at the next
+    /// round: until its first probe passes it takes no new flows. A probe that answers at once has decided by the
+    /// time this returns. Called by one thread at a time (the coordinator, under its lock).
+    /// </summary>
+    public void ProbeArrivals()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var settings = _pool.Config.HealthCheck;
+        var probes = new List<Task>();
+        foreach (var server in _pool.Servers)
+        {
+            if (server.IsPending && !server.IsDraining)
+            {
+                probes.Add(ProbeAsync(server, settings, _stopping.Token));
+            }
+        }
+
+        if (probes.Count > 0)
+        {
+            var previous = _arrivals;
+            _arrivals = previous.IsCompleted ? Task.WhenAll(probes) : Task.WhenAll([previous, .. probes]);
+        }
+    }
+
     /// <summary>Stops probing without waiting for the current round.</summary>
     public void Cancel()
     {
@@ -76,6 +110,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         _pool.ConnectFailureReported -= OnConnectFailureReported;
         await _stopping.CancelAsync();
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _arrivals.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <inheritdoc />
@@ -152,6 +187,24 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
 
     private async Task ProbeAsync(ServerState server, HealthCheckConfig settings, CancellationToken stopping)
     {
+        // One probe per server at a time: a round that starts while a new server's first probe runs leaves it be.
+        if (!_probing.TryAdd(server, 0))
+        {
+            return;
+        }
+
+        try
+        {
+            await ProbeOnceAsync(server, settings, stopping);
+        }
+        finally
+        {
+            _probing.TryRemove(server, out _);
+        }
+    }
+
+    private async Task ProbeOnceAsync(ServerState server, HealthCheckConfig settings, CancellationToken stopping)
+    {
         HealthProbeResult result;
         using var timeout = new CancellationTokenSource(settings.Timeout, _time);
         using var probeToken = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
@@ -208,8 +261,8 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         lock (counter)
         {
             var change = result.IsHealthy
-                ? counter.Succeeded(server.IsHealthy, settings.Rise)
-                : counter.Failed(server.IsHealthy, settings.Fall, result.Failure, source);
+                ? counter.Succeeded(server.Health, settings.Rise)
+                : counter.Failed(server.Health, settings.Fall, result.Failure, source);
             if (change is null || !server.SetHealthy(change.Value.Healthy))
             {
                 return;

@@ -1,10 +1,14 @@
 using System.Globalization;
+using Convey.Runtime;
 
 namespace Convey.Health;
 
 /// <summary>
-/// Consecutive successes and failures of one server, and the rise/fall rule applied to them.
-/// Not thread-safe: the monitor locks it around each call.
+/// Consecutive successes and failures of one server, and the rule applied to them: a pending server's first probe
+/// decides (one pass brings it up, one failure takes it down); after that an up server goes down after
+/// <c>fall</c> consecutive failures and a down server comes back after <c>rise</c> consecutive successful probes.
+/// Connect failures reported by an engine count toward <c>fall</c> but never decide a pending server: only a probe
+/// does. Not thread-safe: the monitor locks it around each call.
 /// </summary>
 internal sealed class ServerHealthCounter
 {
@@ -12,19 +16,26 @@ internal sealed class ServerHealthCounter
     private int _failures;
     private int _passiveFailures;
 
-    /// <summary>Counts a successful probe; returns the change to "up" when <paramref name="rise"/> is reached by a down server.</summary>
-    public HealthChange? Succeeded(bool healthy, int rise)
+    /// <summary>Counts a successful probe; returns the change to "up" for a pending server, or for a down one once <paramref name="rise"/> is reached.</summary>
+    public HealthChange? Succeeded(ServerHealth health, int rise)
     {
         _failures = 0;
         _passiveFailures = 0;
         _successes++;
-        return !healthy && _successes >= rise
-            ? new HealthChange(true, Plural(_successes, "consecutive successful probe"), HealthTransitionSource.Probe)
-            : null;
+        return health switch
+        {
+            ServerHealth.Pending => new HealthChange(true, "first probe passed", HealthTransitionSource.Probe),
+            ServerHealth.Down when _successes >= rise =>
+                new HealthChange(true, Plural(_successes, "consecutive successful probe"), HealthTransitionSource.Probe),
+            _ => null,
+        };
     }
 
-    /// <summary>Counts a failure; returns the change to "down" when <paramref name="fall"/> is reached by an up server.</summary>
-    public HealthChange? Failed(bool healthy, int fall, string? reason, HealthTransitionSource source)
+    /// <summary>
+    /// Counts a failure; returns the change to "down" for a pending server's failed probe, or for an up server once
+    /// <paramref name="fall"/> is reached.
+    /// </summary>
+    public HealthChange? Failed(ServerHealth health, int fall, string? reason, HealthTransitionSource source)
     {
         _successes = 0;
         _failures++;
@@ -33,7 +44,14 @@ internal sealed class ServerHealthCounter
             _passiveFailures++;
         }
 
-        if (!healthy || _failures < fall)
+        if (health == ServerHealth.Pending)
+        {
+            return source == HealthTransitionSource.Probe
+                ? new HealthChange(false, $"first probe failed: {reason ?? "unknown"}", HealthTransitionSource.Probe)
+                : null;
+        }
+
+        if (health != ServerHealth.Up || _failures < fall)
         {
             return null;
         }

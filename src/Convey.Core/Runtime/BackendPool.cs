@@ -13,6 +13,7 @@ namespace Convey.Runtime;
 public sealed class BackendPool
 {
     private readonly Lock _updateLock = new();
+    private readonly PoolColdStart _coldStart = new();
     private BackendPoolConfig _config;
     // One reference wide, so reads and writes are atomic; writes happen under _updateLock.
     private ImmutableArray<ServerState> _servers;
@@ -45,7 +46,7 @@ public sealed class BackendPool
     /// <summary>Servers given by host name (<c>name:port</c>) that yield no server now: the name never resolved, or to no usable address.</summary>
     public ImmutableArray<string> UnresolvedServers => _unresolved;
 
-    /// <summary>Raised when a server's health changes; arguments are the server and its new health.</summary>
+    /// <summary>Raised when a server comes up or goes down (including its first probe's verdict); arguments are the server and whether it is up.</summary>
     public event Action<ServerState, bool>? ServerHealthChanged;
 
     /// <summary>Raised when an engine reports a failed connection to a server (passive health).</summary>
@@ -78,8 +79,9 @@ public sealed class BackendPool
 
     /// <summary>
     /// Applies new settings: keeps servers whose address stays (health and counters too, and a draining server
-    /// whose address comes back returns to service), adds new ones, marks removed ones draining (kept while they
-    /// have flows), and swaps in <paramref name="selector"/> when the policy changed, filled before it is published.
+    /// whose address comes back returns to service), adds new ones (pending until their first probe), marks
+    /// removed ones draining (kept while they have flows), and swaps in <paramref name="selector"/> when the
+    /// policy changed, filled before it is published.
     /// </summary>
     internal void Apply(BackendPoolConfig config, string policy, IBackendSelector? selector, ImmutableArray<string> unresolved)
     {
@@ -185,13 +187,19 @@ public sealed class BackendPool
 
     private ServerState CreateServer(ServerConfig config)
     {
-        var server = new ServerState(config);
+        var server = new ServerState(config, _coldStart);
         server.HealthChanged += OnServerHealthChanged;
         return server;
     }
 
     private void OnServerHealthChanged(ServerState server, bool healthy)
     {
+        if (healthy)
+        {
+            // From now on a pending server waits for its own first probe; the rebuild below leaves them out.
+            _coldStart.End();
+        }
+
         RefreshSelection();
         ServerHealthChanged?.Invoke(server, healthy);
     }

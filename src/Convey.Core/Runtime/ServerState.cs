@@ -10,8 +10,9 @@ namespace Convey.Runtime;
 /// </summary>
 public sealed class ServerState
 {
+    private readonly PoolColdStart? _coldStart;
     private ServerConfig _config;
-    private int _healthy = 1;
+    private int _health;
     private volatile bool _draining;
     private long _activeConnections;
     private long _totalConnections;
@@ -19,7 +20,7 @@ public sealed class ServerState
     private long _bytesReceived;
     private long _connectFailures;
 
-    /// <summary>Creates the state of a newly configured server (healthy until checks say otherwise).</summary>
+    /// <summary>Creates the state of a server outside any pool, for custom selectors and their tests: it starts <see cref="ServerHealth.Up"/>.</summary>
     /// <param name="config">The server; its address must be an IP endpoint (a host name is resolved into servers first).</param>
     public ServerState(ServerConfig config)
     {
@@ -27,6 +28,17 @@ public sealed class ServerState
         _config = config;
         Address = config.Address as IPEndPoint
             ?? throw new ArgumentException($"A server's state needs an IP address, not {config.Address}; resolve host names into servers first.", nameof(config));
+        _health = (int)ServerHealth.Up;
+    }
+
+    /// <summary>Creates the state of a server new to a pool: <see cref="ServerHealth.Pending"/> until its first probe.</summary>
+    /// <param name="config">The server's settings (an IP endpoint).</param>
+    /// <param name="coldStart">The pool's cold start, during which pending servers take flows.</param>
+    internal ServerState(ServerConfig config, PoolColdStart coldStart)
+        : this(config)
+    {
+        _coldStart = coldStart;
+        _health = (int)ServerHealth.Pending;
     }
 
     /// <summary>The server's current settings.</summary>
@@ -41,14 +53,23 @@ public sealed class ServerState
     /// <summary>The server's weight.</summary>
     public int Weight => Config.Weight;
 
-    /// <summary>Whether health checks consider the server up.</summary>
-    public bool IsHealthy => Volatile.Read(ref _healthy) != 0;
+    /// <summary>What health checks know of the server: pending (not probed yet), up or down.</summary>
+    public ServerHealth Health => (ServerHealth)Volatile.Read(ref _health);
+
+    /// <summary>Whether health checks consider the server up (a pending server is not, yet).</summary>
+    public bool IsHealthy => Health == ServerHealth.Up;
+
+    /// <summary>Whether the server is new to its pool and waits for its first probe.</summary>
+    public bool IsPending => Health == ServerHealth.Pending;
 
     /// <summary>Whether the server was removed by a reload and only finishes its established flows.</summary>
     public bool IsDraining => _draining;
 
-    /// <summary>Whether the server may take new flows at all: healthy, not draining, weight above 0.</summary>
-    public bool IsAvailable => IsHealthy && !_draining && Config.Weight > 0;
+    /// <summary>
+    /// Whether the server may take new flows at all: in service (up, or pending while its pool is at its cold
+    /// start), not draining, weight above 0.
+    /// </summary>
+    public bool IsAvailable => InService && !_draining && Config.Weight > 0;
 
     /// <summary>Whether the server may take one more proxied connection now (available and below its own limit).</summary>
     public bool CanAccept
@@ -56,7 +77,7 @@ public sealed class ServerState
         get
         {
             var config = Config;
-            return IsHealthy && !_draining && config.Weight > 0 &&
+            return InService && !_draining && config.Weight > 0 &&
                    (config.MaxConnections == 0 || Volatile.Read(ref _activeConnections) < config.MaxConnections);
         }
     }
@@ -76,7 +97,15 @@ public sealed class ServerState
     /// <summary>Connection attempts to the server that failed.</summary>
     public long ConnectFailures => Volatile.Read(ref _connectFailures);
 
-    /// <summary>Raised after <see cref="IsHealthy"/> changed; the argument is the new value.</summary>
+    /// <summary>Up, or pending while no server of the pool has come up yet.</summary>
+    private bool InService => Health switch
+    {
+        ServerHealth.Up => true,
+        ServerHealth.Pending => _coldStart is { IsOver: false },
+        _ => false,
+    };
+
+    /// <summary>Raised after <see cref="Health"/> changed to up or down; the argument is whether it is up.</summary>
     internal event Action<ServerState, bool>? HealthChanged;
 
     /// <summary>Counts a connection or flow opened to the server.</summary>
@@ -98,11 +127,11 @@ public sealed class ServerState
     /// <summary>Counts a failed connection attempt (the pool's passive health also hears of it).</summary>
     public void OnConnectFailed() => Interlocked.Increment(ref _connectFailures);
 
-    /// <summary>Sets the health state; returns whether it changed (only one of concurrent callers sees the change).</summary>
+    /// <summary>Sets the server up or down; returns whether that changed its health (only one of concurrent callers sees the change).</summary>
     internal bool SetHealthy(bool healthy)
     {
-        var value = healthy ? 1 : 0;
-        if (Interlocked.Exchange(ref _healthy, value) == value)
+        var value = (int)(healthy ? ServerHealth.Up : ServerHealth.Down);
+        if (Interlocked.Exchange(ref _health, value) == value)
         {
             return false;
         }

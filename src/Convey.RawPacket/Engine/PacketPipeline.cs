@@ -91,7 +91,7 @@ internal sealed class PacketPipeline
     {
         var key = new ClientFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
         var flags = tcp.Flags;
-        if (!_tracker.TryGetFromClient(key, flags, out var flow) || !flow.Server.IsHealthy)
+        if (!_tracker.TryGetFromClient(key, flags, out var flow) || flow.Server.Health == ServerHealth.Down)
         {
             if (flow.Server is not null)
             {

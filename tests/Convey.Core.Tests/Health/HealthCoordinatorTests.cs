@@ -71,19 +71,21 @@ public sealed class HealthCoordinatorTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Kept_pool_keeps_its_monitor_and_probes_its_new_servers_in_the_next_round()
+    public async Task Kept_pool_keeps_its_monitor_and_probes_servers_added_by_a_reload_at_once()
     {
         _coordinator.Apply(_runtime.Apply(Web(Every(5), Server("a", 8001))));
         await ArmedAsync("web");
 
         _coordinator.Apply(_runtime.Apply(Web(Every(5), Server("a", 8001), Server("b", 8002))));
+        Assert.Equal(1, _probed.Count(a => a.Port == 8002));
+        Assert.True(_runtime.Current.Pools["web"].Servers[1].IsHealthy);
         await ArmedAsync("web");
         _time.Advance(TimeSpan.FromSeconds(6));
         await ArmedAsync("web");
 
         Assert.Single(_coordinator.MonitoredPools);
         Assert.Equal(2, _probed.Count(a => a.Port == 8001));
-        Assert.Equal(1, _probed.Count(a => a.Port == 8002));
+        Assert.Equal(2, _probed.Count(a => a.Port == 8002));
     }
 
     [Fact]

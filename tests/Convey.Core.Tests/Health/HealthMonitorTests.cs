@@ -2,6 +2,7 @@ using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Health;
 using Convey.Metrics;
+using Convey.Runtime;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using static Convey.Core.Tests.Runtime.TestConfigs;
@@ -25,6 +26,71 @@ public class HealthMonitorTests
         await h.RoundAsync();
         Assert.False(h.Server("a").IsHealthy);
         Assert.True(h.Server("b").IsHealthy);
+    }
+
+    [Fact]
+    public async Task One_passing_probe_brings_a_pending_server_up_whatever_rise()
+    {
+        await using var h = MonitorHarness.Arriving(new HealthCheckConfig { Rise = 5, Fall = 5 }, Server("a", 8001));
+        Assert.Equal(ServerHealth.Pending, h.Server("a").Health);
+
+        await h.RoundAsync();
+
+        Assert.Equal(ServerHealth.Up, h.Server("a").Health);
+        var record = Assert.Single(h.Logger.Collector.GetSnapshot());
+        Assert.Equal("Pool web: server a (127.0.0.1:8001) is UP: first probe passed", record.Message);
+    }
+
+    [Fact]
+    public async Task One_failed_probe_takes_a_pending_server_down_whatever_fall()
+    {
+        await using var h = MonitorHarness.Arriving(new HealthCheckConfig { Rise = 5, Fall = 5 }, Server("a", 8001));
+        h.Answer("a", HealthProbeResult.Unhealthy("ConnectionRefused"));
+
+        await h.RoundAsync();
+
+        Assert.Equal(ServerHealth.Down, h.Server("a").Health);
+        var record = Assert.Single(h.Logger.Collector.GetSnapshot());
+        Assert.Equal(LogLevel.Warning, record.Level);
+        Assert.Equal("Pool web: server a (127.0.0.1:8001) is DOWN: first probe failed: ConnectionRefused", record.Message);
+    }
+
+    [Fact]
+    public async Task After_the_first_probe_rise_and_fall_apply()
+    {
+        var health = new HealthCheckConfig { Rise = 2, Fall = 2 };
+        await using var h = MonitorHarness.Arriving(health, Server("a", 8001));
+        h.Answer("a", HealthProbeResult.Unhealthy("refused"));
+        await h.RoundAsync();
+        h.Answer("a", HealthProbeResult.Healthy);
+
+        await h.RoundAsync();
+        Assert.Equal(ServerHealth.Down, h.Server("a").Health);
+        await h.RoundAsync();
+        Assert.Equal(ServerHealth.Up, h.Server("a").Health);
+
+        h.Answer("a", HealthProbeResult.Unhealthy("refused"));
+        await h.RoundAsync();
+        Assert.Equal(ServerHealth.Up, h.Server("a").Health);
+        await h.RoundAsync();
+        Assert.Equal(ServerHealth.Down, h.Server("a").Health);
+    }
+
+    [Fact]
+    public async Task Passive_failures_never_decide_a_pending_server()
+    {
+        await using var h = MonitorHarness.Arriving(Seed, Server("a", 8001));
+        h.NeverAnswer("a");
+        h.Monitor.Start();
+        h.WaitForProbes(1);
+
+        for (var i = 0; i < 5; i++)
+        {
+            h.Pool.ReportConnectFailure(h.Server("a"));
+        }
+
+        Assert.Equal(ServerHealth.Pending, h.Server("a").Health);
+        Assert.Equal(5, h.Server("a").ConnectFailures);
     }
 
     [Fact]

@@ -14,6 +14,8 @@ namespace Convey.Core.Tests.Health;
 /// <summary>
 /// One pool "web" under a health monitor driven by a fake clock and an NSubstitute probe whose answer per
 /// address the test sets. Nothing sleeps: rounds run when the test calls them or advances the clock.
+/// The servers have passed their first probe (no log, probe or metric of it is left), unless the harness was
+/// made with <see cref="Arriving"/>.
 /// </summary>
 internal sealed class MonitorHarness : IAsyncDisposable
 {
@@ -21,6 +23,11 @@ internal sealed class MonitorHarness : IAsyncDisposable
     private readonly SemaphoreSlim _waiting = new(0);
 
     public MonitorHarness(HealthCheckConfig health, Func<double>? random = null, params ServerConfig[] servers)
+        : this(arrived: true, health, random, servers)
+    {
+    }
+
+    private MonitorHarness(bool arrived, HealthCheckConfig health, Func<double>? random, ServerConfig[] servers)
     {
         Runtime = TestConfigs.CreateRuntime();
         Runtime.Apply(TestConfigs.Web(health, servers));
@@ -33,7 +40,22 @@ internal sealed class MonitorHarness : IAsyncDisposable
         });
         Monitor = new HealthMonitor(Pool, Probe, Time, Logger, Metrics, random);
         Monitor.WaitingForNextRound += () => _waiting.Release();
+        if (arrived)
+        {
+            // Every answer is synchronous and healthy here, so the round has ended when it returns.
+            var round = RoundAsync();
+            if (!round.IsCompletedSuccessfully || Pool.Servers.Any(s => !s.IsHealthy))
+            {
+                throw new InvalidOperationException("The servers did not pass their first probe.");
+            }
+
+            Probed.Clear();
+            Logger.Collector.Clear();
+        }
     }
+
+    /// <summary>A harness whose servers are new to the pool: pending, none probed yet.</summary>
+    public static MonitorHarness Arriving(HealthCheckConfig health, params ServerConfig[] servers) => new(arrived: false, health, null, servers);
 
     public FakeTimeProvider Time { get; } = new();
 

@@ -17,6 +17,7 @@ public sealed class ConveyMetricsTests : IDisposable
     {
         _metrics = CreateMetrics(_runtime, _meters);
         _runtime.Apply(Web(Server("a", 8001, weight: 3), Server("b", 8002)));
+        _runtime.PassFirstProbes();
     }
 
     private FrontendState Front => _runtime.Current.Frontends["front"];

@@ -17,6 +17,7 @@ public class StatsSnapshotTests
         _runtime.Apply(Config(
             [Pool("web", Server("a", 8001, weight: 3), Server("b", 8002)), Pool("db", Server("d", 5432))],
             [Frontend("front", 9000, "web"), Frontend("sql", 9001, "db", ForwardingMode.Passthrough)]));
+        _runtime.PassFirstProbes();
         var front = _runtime.Current.Frontends["front"];
         front.OnConnectionOpened();
         front.OnConnectionOpened();

@@ -115,7 +115,7 @@ public class ConveyRuntimeTests
     [Fact]
     public void Unhealthy_server_leaves_selection_and_returns_when_healthy()
     {
-        _runtime.Apply(Web(Server("a", 8001), Server("b", 8002)));
+        _runtime.Apply(Web(Server("a", 8001), Server("b", 8002))).Pools["web"].Servers[1].SetHealthy(true);
 
         At(8001).SetHealthy(false);
         Assert.Equal(["b"], Picks(10));

@@ -51,6 +51,17 @@ internal static class TestConfigs
         return new ConveyRuntime(registry, Options.Create(new ConveyOptions()));
     }
 
+    /// <summary>Brings every pending server of every live pool up, as a first probe round that passes would.</summary>
+    public static ConveyRuntime PassFirstProbes(this ConveyRuntime runtime)
+    {
+        foreach (var server in runtime.Current.Pools.Values.SelectMany(p => p.Servers).Where(s => s.IsPending))
+        {
+            server.SetHealthy(true);
+        }
+
+        return runtime;
+    }
+
     public static ConveyMetrics CreateMetrics(ConveyRuntime runtime, IMeterFactory? meterFactory = null) =>
         new(meterFactory ?? new TestMeterFactory(), runtime);
 }
