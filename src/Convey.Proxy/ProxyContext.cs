@@ -11,7 +11,8 @@ internal sealed class ProxyContext(ProxyEngineOptions options, IProxyTransport t
 
     public IProxyTransport Transport { get; } = transport;
 
-    public ConnectionLimit Limit { get; } = new(options.MaxConnections > 0 ? options.MaxConnections : DescriptorBudget.Connections(), time);
+    /// <summary>The engine-wide cap; unlimited until the engine sizes it from the descriptor budget, unless the options set it.</summary>
+    public ConnectionLimit Limit { get; } = new(options.MaxConnections > 0 ? options.MaxConnections : int.MaxValue, time);
 
     public TimeProvider Time { get; } = time;
 

@@ -13,15 +13,25 @@ namespace Convey.Proxy;
 /// The engine of <see cref="ForwardingMode.Proxy"/> frontends: one listening socket per frontend, and for
 /// each client connection a connection to a server chosen by the frontend's pool, with bytes relayed both ways.
 /// A reload opens listeners of new frontends, rebinds those whose address changed, and stops accepting on
-/// removed ones while their connections finish (up to the frontend's drain timeout).
+/// removed ones while their connections finish (up to the frontend's drain timeout). A frontend that cannot
+/// listen is reported on its <see cref="FrontendState"/> and in the <see cref="FrontendListenException"/> that
+/// <see cref="ApplyAsync"/> throws after applying everything else, and is retried every
+/// 5 seconds until it listens or a reload removes or changes it.
 /// </summary>
 public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
 {
+    /// <summary>How often a frontend that could not listen tries again.</summary>
+    internal static readonly TimeSpan ListenRetryInterval = TimeSpan.FromSeconds(5);
+
     private readonly SemaphoreSlim _applyLock = new(1, 1);
     private readonly Dictionary<string, ProxyListener> _listeners = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FrontendState> _unbound = new(StringComparer.Ordinal);
     private readonly List<Task> _drains = [];
     private readonly ProxyContext _context;
+    private readonly DescriptorBudget? _budget;
     private readonly ILogger<ProxyEngine> _logger;
+    private ITimer? _retry;
+    private bool _stopped;
 
     /// <summary>Creates the engine; resolved from DI.</summary>
     public ProxyEngine(IOptions<ProxyEngineOptions> options, TimeProvider time, ConveyMetrics metrics, ILoggerFactory loggerFactory)
@@ -31,14 +41,21 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ProxyEngine>();
         var logger = loggerFactory.CreateLogger<ProxyListener>();
         _context = new ProxyContext(options.Value, ProxyTransports.Create(options.Value, logger), time, metrics, logger);
-        if (_context.Limit.Max != int.MaxValue)
+        if (options.Value.MaxConnections > 0)
         {
-            LogConnectionLimit(_context.Limit.Max);
+            LogConnectionLimit(options.Value.MaxConnections);
+        }
+        else
+        {
+            _budget = DescriptorBudget.Read();
         }
     }
 
     /// <summary>The socket layer the engine runs on (for tests that need to hold its event loop).</summary>
     internal IProxyTransport Transport => _context.Transport;
+
+    /// <summary>The engine-wide connection cap (for tests).</summary>
+    internal int MaxConnections => _context.Limit.Max;
 
     /// <summary>The last snapshot this engine finished applying.</summary>
     internal RuntimeSnapshot? LastApplied { get; private set; }
@@ -61,31 +78,36 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <exception cref="FrontendListenException">Frontends that cannot listen; everything else was applied.</exception>
+    /// <exception cref="ForwardingException">The descriptor limit leaves room for too few connections; nothing was applied.</exception>
     public async Task ApplyAsync(RuntimeSnapshot snapshot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         await _applyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            SizeConnectionLimit(snapshot);
             foreach (var (name, listener) in _listeners.ToArray())
             {
-                if (!snapshot.Frontends.TryGetValue(name, out var frontend) || !Handles(frontend.Mode) || frontend != listener.Frontend)
+                if (!snapshot.Frontends.TryGetValue(name, out var frontend) || !Serves(frontend) || frontend != listener.Frontend)
                 {
                     _listeners.Remove(name);
                     StartDrain(listener, CancellationToken.None);
                 }
             }
 
+            _unbound.Clear();
+            var failures = new List<FrontendListenFailure>();
             foreach (var frontend in snapshot.Frontends.Values)
             {
-                if (!Handles(frontend.Mode))
+                if (!Serves(frontend))
                 {
                     continue;
                 }
 
                 if (_listeners.TryGetValue(frontend.Name, out var current))
                 {
-                    if (current.ConfiguredEndPoint.Equals(frontend.Config.ListenEndPoint))
+                    if (current.ConfiguredEndPoint.Equals(frontend.Config.ListenEndPoint) && current.ReusePort == frontend.Config.ReusePort)
                     {
                         current.OnSettingsChanged();
                         continue;
@@ -94,11 +116,20 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
                     LogRebinding(frontend.Name, current.ConfiguredEndPoint, frontend.Config.ListenEndPoint);
                 }
 
-                Listen(frontend, current);
+                if (Listen(frontend, current) is { } failure)
+                {
+                    failures.Add(failure);
+                    _unbound.Add(frontend.Name, frontend);
+                }
             }
 
+            ScheduleRetry();
             _drains.RemoveAll(t => t.IsCompleted);
             LastApplied = snapshot;
+            if (failures.Count > 0)
+            {
+                throw new FrontendListenException(failures);
+            }
         }
         finally
         {
@@ -113,6 +144,9 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         Task[] drains;
         try
         {
+            _stopped = true;
+            _unbound.Clear();
+            ScheduleRetry();
             foreach (var listener in _listeners.Values)
             {
                 StartDrain(listener, cancellationToken);
@@ -140,7 +174,49 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         _applyLock.Dispose();
     }
 
-    private void Listen(FrontendState frontend, ProxyListener? previous)
+    private bool Serves(FrontendState frontend) => Handles(frontend.Mode) && !frontend.IsDraining;
+
+    /// <summary>
+    /// Sizes the engine-wide connection cap from the descriptor limit, beside one listener per proxy frontend;
+    /// refuses a limit that leaves room for fewer than <see cref="DescriptorBudget.MinimumConnections"/>.
+    /// </summary>
+    private void SizeConnectionLimit(RuntimeSnapshot snapshot)
+    {
+        if (_budget is not { } budget)
+        {
+            return;
+        }
+
+        var listeners = snapshot.Frontends.Values.Count(Serves);
+        if (listeners == 0)
+        {
+            return;
+        }
+
+        var connections = budget.Connections(listeners);
+        if (connections < DescriptorBudget.MinimumConnections)
+        {
+            throw new ForwardingException(budget.DescribeTooSmall(listeners));
+        }
+
+        if (connections == _context.Limit.Max)
+        {
+            return;
+        }
+
+        _context.Limit.Resize(connections);
+        if (connections < DescriptorBudget.ComfortableConnections)
+        {
+            LogSmallConnectionLimit(connections, budget.SoftLimit);
+        }
+        else
+        {
+            LogConnectionLimit(connections);
+        }
+    }
+
+    /// <summary>Opens the frontend's listener (freeing <paramref name="previous"/> once it does); the failure when it cannot.</summary>
+    private FrontendListenFailure? Listen(FrontendState frontend, ProxyListener? previous)
     {
         ProxyListener listener;
         try
@@ -153,15 +229,19 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
             _listeners.Remove(frontend.Name);
             StartDrain(previous, CancellationToken.None);
             previous = null;
-            if (!TryStart(frontend, out listener!))
+            try
             {
-                return;
+                listener = ProxyListener.Start(frontend, _context);
+            }
+            catch (SocketException again)
+            {
+                return NotListening(frontend, again);
             }
         }
         catch (SocketException ex)
         {
-            LogListenFailed(ex, frontend.Name, frontend.Config.ListenEndPoint, ex.SocketErrorCode);
-            return;
+            // A frontend whose address changed keeps serving on the old one until the new one binds.
+            return NotListening(frontend, ex);
         }
 
         if (previous is not null)
@@ -170,21 +250,67 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         }
 
         _listeners[frontend.Name] = listener;
+        frontend.ReportListening();
         LogListening(frontend.Name, listener.LocalEndPoint, frontend.Pool.Name);
+        return null;
     }
 
-    private bool TryStart(FrontendState frontend, out ProxyListener? listener)
+    private static FrontendListenFailure NotListening(FrontendState frontend, SocketException error)
+    {
+        var endPoint = frontend.Config.ListenEndPoint;
+        var failure = new FrontendListenFailure { Frontend = frontend.Name, EndPoint = endPoint, Reason = ListenError.Describe(error, endPoint) };
+        frontend.ReportNotListening(failure.Reason);
+        return failure;
+    }
+
+    /// <summary>Keeps the retry timer running while a frontend is unbound, and stops it once none is.</summary>
+    private void ScheduleRetry()
+    {
+        if (_unbound.Count == 0 || _stopped)
+        {
+            _retry?.Dispose();
+            _retry = null;
+            return;
+        }
+
+        _retry ??= _context.Time.CreateTimer(static s => _ = ((ProxyEngine)s!).RetryAsync(), this, ListenRetryInterval, ListenRetryInterval);
+    }
+
+    private async Task RetryAsync()
     {
         try
         {
-            listener = ProxyListener.Start(frontend, _context);
-            return true;
+            await _applyLock.WaitAsync().ConfigureAwait(false);
         }
-        catch (SocketException ex)
+        catch (ObjectDisposedException)
         {
-            LogListenFailed(ex, frontend.Name, frontend.Config.ListenEndPoint, ex.SocketErrorCode);
-            listener = null;
-            return false;
+            return;
+        }
+
+        try
+        {
+            foreach (var (name, frontend) in _unbound.ToArray())
+            {
+                if (_stopped)
+                {
+                    break;
+                }
+
+                if (Listen(frontend, _listeners.GetValueOrDefault(name)) is { } failure)
+                {
+                    LogStillNotListening(name, failure.EndPoint, failure.Reason);
+                }
+                else
+                {
+                    _unbound.Remove(name);
+                }
+            }
+
+            ScheduleRetry();
+        }
+        finally
+        {
+            _applyLock.Release();
         }
     }
 
@@ -197,6 +323,9 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Proxy engine holds up to {Max} connections at once (ProxyEngineOptions.MaxConnections, by default what the descriptor limit allows)")]
     private partial void LogConnectionLimit(int max);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy engine holds up to {Max} connections at once: the descriptor limit (RLIMIT_NOFILE {Limit}) leaves room for no more. Raise it (systemd: LimitNOFILE=, shell: ulimit -n) to serve more clients at once")]
+    private partial void LogSmallConnectionLimit(int max, long limit);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Frontend {Frontend} listening on {EndPoint} (pool {Pool})")]
     private partial void LogListening(string frontend, IPEndPoint endPoint, string pool);
 
@@ -206,6 +335,6 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Frontend {Frontend} on {EndPoint} stops accepting; {Connections} connection(s) drain")]
     private partial void LogDraining(string frontend, IPEndPoint endPoint, long connections);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Frontend {Frontend} cannot listen on {EndPoint} ({Error}); it takes no connections until a reload fixes its address")]
-    private partial void LogListenFailed(Exception exception, string frontend, IPEndPoint endPoint, SocketError error);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Frontend {Frontend} still cannot listen on {EndPoint}: {Reason}; retrying")]
+    private partial void LogStillNotListening(string frontend, IPEndPoint endPoint, string reason);
 }

@@ -31,6 +31,7 @@ internal sealed partial class ProxyListener
     {
         Frontend = frontend;
         ConfiguredEndPoint = frontend.Config.ListenEndPoint;
+        ReusePort = frontend.Config.ReusePort;
         _context = context;
         _logger = context.Logger;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
@@ -44,6 +45,9 @@ internal sealed partial class ProxyListener
     /// <summary>The address as configured (port 0 stays 0).</summary>
     public IPEndPoint ConfiguredEndPoint { get; }
 
+    /// <summary>Whether the socket was opened with SO_REUSEPORT.</summary>
+    public bool ReusePort { get; }
+
     /// <summary>The address actually bound.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
@@ -53,27 +57,7 @@ internal sealed partial class ProxyListener
 
     public static ProxyListener Start(FrontendState frontend, ProxyContext context)
     {
-        var endPoint = frontend.Config.ListenEndPoint;
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
-            {
-                // [::] serves IPv6 only, so a frontend on 0.0.0.0 and one on [::] may share a port.
-                socket.DualMode = false;
-            }
-
-            socket.NoDelay = true;
-            socket.Bind(endPoint);
-            socket.Listen(context.Options.ListenBacklog);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
+        var socket = ListenSocket.Open(frontend.Config.ListenEndPoint, frontend.Config.ReusePort, context.Options.ListenBacklog);
         var listener = new ProxyListener(frontend, socket, context);
         listener._acceptLoop = listener.AcceptLoopAsync();
         return listener;

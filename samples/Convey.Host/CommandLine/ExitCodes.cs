@@ -6,7 +6,10 @@ internal static class ExitCodes
     /// <summary>Ran and stopped normally, or the configuration is valid.</summary>
     public const int Success = 0;
 
-    /// <summary>The configuration was refused (or could not be read, or a listener could not be opened).</summary>
+    /// <summary>
+    /// The configuration was refused or could not be read, or the host could not start: a frontend or the stats
+    /// listener cannot listen (address in use, not local, no permission), or the descriptor limit is too small.
+    /// </summary>
     public const int ConfigRefused = 1;
 
     /// <summary>The command line was wrong: unknown flag or bad value.</summary>

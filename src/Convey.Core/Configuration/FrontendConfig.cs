@@ -44,4 +44,12 @@ public sealed record FrontendConfig
 
     /// <summary>Whether the packet engine installs its own nftables rules (<c>manage_firewall</c>); ignored in proxy mode.</summary>
     public bool ManageFirewall { get; init; } = true;
+
+    /// <summary>
+    /// Whether the proxy listener sets <c>SO_REUSEPORT</c> (<c>reuse_port</c>), so several processes (other
+    /// Convey instances) may listen on the same address and the kernel spreads connections among them. Off by
+    /// default: a second process on a taken address then fails to bind instead of silently sharing its traffic.
+    /// Ignored by the packet engine.
+    /// </summary>
+    public bool ReusePort { get; init; }
 }

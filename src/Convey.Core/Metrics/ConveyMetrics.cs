@@ -48,6 +48,8 @@ public sealed class ConveyMetrics : IDisposable
             "{connection}", "Proxied connection attempts to servers that failed (refused, timed out, unreachable), per frontend.");
         meter.CreateObservableCounter("convey.frontend.retries", ObserveFrontends(f => f.Retries),
             "{connection}", "Proxied connection attempts repeated on another server after a connect failure, per frontend.");
+        meter.CreateObservableGauge("convey.frontend.listening", ObserveFrontends(f => f.IsListening ? 1 : 0),
+            "1", "1 when the frontend's engine receives its traffic (its socket is bound, or its capture is set up), 0 when it cannot (address in use, not local, no permission) or has not tried yet.");
         meter.CreateObservableCounter("convey.frontend.io", ObserveFrontendBytes,
             "By", "Bytes received from (network.io.direction=receive) and sent to (transmit) clients, per frontend.");
 

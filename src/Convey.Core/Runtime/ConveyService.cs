@@ -177,6 +177,20 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
             {
                 throw;
             }
+            catch (FrontendListenException ex)
+            {
+                // Everything else was applied; the engine retries these frontends on its own.
+                failures++;
+                foreach (var failure in ex.Failures)
+                {
+                    LogFrontendNotListening(failure.Frontend, failure.EndPoint, failure.Reason);
+                }
+            }
+            catch (ForwardingException ex)
+            {
+                failures++;
+                LogEngineCannotForward(engine.GetType().Name, ex.Message);
+            }
 #pragma warning disable CA1031 // One engine failing must not keep the others on the old state; it is logged and counted.
             catch (Exception ex)
 #pragma warning restore CA1031
@@ -316,6 +330,12 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Host names resolved to new addresses that could not be applied; the previous servers stay in force")]
     private partial void LogHostNameChangeFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Frontend {Frontend} cannot listen on {EndPoint}: {Reason}. The rest of the reload is applied; the frontend is retried every few seconds until it listens or a reload removes or changes it")]
+    private partial void LogFrontendNotListening(string frontend, System.Net.IPEndPoint endPoint, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Engine {Engine} cannot apply the reload: {Reason}. Its frontends keep their previous state; the other engines applied it")]
+    private partial void LogEngineCannotForward(string engine, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reload failed; the previous configuration stays in force")]
     private partial void LogReloadFailed(Exception exception);

@@ -8,6 +8,12 @@ internal static partial class Interop
     /// <summary><c>SOL_SOCKET</c>.</summary>
     public const int SolSocket = 1;
 
+    /// <summary><c>SO_REUSEADDR</c>: bind a listening address whose old connections are still in TIME_WAIT.</summary>
+    public const int SoReuseAddr = 2;
+
+    /// <summary><c>SO_REUSEPORT</c>: several sockets (of any process of the same user) listen on one address.</summary>
+    public const int SoReusePort = 15;
+
     /// <summary><c>SO_ERROR</c>: the pending error of a socket (how a non-blocking connect reports its outcome).</summary>
     public const int SoError = 4;
 

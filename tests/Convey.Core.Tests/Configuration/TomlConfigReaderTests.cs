@@ -17,6 +17,7 @@ public sealed class TomlConfigReaderTests
         drain_timeout = 0
         max_connections = 1000
         manage_firewall = false
+        reuse_port = true
 
         [backends.pool]
         health_check_interval = 0.5
@@ -64,6 +65,7 @@ public sealed class TomlConfigReaderTests
                 DrainTimeout = TimeSpan.Zero,
                 MaxConnections = 1000,
                 ManageFirewall = false,
+                ReusePort = true,
             },
             frontend);
         var pool = Assert.Single(config.Backends);

@@ -42,24 +42,37 @@ internal sealed partial class HostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the host with <paramref name="args"/> in <paramref name="workingDirectory"/> (default: a temp folder), with extra environment variables.</summary>
-    /// <summary>Starts the host; with <paramref name="descriptorLimit"/>, under that <c>ulimit -n</c> (through util-linux's prlimit).</summary>
-    public static HostProcess Start(string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null, int? descriptorLimit = null)
+    /// <summary>
+    /// Starts the host with <paramref name="args"/> in <paramref name="workingDirectory"/> (default: a temp folder),
+    /// with extra environment variables; with <paramref name="descriptorLimit"/>, under that <c>ulimit -n</c> (through
+    /// util-linux's prlimit); with <paramref name="launcher"/>, through that command (e.g. setpriv dropping a capability).
+    /// </summary>
+    public static HostProcess Start(
+        string[] args,
+        string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null,
+        int? descriptorLimit = null,
+        IReadOnlyList<string>? launcher = null)
     {
-        var info = new ProcessStartInfo(descriptorLimit is null ? "dotnet" : "prlimit")
+        var command = new List<string>(launcher ?? []);
+        if (descriptorLimit is { } limit)
+        {
+            command.AddRange(["prlimit", $"--nofile={limit}"]);
+        }
+
+        command.AddRange(["dotnet", HostBinary.Path]);
+        var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
-        if (descriptorLimit is { } limit)
+        foreach (var part in command.Skip(1))
         {
-            info.ArgumentList.Add($"--nofile={limit}");
-            info.ArgumentList.Add("dotnet");
+            info.ArgumentList.Add(part);
         }
 
-        info.ArgumentList.Add(HostBinary.Path);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -82,9 +95,13 @@ internal sealed partial class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the host to completion and returns its exit code.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunToExitAsync(params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunToExitAsync(params string[] args) =>
+        RunToExitAsync(args, descriptorLimit: null);
+
+    /// <summary>Runs the host to completion, optionally under a descriptor limit or through a launcher, and returns its exit code.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToExitAsync(string[] args, int? descriptorLimit, IReadOnlyList<string>? launcher = null)
     {
-        await using var host = Start(args);
+        await using var host = Start(args, descriptorLimit: descriptorLimit, launcher: launcher);
         var code = await host.WaitForExitAsync();
         return (code, host.Output, host.Error);
     }

@@ -54,4 +54,23 @@ public class DescriptorLimitTests
         Assert.Contains("holds up to", host.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Out of memory", host.Output + host.Error, StringComparison.Ordinal);
     }
+
+    [SkippableFact]
+    public async Task A_descriptor_limit_of_256_stops_the_start_with_exit_1_naming_the_limit_and_how_to_raise_it()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the descriptor budget is read on Linux");
+        RequiredTool.Require("/usr/bin/prlimit", "util-linux's prlimit gives the host a small descriptor limit");
+        await using var backend = TestBackend.ReadAllThenReply(1);
+        using var config = HostConfigFile.Write([("b", backend.EndPoint)]);
+
+        var (code, output, error) = await HostProcess.RunToExitAsync([$"--config={config.Path}"], descriptorLimit: 256);
+
+        Assert.Equal(1, code);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("convey: the descriptor limit is too small: RLIMIT_NOFILE (soft) is 256;", line, StringComparison.Ordinal);
+        Assert.Contains("LimitNOFILE=", line, StringComparison.Ordinal);
+        Assert.Contains("ulimit -n", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("started", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+    }
 }

@@ -66,7 +66,17 @@ internal sealed class ProxyFixture : IAsyncDisposable
         }
 
         var fixture = new ProxyFixture(services.BuildServiceProvider());
-        await fixture.Service.StartAsync(CancellationToken.None);
+        try
+        {
+            await fixture.Service.StartAsync(CancellationToken.None);
+        }
+        catch
+        {
+            // A refused start (the host stops): close what the engine opened before the failure.
+            await fixture._services.DisposeAsync();
+            throw;
+        }
+
         return fixture;
     }
 

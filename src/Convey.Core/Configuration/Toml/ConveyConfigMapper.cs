@@ -55,7 +55,7 @@ internal static class ConveyConfigMapper
     }
 
     private static readonly string[] FrontendKeys =
-        ["listen_addr", "backend", "mode", "dsr_method", "connect_timeout", "idle_timeout", "drain_timeout", "max_connections", "manage_firewall"];
+        ["listen_addr", "backend", "mode", "dsr_method", "connect_timeout", "idle_timeout", "drain_timeout", "max_connections", "manage_firewall", "reuse_port"];
 
     private static readonly string[] PoolKeys =
         ["servers", "health_check_interval", "health_check_timeout", "rise", "fall", "balance", "retries", "send_proxy", "resolve_interval"];
@@ -80,6 +80,7 @@ internal static class ConveyConfigMapper
             DrainTimeout = section.GetSeconds("drain_timeout") ?? defaults.DrainTimeout,
             MaxConnections = section.GetInt("max_connections") ?? defaults.MaxConnections,
             ManageFirewall = section.GetBool("manage_firewall") ?? defaults.ManageFirewall,
+            ReusePort = section.GetBool("reuse_port") ?? defaults.ReusePort,
         };
         section.ReportUnknownKeys();
         return frontend;
