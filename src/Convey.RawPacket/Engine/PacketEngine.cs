@@ -16,11 +16,17 @@ namespace Convey.RawPacket.Engine;
 /// <summary>
 /// The forwarding engine of passthrough (NAT) and DSR frontends: receives their packets on AF_PACKET sockets,
 /// rewrites them and sends them on. See docs/modes.md for how each mode works and what servers must do.
+/// A frontend whose capture or firewall rules cannot be set up is reported on its <see cref="FrontendState"/>
+/// and in the <see cref="FrontendListenException"/> that <see cref="ApplyAsync"/> throws after applying the rest,
+/// and is retried every 5 seconds until it listens or a reload removes or changes it.
 /// </summary>
 public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 {
     /// <summary>On stop, the drain also ends once no packet has arrived for this long.</summary>
     internal static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often frontends that could not be set up are tried again.</summary>
+    internal static readonly TimeSpan ListenRetryInterval = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _applyLock = new(1, 1);
     private readonly ILogger<PacketEngine> _logger;
@@ -35,6 +41,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     private PacketPipeline? _pipeline;
     private ITimer? _neighbourTimer;
     private string _firewallScript = string.Empty;
+    private long _lastRetry;
 
     /// <summary>Creates the engine; it opens nothing until a snapshot with a passthrough or DSR frontend arrives.</summary>
     /// <param name="logger">Where failures go.</param>
@@ -81,9 +88,11 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             // Sockets are only opened past this guard: AF_PACKET and the libc calls in Interop/ exist on Linux only.
             if (!OperatingSystem.IsLinux())
             {
-                if (snapshot.Frontends.Values.Any(f => Handles(f.Mode)))
+                var failures = snapshot.Frontends.Values.Where(f => Handles(f.Mode))
+                    .Select(f => NotListening(f, "passthrough and DSR frontends need Linux (AF_PACKET)")).ToList();
+                if (failures.Count > 0)
                 {
-                    LogNotLinux();
+                    throw new FrontendListenException(failures);
                 }
 
                 return;
@@ -124,7 +133,11 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _groups.Clear();
             _draining.Clear();
             _live.Clear();
-            await ApplyFirewallAsync([], CancellationToken.None).ConfigureAwait(false);
+            if (await ApplyFirewallAsync([], CancellationToken.None).ConfigureAwait(false) is { } error)
+            {
+                LogFirewallRemovalFailed(error);
+            }
+
             pipeline?.Tracker.Clear();
         }
         finally
@@ -185,8 +198,65 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         var routes = RouteTable.Build(live, draining);
         pipeline.Routes = routes;
         WantNeighbours(live);
-        await ApplyFirewallAsync(all, cancellationToken).ConfigureAwait(false);
-        ApplyReceiveGroups(all, routes, snapshot.Config.Passthrough.Workers, pipeline);
+        var firewallError = await ApplyFirewallAsync(all, cancellationToken).ConfigureAwait(false);
+        var unreachable = ApplyReceiveGroups(all, routes, snapshot.Config.Passthrough.Workers, pipeline);
+        var failures = new List<FrontendListenFailure>();
+        foreach (var frontend in live)
+        {
+            var reason = unreachable.GetValueOrDefault(frontend.Name)
+                ?? (firewallError is not null && frontend.Config.ManageFirewall ? firewallError : null);
+            if (reason is null)
+            {
+                frontend.ReportListening();
+            }
+            else
+            {
+                failures.Add(NotListening(frontend, reason));
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            _lastRetry = _time.GetTimestamp();
+            throw new FrontendListenException(failures);
+        }
+    }
+
+    private static FrontendListenFailure NotListening(FrontendState frontend, string reason)
+    {
+        frontend.ReportNotListening(reason);
+        return new FrontendListenFailure { Frontend = frontend.Name, EndPoint = frontend.Config.ListenEndPoint, Reason = reason };
+    }
+
+    /// <summary>Every <see cref="ListenRetryInterval"/> while a live frontend does not listen: applies the last snapshot again.</summary>
+    private async Task RetryAsync()
+    {
+        if (_last is null || _live.Values.All(f => f.IsListening) || _time.GetElapsedTime(_lastRetry) < ListenRetryInterval)
+        {
+            return;
+        }
+
+        await _applyLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _lastRetry = _time.GetTimestamp();
+            if (_last is not null)
+            {
+                await ApplyCoreAsync(_last, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (FrontendListenException)
+        {
+            // Still reported on each frontend's state; the reload that failed logged it already.
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+        {
+            LogPruneFailed(exception);
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
     }
 
     private async Task DrainAsync(ConnectionTracker tracker, TimeSpan timeout, CancellationToken cancellationToken)
@@ -231,6 +301,10 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
                 await ApplyCoreAsync(_last, CancellationToken.None).ConfigureAwait(false);
             }
         }
+        catch (FrontendListenException)
+        {
+            // Reported on each frontend's state and retried.
+        }
         catch (Exception exception) when (exception is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
         {
             LogPruneFailed(exception);
@@ -265,6 +339,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     {
         RefreshNeighbours();
         _ = PruneDrainingAsync();
+        _ = RetryAsync();
     }
 
     private void RefreshNeighbours()
@@ -293,14 +368,15 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         }
     }
 
-    private async Task ApplyFirewallAsync(List<FrontendState> frontends, CancellationToken cancellationToken)
+    /// <summary>Installs the rules <paramref name="frontends"/> need; null when done, else why not (for operators).</summary>
+    private async Task<string?> ApplyFirewallAsync(List<FrontendState> frontends, CancellationToken cancellationToken)
     {
         var script = FirewallRules.Render(frontends
             .Where(f => f.Config.ManageFirewall)
             .Select(f => (f.Name, f.Config.ListenEndPoint, f.Mode == ForwardingMode.Passthrough)));
         if (script == _firewallScript)
         {
-            return;
+            return null;
         }
 
         try
@@ -309,38 +385,45 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             await _firewall.ApplyAsync(script, cancellationToken).ConfigureAwait(false);
             _firewallScript = script;
             LogFirewallApplied(script.Length == 0 ? "removed" : "installed");
+            return null;
         }
         catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-            LogFirewallFailed(exception);
+            return $"the nftables table inet convey could not be installed ({OneLine(exception.Message)}), so the kernel may answer its packets "
+                + "with RST; install nftables (and grant CAP_NET_ADMIN), or set manage_firewall = false and add the rules of --print-firewall yourself";
         }
     }
 
-    private void ApplyReceiveGroups(List<FrontendState> frontends, RouteTable routes, int workers, PacketPipeline pipeline)
+    private static string OneLine(string text) => string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>Opens, keeps or closes one receive group per interface; returns why frontends get no traffic, by frontend name.</summary>
+    private Dictionary<string, string> ApplyReceiveGroups(List<FrontendState> frontends, RouteTable routes, int workers, PacketPipeline pipeline)
     {
-        var wanted = new Dictionary<string, (NetworkInterface Interface, List<(uint Address, ushort Port)> Frontends, List<uint> Nat)>(StringComparer.Ordinal);
+        var unreachable = new Dictionary<string, string>(StringComparer.Ordinal);
+        var wanted = new Dictionary<string, (NetworkInterface Interface, List<(uint Address, ushort Port)> Frontends, List<uint> Nat, List<string> Names)>(StringComparer.Ordinal);
         foreach (var frontend in frontends)
         {
             var endPoint = frontend.Config.ListenEndPoint;
             if (!IPv4Address.TryGet(endPoint.Address, out var address))
             {
-                LogNotIPv4(frontend.Name, endPoint);
+                unreachable[frontend.Name] = "the packet engine forwards IPv4 only for now";
                 continue;
             }
 
             var nic = FindInterface(endPoint.Address);
             if (nic is null)
             {
-                LogNoInterface(frontend.Name, endPoint);
+                unreachable[frontend.Name] = $"address not local: no interface of this host holds {endPoint.Address}; add it to an interface (for DSR l2 too)";
                 continue;
             }
 
             if (!wanted.TryGetValue(nic.Name, out var entry))
             {
-                entry = (nic, [], []);
+                entry = (nic, [], [], []);
                 wanted.Add(nic.Name, entry);
             }
 
+            entry.Names.Add(frontend.Name);
             entry.Frontends.Add((address, (ushort)endPoint.Port));
             if (routes.IsNatAddress(address) && !entry.Nat.Contains(address))
             {
@@ -349,7 +432,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         }
 
         var keep = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, (nic, ports, nat)) in wanted)
+        foreach (var (name, (nic, ports, nat, names)) in wanted)
         {
             var properties = nic.GetIPProperties().GetIPv4Properties();
             var key = $"{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pipeline)}@{name}#{properties.Index}/{properties.Mtu}/{workers}:{string.Join(',', ports.Order())};nat:{string.Join(',', nat.Order())}";
@@ -370,7 +453,10 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             }
             catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or SocketException or InvalidOperationException)
             {
-                LogReceiveFailed(name, exception);
+                foreach (var frontend in names)
+                {
+                    unreachable[frontend] = $"cannot open packet sockets on {name} ({OneLine(exception.Message)}); run as root or grant CAP_NET_RAW and CAP_NET_ADMIN";
+                }
             }
         }
 
@@ -379,32 +465,26 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _groups[name].Dispose();
             _groups.Remove(name);
         }
+
+        return unreachable;
     }
 
     private static NetworkInterface? FindInterface(IPAddress address) =>
         NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(nic =>
             nic.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address)));
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Passthrough and DSR frontends need Linux (AF_PACKET); they get no traffic on this system.")]
-    private partial void LogNotLinux();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Packet engine listening on {Interface}: {Frontends} frontend port(s), {Workers} worker(s)")]
     private partial void LogListening(string @interface, int frontends, int workers);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Packet engine could not open its sockets on {Interface}; its frontends get no traffic. Run as root or grant CAP_NET_RAW and CAP_NET_ADMIN.")]
-    private partial void LogReceiveFailed(string @interface, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Frontend '{Frontend}': no interface holds {EndPoint}'s address; add the address to an interface (for DSR l2 too) and reload.")]
-    private partial void LogNoInterface(string frontend, IPEndPoint endPoint);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Frontend '{Frontend}': the packet engine forwards IPv4 only for now; {EndPoint} gets no traffic.")]
-    private partial void LogNotIPv4(string frontend, IPEndPoint endPoint);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Packet engine firewall rules (nftables table inet convey) {What}")]
     private partial void LogFirewallApplied(string what);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not update the nftables table inet convey; the kernel may answer frontend packets with RST. Install nftables or set manage_firewall = false and add the rules of --print-firewall yourself.")]
-    private partial void LogFirewallFailed(Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not remove the nftables table inet convey on stop: {Reason}")]
+    private partial void LogFirewallRemovalFailed(string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "connection_tracker_capacity changed from {Old} to {New}: tracked flows were forgotten")]
     private partial void LogTrackerResized(int old, int @new);

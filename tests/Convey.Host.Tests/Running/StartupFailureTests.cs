@@ -56,6 +56,27 @@ public class StartupFailureTests
     }
 
     [SkippableFact]
+    public async Task A_passthrough_frontend_on_an_address_this_host_does_not_hold_exits_1_with_one_line_naming_it()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the packet engine runs on Linux");
+        await using var backend = TestBackend.ReadAllThenReply(1);
+        using var config = HostConfigFile.Write([("s1", backend.EndPoint)], withStats: false);
+        var foreign = new IPEndPoint(IPAddress.Parse("198.18.0.1"), config.Frontend.Port);
+        var toml = (await File.ReadAllTextAsync(config.Path))
+            .Replace(config.Frontend.ToString(), foreign.ToString(), StringComparison.Ordinal)
+            .Replace("backend = \"pool\"", "backend = \"pool\"\nmode = \"passthrough\"\nmanage_firewall = false", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(config.Path, toml);
+
+        var (code, output, error) = await HostProcess.RunToExitAsync($"--config={config.Path}");
+
+        Assert.Equal(1, code);
+        var line = Assert.Single(Lines(error));
+        Assert.Equal($"convey: frontend 'pool_in' cannot listen on {foreign}: address not local: no interface of this host holds 198.18.0.1; add it to an interface (for DSR l2 too)", line);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("started", output, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task A_frontend_on_a_privileged_port_without_the_capability_exits_1_saying_permission_denied()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "privileged ports are a Linux matter here");

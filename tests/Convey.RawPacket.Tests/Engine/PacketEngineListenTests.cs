@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Sockets;
+using Convey.Balancing;
+using Convey.Configuration;
+using Convey.Forwarding;
+using Convey.RawPacket.Engine;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Convey.RawPacket.Tests.Engine;
+
+public class PacketEngineListenTests
+{
+    [SkippableFact]
+    public async Task Frontend_on_an_address_no_interface_holds_is_refused_as_not_local_and_reported_not_listening()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the packet engine runs on Linux");
+        var snapshot = TestRuntime.CreateRuntime().Apply(Config(new IPEndPoint(IPAddress.Parse("198.18.0.2"), 8080)));
+        await using var engine = new PacketEngine(NullLogger<PacketEngine>.Instance, TimeProvider.System);
+
+        var refused = await Assert.ThrowsAsync<FrontendListenException>(() => engine.ApplyAsync(snapshot, CancellationToken.None));
+
+        var failure = Assert.Single(refused.Failures);
+        Assert.Equal("web", failure.Frontend);
+        Assert.StartsWith("address not local: no interface of this host holds 198.18.0.2", failure.Reason, StringComparison.Ordinal);
+        Assert.False(snapshot.Frontends["web"].IsListening);
+        Assert.Equal(failure.Reason, snapshot.Frontends["web"].ListenError);
+    }
+
+    [SkippableFact]
+    public async Task Frontend_on_a_local_address_is_reported_listening_once_its_capture_is_set_up()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root", "AF_PACKET sockets need root (CAP_NET_RAW)");
+        var snapshot = TestRuntime.CreateRuntime().Apply(Config(new IPEndPoint(IPAddress.Loopback, FreeLoopbackPort())));
+        await using var engine = new PacketEngine(NullLogger<PacketEngine>.Instance, TimeProvider.System);
+
+        await engine.ApplyAsync(snapshot, CancellationToken.None);
+
+        Assert.True(snapshot.Frontends["web"].IsListening);
+        Assert.Null(snapshot.Frontends["web"].ListenError);
+    }
+
+    private static ConveyConfig Config(IPEndPoint listen) => new()
+    {
+        Frontends =
+        [
+            new FrontendConfig { Name = "web", ListenEndPoint = listen, Backend = "pool", Mode = ForwardingMode.Passthrough, ManageFirewall = false },
+        ],
+        Backends =
+        [
+            new BackendPoolConfig
+            {
+                Name = "pool",
+                Balance = BalancingPolicyNames.RoundRobin,
+                Servers = [new ServerConfig { Name = "b1", Address = IPEndPoint.Parse("198.18.1.11:8080") }],
+            },
+        ],
+    };
+
+    private static int FreeLoopbackPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}
