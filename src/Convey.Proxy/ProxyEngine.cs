@@ -54,9 +54,6 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     /// <summary>The socket layer the engine runs on (for tests that need to hold its event loop).</summary>
     internal IProxyTransport Transport => _context.Transport;
 
-    /// <summary>The engine-wide connection cap (for tests).</summary>
-    internal int MaxConnections => _context.Limit.Max;
-
     /// <summary>The last snapshot this engine finished applying.</summary>
     internal RuntimeSnapshot? LastApplied { get; private set; }
 

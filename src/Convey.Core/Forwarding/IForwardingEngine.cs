@@ -27,7 +27,13 @@ public interface IForwardingEngine
     /// </returns>
     IEnumerable<ConfigError> Validate(FrontendConfig frontend, ForwardingMode mode, ConveyConfig config) => [];
 
-    /// <summary>Brings the engine in line with <paramref name="snapshot"/> (only frontends whose mode it handles).</summary>
+    /// <summary>
+    /// Brings the engine in line with <paramref name="snapshot"/> (only frontends whose mode it handles). A frontend
+    /// that cannot receive its traffic is reported on its <see cref="FrontendState"/> (<see cref="FrontendState.ReportNotListening"/>,
+    /// and <see cref="FrontendState.ReportListening"/> once it can), retried by the engine, and listed in a
+    /// <see cref="FrontendListenException"/> thrown after everything else was applied; a problem that keeps the
+    /// engine from forwarding at all is a <see cref="ForwardingException"/>. At start either stops the host.
+    /// </summary>
     Task ApplyAsync(RuntimeSnapshot snapshot, CancellationToken cancellationToken);
 
     /// <summary>Stops accepting new flows and lets established ones finish until each frontend's drain timeout or until <paramref name="cancellationToken"/> is cancelled.</summary>

@@ -13,7 +13,9 @@ namespace Convey.Runtime;
 /// The one hosted service of Convey: loads the configuration, applies it to the runtime, hands the live state
 /// to the engines and health checks, then applies every reload until the host stops, and drains on stop.
 /// A configuration refused at start stops the host with the errors; one refused later is logged and the last
-/// good configuration stays in force.
+/// good configuration stays in force. An engine that cannot forward at start (<see cref="ForwardingException"/>:
+/// a frontend cannot listen, the descriptor limit is too small) stops the host too; on a reload it is logged,
+/// one line per frontend, and the rest of the reload stays applied.
 /// </summary>
 public sealed partial class ConveyService : IHostedService, IAsyncDisposable, IDisposable
 {
