@@ -155,14 +155,15 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     }
 
     /// <summary>
-    /// Applies a snapshot to the runtime, the health checks and every engine; returns how many engines failed.
-    /// At start an engine failure fails the start; on reload it is logged and the other engines still apply.
+    /// Applies a snapshot to the runtime, the health checks and every engine; returns what each engine that failed
+    /// could not apply, one entry per engine. At start an engine failure fails the start; on reload it is logged and
+    /// the other engines still apply.
     /// </summary>
-    private async Task<int> ApplyAsync(ConveyConfig config, HostAddresses hosts, bool starting, CancellationToken cancellationToken)
+    private async Task<List<string>> ApplyAsync(ConveyConfig config, HostAddresses hosts, bool starting, CancellationToken cancellationToken)
     {
         var snapshot = _runtime.Apply(config, hosts);
         _health.Apply(snapshot);
-        var failures = 0;
+        var failures = new List<string>();
         foreach (var engine in _engines)
         {
             if (starting)
@@ -182,7 +183,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
             catch (FrontendListenException ex)
             {
                 // Everything else was applied; the engine retries these frontends on its own.
-                failures++;
+                failures.Add(string.Join("; ", ex.Failures) + " (retried every few seconds)");
                 foreach (var failure in ex.Failures)
                 {
                     LogFrontendNotListening(failure.Frontend, failure.EndPoint, failure.Reason);
@@ -190,14 +191,14 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
             }
             catch (ForwardingException ex)
             {
-                failures++;
+                failures.Add($"{ex.Message}; the engine's frontends keep their previous state");
                 LogEngineCannotForward(engine.GetType().Name, ex.Message);
             }
 #pragma warning disable CA1031 // One engine failing must not keep the others on the old state; it is logged and counted.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                failures++;
+                failures.Add($"{engine.GetType().Name} failed ({ex.GetType().Name}); its frontends keep their previous state (the log has the cause)");
                 LogEngineApplyFailed(ex, engine.GetType().Name, config.Source);
             }
         }
@@ -225,10 +226,10 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
                 var engineFailures = await ApplyAsync(config, hosts, starting: false, stopping);
                 LastReloadError = null;
                 LogReloadApplied(config.Source, config.Frontends.Length, config.Backends.Length);
-                if (engineFailures > 0)
+                if (engineFailures.Count > 0)
                 {
                     RecordReload(ReloadResult.PartiallyApplied, config.Source,
-                        $"{engineFailures} engine(s) could not apply it; their frontends keep their previous state (the log has the cause).");
+                        $"{engineFailures.Count} engine(s) could not apply it: {string.Join(" | ", engineFailures)}.");
                     _metrics.RecordReloadPartiallyApplied();
                 }
                 else

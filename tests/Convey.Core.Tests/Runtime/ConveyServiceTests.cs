@@ -152,6 +152,32 @@ public sealed class ConveyServiceTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_reload_whose_frontend_cannot_listen_is_partial_naming_the_frontend_address_and_reason_without_a_stack_trace()
+    {
+        var refusing = Substitute.For<IForwardingEngine>();
+        var calls = 0;
+        var failure = new FrontendListenFailure { Frontend = "web", EndPoint = IPEndPoint.Parse("127.0.0.1:8080"), Reason = "address already in use" };
+        refusing.ApplyAsync(Arg.Any<RuntimeSnapshot>(), Arg.Any<CancellationToken>())
+            .Returns(_ => Interlocked.Increment(ref calls) == 1 ? Task.CompletedTask : Task.FromException(new FrontendListenException([failure])));
+        using var reloads = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.config.reloads");
+        await using var service = new ConveyService(_source, _runtime, [refusing, _engine], _health, _metrics, TimeProvider.System, _logger);
+        await service.StartAsync(CancellationToken.None);
+        await WaitAsync(_applied);
+        var next = Web(Server("b", 8002));
+
+        _source.Update(next);
+        await reloads.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(30));
+
+        Assert.Same(next, _runtime.Current.Config);
+        Assert.Equal("partial", Assert.Single(reloads.GetMeasurementSnapshot()).Tags[ConveyMetricTags.ReloadResult]);
+        var logged = _logger.Collector.GetSnapshot().Single(r => r.Level == LogLevel.Error);
+        Assert.StartsWith("Frontend web cannot listen on 127.0.0.1:8080: address already in use.", logged.Message, StringComparison.Ordinal);
+        Assert.Null(logged.Exception);
+        Assert.Contains("frontend 'web' cannot listen on 127.0.0.1:8080: address already in use", service.LastReload!.Error, StringComparison.Ordinal);
+        await service.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task An_engine_failing_at_start_fails_the_start()
     {
         var failing = Substitute.For<IForwardingEngine>();
