@@ -8,7 +8,8 @@ public class DescriptorLimitTests
     [SkippableFact]
     public async Task A_flood_beyond_the_descriptor_limit_is_refused_and_the_host_keeps_serving()
     {
-        Skip.IfNot(OperatingSystem.IsLinux() && File.Exists("/usr/bin/prlimit"), "needs Linux and prlimit (util-linux) to give the host a small descriptor limit");
+        Skip.IfNot(OperatingSystem.IsLinux(), "the descriptor budget is read on Linux");
+        RequiredTool.Require("/usr/bin/prlimit", "util-linux's prlimit gives the host a small descriptor limit");
         await using var backend = TestBackend.ReadAllThenReply(100);
         using var config = HostConfigFile.Write([("b", backend.EndPoint)], withStats: false);
         await using var host = HostProcess.Start([$"--config={config.Path}"], descriptorLimit: 400);
