@@ -1,10 +1,8 @@
-using System.Net;
 using Convey.Configuration;
 using Convey.DependencyInjection;
 using Convey.Host.CommandLine;
 using Convey.Host.Stats;
 using Convey.Runtime;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,7 +12,7 @@ namespace Convey.Host.Hosting;
 
 /// <summary>
 /// Builds the host that runs Convey: console logging (systemd-aware), Convey's services, the shutdown deadline,
-/// and the stats listener when the configuration asks for one.
+/// and the stats listener wherever the configuration in force asks for one.
 /// </summary>
 internal static class ConveyHostBuilder
 {
@@ -24,16 +22,17 @@ internal static class ConveyHostBuilder
     /// <param name="addConfigSource">Chooses where Convey reads its configuration from.</param>
     public static IHost Build(HostArguments arguments, ConveyConfig startup, Action<IConveyBuilder> addConfigSource)
     {
-        // With a [stats] table the host is a web host listening on the stats address only; without one, no HTTP at all.
-        IHostApplicationBuilder builder = startup.Stats.Port is { } statsPort
-            ? StatsServer.CreateBuilder(new IPEndPoint(startup.Stats.ListenAddress, statsPort))
-            : Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         ConfigureLogging(builder.Logging);
         builder.Services.AddSystemd();
         builder.Services.AddHostedService<HangupSignalHandler>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownDeadline.For(startup));
         addConfigSource(AddConveyServices(builder.Services, arguments));
-        return builder is WebApplicationBuilder web ? StatsServer.Build(web) : ((HostApplicationBuilder)builder).Build();
+
+        // The HTTP side follows [stats] of the configuration in force (none without the table); it starts after Convey.
+        StatsServer.AddMetricsExport(builder.Services);
+        builder.Services.AddHostedService<StatsListener>();
+        return builder.Build();
     }
 
     /// <summary>
@@ -63,6 +62,9 @@ internal static class ConveyHostBuilder
     {
         // Shapes the default (simple) console format only, so Logging__Console__FormatterName=json still
         // switches to JSON lines, and systemd's format still wins under systemd.
+        // Naming the simple formatter matters: without a formatter name the console provider copies its own
+        // (obsolete) options over these and the lines lose SingleLine. A configured name still wins, as does systemd's.
+        logging.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
         logging.Services.Configure<SimpleConsoleFormatterOptions>(o =>
         {
             o.SingleLine = true;
