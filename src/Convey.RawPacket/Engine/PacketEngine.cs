@@ -195,6 +195,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         var draining = _draining.Values.Select(d => d.Frontend).ToList();
         var all = live.Concat(draining).ToList();
         var pipeline = EnsurePipeline(snapshot.Config.Passthrough.ConnectionTrackerCapacity);
+        pipeline.StatsUpdateFrequency = snapshot.Config.Passthrough.StatsUpdateFrequency;
         var routes = RouteTable.Build(live, draining);
         pipeline.Routes = routes;
         WantNeighbours(live);
@@ -329,7 +330,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _pipeline.Tracker.Dispose();
         }
 
-        var pipeline = new PacketPipeline(new ConnectionTracker(capacity, _time, OnFlowEnded), _neighbours, Counters);
+        var pipeline = new PacketPipeline(new ConnectionTracker(capacity, _time, OnFlowEnded), _neighbours, Counters, _time);
         Volatile.Write(ref _pipeline, pipeline);
         _neighbourTimer ??= _time.CreateTimer(_ => OnTick(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         return pipeline;

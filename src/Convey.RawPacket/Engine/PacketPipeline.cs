@@ -16,14 +16,27 @@ internal sealed class PacketPipeline
     private readonly NeighbourTable _neighbours;
     private RouteTable _routes = RouteTable.Empty;
 
-    public PacketPipeline(ConnectionTracker tracker, NeighbourTable neighbours, PacketCounters counters)
+    private long _statsUpdateTicks = TimeSpan.FromSeconds(5).Ticks;
+
+    public PacketPipeline(ConnectionTracker tracker, NeighbourTable neighbours, PacketCounters counters, TimeProvider time)
     {
         _tracker = tracker;
         _neighbours = neighbours;
         Counters = counters;
+        Time = time;
     }
 
     public PacketCounters Counters { get; }
+
+    /// <summary>The clock receive threads publish their <see cref="ByteTally"/> by.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>How often each receive thread publishes the bytes it forwarded (<c>[passthrough] stats_update_frequency</c>).</summary>
+    public TimeSpan StatsUpdateFrequency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _statsUpdateTicks));
+        set => Interlocked.Exchange(ref _statsUpdateTicks, value.Ticks);
+    }
 
     public ConnectionTracker Tracker => _tracker;
 
@@ -44,7 +57,8 @@ internal sealed class PacketPipeline
     /// <param name="packet">The packet from its IPv4 header on; rewritten in place.</param>
     /// <param name="checksumNotReady">The kernel reported TP_STATUS_CSUMNOTREADY: the TCP checksum field holds no finished checksum.</param>
     /// <param name="mtu">The interface MTU; a longer packet (GSO/GRO) is rewritten whole and must be sent with <see cref="TcpSegmenter"/>.</param>
-    public PacketAction Process(Span<byte> packet, bool checksumNotReady, int mtu)
+    /// <param name="tally">The calling receive thread's bytes, published at <see cref="StatsUpdateFrequency"/>.</param>
+    public PacketAction Process(Span<byte> packet, bool checksumNotReady, int mtu, ByteTally tally)
     {
         Counters.OnReceived(packet.Length);
         if (!IPv4Header.TryRead(packet, out var ip, out var reason))
@@ -76,18 +90,18 @@ internal sealed class PacketPipeline
         var routes = Routes;
         if (routes.TryGetFrontend(ip.Destination, tcp.DestinationPort, out var route))
         {
-            return FromClient(route, ip, tcp, checksumNotReady);
+            return FromClient(route, ip, tcp, checksumNotReady, tally);
         }
 
         if (tcp.DestinationPort is >= NatPortAllocator.FirstPort and <= NatPortAllocator.LastPort && routes.IsNatAddress(ip.Destination))
         {
-            return FromServer(ip, tcp, checksumNotReady);
+            return FromServer(ip, tcp, checksumNotReady, tally);
         }
 
         return Drop(DropReason.NoFrontend);
     }
 
-    private PacketAction FromClient(FrontendRoute route, IPv4Header ip, TcpHeader tcp, bool checksumNotReady)
+    private PacketAction FromClient(FrontendRoute route, IPv4Header ip, TcpHeader tcp, bool checksumNotReady, ByteTally tally)
     {
         var key = new ClientFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
         var flags = tcp.Flags;
@@ -118,8 +132,7 @@ internal sealed class PacketPipeline
         }
 
         var length = ip.TotalLength;
-        route.Frontend.AddBytesIn(length);
-        flow.Server.AddBytesSent(length);
+        tally.AddToServer(route.Frontend, flow.Server, length);
         if (route.Mode == ForwardingMode.Passthrough)
         {
             Rewrite(ip, tcp, ip.Destination, flow.ServerAddress, flow.NatPort, flow.ServerPort, checksumNotReady);
@@ -145,7 +158,7 @@ internal sealed class PacketPipeline
         return new PacketAction(PacketActionKind.SendToHardwareAddress, ip.Destination, mac, length);
     }
 
-    private PacketAction FromServer(IPv4Header ip, TcpHeader tcp, bool checksumNotReady)
+    private PacketAction FromServer(IPv4Header ip, TcpHeader tcp, bool checksumNotReady, ByteTally tally)
     {
         var key = new ReplyFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
         if (!_tracker.TryGetFromServer(key, tcp.Flags, out var flow, out var firstReply))
@@ -160,8 +173,7 @@ internal sealed class PacketPipeline
         }
 
         var length = ip.TotalLength;
-        flow.Server.AddBytesReceived(length);
-        flow.Frontend.AddBytesOut(length);
+        tally.AddToClient(flow.Frontend, flow.Server, length);
         var client = flow.Client;
         Rewrite(ip, tcp, client.FrontendAddress, client.ClientAddress, client.FrontendPort, client.ClientPort, checksumNotReady);
         return Send(client.ClientAddress, length);

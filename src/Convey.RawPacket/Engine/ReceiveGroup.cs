@@ -82,10 +82,13 @@ internal sealed partial class ReceiveGroup : IDisposable
         var segment = GC.AllocateArray<byte>(65536, pinned: true);
         var destination = new IPEndPoint(IPAddress.Any, 0).Serialize();
         var counters = _pipeline.Counters;
+        var tally = new ByteTally();
         while (!_stopping)
         {
             try
             {
+                // Checked on every wake-up, packets or not: the receive timeout bounds how late a publication is.
+                tally.PublishIfDue(_pipeline.Time, _pipeline.StatsUpdateFrequency);
                 var length = packets.Receive(buffer, out var checksumNotReady);
                 if (length < 0)
                 {
@@ -99,7 +102,7 @@ internal sealed partial class ReceiveGroup : IDisposable
                     continue;
                 }
 
-                var action = _pipeline.Process(buffer.AsSpan(0, length), checksumNotReady, _mtu);
+                var action = _pipeline.Process(buffer.AsSpan(0, length), checksumNotReady, _mtu, tally);
                 if (action.Kind == PacketActionKind.Drop)
                 {
                     continue;
@@ -132,6 +135,8 @@ internal sealed partial class ReceiveGroup : IDisposable
                 Thread.Sleep(10);
             }
         }
+
+        tally.Publish();
     }
 
     private void Send(PacketSocket packets, Socket raw, PacketAction action, ReadOnlySpan<byte> packet, SocketAddress destination)

@@ -30,7 +30,7 @@ public class PacketFuzzTests
         for (var i = 0; i < Frames; i++)
         {
             var length = Mutate(random, templates, buffer, lab);
-            if (lab.Pipeline.Process(buffer.AsSpan(0, length), random.Next(8) == 0, PipelineFixture.Mtu).Kind != PacketActionKind.Drop)
+            if (lab.Pipeline.Process(buffer.AsSpan(0, length), random.Next(8) == 0, PipelineFixture.Mtu, lab.Tally).Kind != PacketActionKind.Drop)
             {
                 forwarded++;
             }

@@ -37,6 +37,38 @@ public class PacketPipelineTests
     }
 
     [Fact]
+    public void Forwarded_bytes_reach_frontend_and_server_counters_at_each_stats_update_with_tx_toward_the_server()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        lab.Pipeline.StatsUpdateFrequency = TimeSpan.FromSeconds(3);
+        lab.Tally.PublishIfDue(lab.Time, lab.Pipeline.StatsUpdateFrequency);
+        var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 0, 0, 20);
+        lab.Process(syn);
+        var (_, natPort, address, _) = PipelineFixture.Addresses(syn);
+        var server = lab.Frontend.Pool.Servers.Single(s => s.ActiveConnections == 1);
+        var request = Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 1000);
+        var reply = Tcp(address, 8080, Vip, natPort, TcpFlags.Ack, 3000);
+        lab.Process(request);
+        lab.Process(reply);
+
+        lab.Time.Advance(TimeSpan.FromSeconds(2));
+        lab.Tally.PublishIfDue(lab.Time, lab.Pipeline.StatsUpdateFrequency);
+        Assert.Equal(0, lab.Frontend.BytesIn);
+        Assert.Equal(0, server.BytesReceived);
+
+        lab.Time.Advance(TimeSpan.FromSeconds(1));
+        lab.Tally.PublishIfDue(lab.Time, lab.Pipeline.StatsUpdateFrequency);
+        Assert.Equal(syn.Length + request.Length, lab.Frontend.BytesIn);
+        Assert.Equal(syn.Length + request.Length, server.BytesSent);
+        Assert.Equal(reply.Length, server.BytesReceived);
+        Assert.Equal(reply.Length, lab.Frontend.BytesOut);
+
+        lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 1000));
+        lab.Tally.Publish();
+        Assert.Equal(syn.Length + 2 * request.Length, lab.Frontend.BytesIn);
+    }
+
+    [Fact]
     public void A_partial_checksum_is_completed_rather_than_updated()
     {
         using var lab = new PipelineFixture(ForwardingMode.Passthrough);
@@ -167,7 +199,7 @@ public class PacketPipelineTests
         lab.Process(Tcp(Client, 40000, Vip, 9999, TcpFlags.Syn));
         lab.Process(Tcp(Server1, 8080, Vip, 40000, TcpFlags.Ack));
         lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Rst));
-        lab.Pipeline.Process(Tcp(Client, 40001, Vip, 8080, TcpFlags.Ack, 100, 0, 40), false, mtu: 64);
+        lab.Pipeline.Process(Tcp(Client, 40001, Vip, 8080, TcpFlags.Ack, 100, 0, 40), false, mtu: 64, lab.Tally);
 
         Assert.Equal(1, lab.Counters.DroppedFor(DropReason.NoFrontend));
         Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UnknownFlow));

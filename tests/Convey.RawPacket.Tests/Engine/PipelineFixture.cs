@@ -20,7 +20,7 @@ internal sealed class PipelineFixture : IDisposable
         Snapshot = TestRuntime.Build(mode, method, capacity, maxConnections, servers);
         Frontend = Snapshot.Frontends["web"];
         Tracker = new ConnectionTracker(capacity, Time, PacketPipeline.OnFlowEnded);
-        Pipeline = new PacketPipeline(Tracker, neighbours ?? new NeighbourTable("/nonexistent"), new PacketCounters())
+        Pipeline = new PacketPipeline(Tracker, neighbours ?? new NeighbourTable("/nonexistent"), new PacketCounters(), Time)
         {
             Routes = RouteTable.Build(Snapshot),
         };
@@ -38,7 +38,10 @@ internal sealed class PipelineFixture : IDisposable
 
     public PacketCounters Counters => Pipeline.Counters;
 
-    public PacketAction Process(byte[] packet, bool checksumNotReady = false) => Pipeline.Process(packet, checksumNotReady, Mtu);
+    /// <summary>The bytes this test's packets forwarded, as one receive thread holds them until it publishes.</summary>
+    public ByteTally Tally { get; } = new();
+
+    public PacketAction Process(byte[] packet, bool checksumNotReady = false) => Pipeline.Process(packet, checksumNotReady, Mtu, Tally);
 
     public static (uint Source, ushort SourcePort, uint Destination, ushort DestinationPort) Addresses(byte[] packet)
     {
