@@ -43,6 +43,7 @@ internal static class StatusPage
             tr.up td {"{"} background: #c8f0c8; {"}"}
             tr.down td {"{"} background: #f4b8b8; {"}"}
             tr.draining td {"{"} background: #f6e3a6; {"}"}
+            tr.pending td {"{"} background: #cfe3f6; {"}"}
             tr.disabled td {"{"} background: #dddddd; {"}"}
             tr.listening td {"{"} background: #c8f0c8; {"}"}
             tr.not-listening td {"{"} background: #f4b8b8; {"}"}
@@ -54,7 +55,7 @@ internal static class StatusPage
             <body>
             <h1>Convey status</h1>
             <p class="meta">Convey {Encode(Version)} &middot; {Encode(stats.ConfigSource)} &middot; updated {now:yyyy-MM-dd HH:mm:ss} UTC &middot; refreshes every {RefreshSeconds} s &middot; <a href="/stats">JSON</a> &middot; <a href="/metrics">Prometheus</a></p>
-            <p class="legend"><span style="background:#c8f0c8">up</span><span style="background:#f4b8b8">down</span><span style="background:#f6e3a6">draining</span><span style="background:#dddddd">disabled (weight 0)</span><span style="background:#f4b8b8">not listening</span><span style="background:#f4b8b8">unresolved host name</span></p>
+            <p class="legend"><span style="background:#c8f0c8">up</span><span style="background:#f4b8b8">down</span><span style="background:#f6e3a6">draining</span><span style="background:#cfe3f6">pending (first probe not passed yet)</span><span style="background:#dddddd">disabled (weight 0)</span><span style="background:#f4b8b8">not listening</span><span style="background:#f4b8b8">unresolved host name</span></p>
 
             """);
         AppendReload(html, stats.LastReload);
@@ -70,7 +71,7 @@ internal static class StatusPage
 
     /// <summary>The state word of a server, as shown on the page and used as its row's class.</summary>
     public static string StateOf(ServerStats server) =>
-        server.Draining ? "draining" : !server.Healthy ? "down" : server.Weight == 0 ? "disabled" : "up";
+        server.Draining ? "draining" : server.Pending ? "pending" : !server.Healthy ? "down" : server.Weight == 0 ? "disabled" : "up";
 
     /// <summary>The state word of a frontend, as shown on the page and used as its row's class.</summary>
     public static string StateOf(FrontendStats frontend) =>

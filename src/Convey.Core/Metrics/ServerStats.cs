@@ -17,6 +17,9 @@ public sealed record ServerStats
     /// <summary>Whether health checks consider it up.</summary>
     public bool Healthy { get; init; }
 
+    /// <summary>Whether it is new to its pool and not probed yet (it takes no new flows unless its pool is at its cold start).</summary>
+    public bool Pending { get; init; }
+
     /// <summary>Whether a reload removed it and it only finishes its established flows.</summary>
     public bool Draining { get; init; }
 
@@ -43,6 +46,7 @@ public sealed record ServerStats
         Name = server.Name,
         Address = server.Address.ToString(),
         Healthy = server.IsHealthy,
+        Pending = server.IsPending,
         Draining = server.IsDraining,
         Weight = server.Weight,
         TotalConnections = server.TotalConnections,

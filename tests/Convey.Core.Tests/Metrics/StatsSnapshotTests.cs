@@ -92,6 +92,22 @@ public class StatsSnapshotTests
     }
 
     [Fact]
+    public void A_server_new_to_its_pool_is_reported_pending_until_its_first_probe()
+    {
+        _runtime.Apply(Config(
+            [Pool("web", Server("a", 8001, weight: 3), Server("b", 8002), Server("c", 8003)), Pool("db", Server("d", 5432))],
+            [Frontend("front", 9000, "web"), Frontend("sql", 9001, "db", ForwardingMode.Passthrough)]));
+
+        var c = StatsSnapshot.Capture(_runtime).Backends["web"].ServerDetails["127.0.0.1:8003"];
+        Assert.True(c.Pending);
+        Assert.False(c.Healthy);
+        Assert.False(StatsSnapshot.Capture(_runtime).Backends["web"].ServerDetails["127.0.0.1:8001"].Pending);
+
+        _runtime.Current.Pools["web"].Servers.Single(s => s.Name == "c").SetHealthy(true);
+        Assert.False(StatsSnapshot.Capture(_runtime).Backends["web"].ServerDetails["127.0.0.1:8003"].Pending);
+    }
+
+    [Fact]
     public void Removed_frontend_stays_listed_draining_until_its_last_connection_ends()
     {
         var sql = _runtime.Current.Frontends["sql"];

@@ -23,6 +23,16 @@ public class StatusPageTests
     }
 
     [Fact]
+    public void A_server_not_probed_yet_shows_as_pending()
+    {
+        var html = StatusPage.Render(Snapshot(Server("s1", false, false, 1) with { Pending = true }), Now);
+        const string state = "pending";
+
+        Assert.Contains($"<tr class=\"{state}\" data-server=\"s1\" data-state=\"{state}\">", html, StringComparison.Ordinal);
+        Assert.Contains($"<td>{state.ToUpperInvariant()}</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Names_from_the_configuration_are_html_encoded()
     {
         var html = StatusPage.Render(Snapshot(Server("<script>alert(1)</script>", true, false, 1)) with { ConfigSource = "<b>.toml" }, Now);
