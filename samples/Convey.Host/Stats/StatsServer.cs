@@ -3,6 +3,7 @@ using Convey.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
@@ -41,6 +42,7 @@ internal static class StatsServer
         builder.Services.AddSingleton(host.GetRequiredService<ConveyRuntime>());
         builder.Services.AddSingleton(host.GetRequiredService<ConveyService>());
         builder.Services.AddSingleton(host.GetRequiredService<TimeProvider>());
+        builder.Services.AddSingleton(host.GetRequiredService<HealthCheckService>());
         builder.Services.AddSingleton(host.GetRequiredService<MeterProvider>());
 
         var app = builder.Build();

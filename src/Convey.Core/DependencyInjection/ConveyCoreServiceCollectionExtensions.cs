@@ -4,6 +4,7 @@ using Convey.DependencyInjection;
 using Convey.Forwarding;
 using Convey.Health;
 using Convey.Metrics;
+using Convey.Readiness;
 using Convey.Runtime;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers Convey's control plane: runtime, balancing policies, health checks and the hosted service.</summary>
+/// <summary>Registers Convey's control plane: runtime, balancing policies, health checks, readiness checks and the hosted service.</summary>
 public static class ConveyCoreServiceCollectionExtensions
 {
     /// <summary>
@@ -39,7 +40,23 @@ public static class ConveyCoreServiceCollectionExtensions
         services.TryAddSingleton<ConveyService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConveyService>(sp => sp.GetRequiredService<ConveyService>()));
         AddBuiltInSelectors(services);
+        AddHealthChecks(services);
         return new ConveyBuilder(services);
+    }
+
+    /// <summary>Readiness checks tagged <see cref="ConveyHealthChecks.ReadyTag"/>, registered once however often AddConveyCore runs.</summary>
+    private static void AddHealthChecks(IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(HealthChecksMarker)))
+        {
+            return;
+        }
+
+        services.AddSingleton(new HealthChecksMarker());
+        services.AddHealthChecks()
+            .AddCheck<FrontendsListeningCheck>(ConveyHealthChecks.Frontends, tags: [ConveyHealthChecks.ReadyTag])
+            .AddCheck<PoolsHealthyCheck>(ConveyHealthChecks.Pools, tags: [ConveyHealthChecks.ReadyTag])
+            .AddCheck<LastReloadCheck>(ConveyHealthChecks.Reload, tags: [ConveyHealthChecks.ReadyTag]);
     }
 
     /// <summary>Uses the host's <see cref="IMeterFactory"/> when there is one (generic hosts register it), else a meter of its own.</summary>
@@ -70,4 +87,6 @@ public static class ConveyCoreServiceCollectionExtensions
     }
 
     private sealed class BuiltInSelectorsMarker;
+
+    private sealed class HealthChecksMarker;
 }

@@ -6,11 +6,14 @@ using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Health;
 using Convey.Metrics;
+using Convey.Readiness;
 using Convey.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using static Convey.Core.Tests.Runtime.TestConfigs;
 
@@ -38,7 +41,7 @@ public class AddConveyCoreTests
         Assert.NotNull(provider.GetRequiredService<HealthCoordinator>());
         Assert.NotNull(provider.GetRequiredService<ConveyMetrics>());
         Assert.Contains(BalancingPolicyNames.RoundRobin, provider.GetRequiredService<BackendSelectorRegistry>().Names);
-        Assert.Same(provider.GetRequiredService<ConveyService>(), Assert.Single(provider.GetServices<IHostedService>()));
+        Assert.Same(provider.GetRequiredService<ConveyService>(), Assert.Single(provider.GetServices<IHostedService>().OfType<ConveyService>()));
     }
 
     [Fact]
@@ -48,8 +51,22 @@ public class AddConveyCoreTests
         services.AddConveyCore();
         services.AddConveyCore();
 
-        Assert.Single(services, d => d.ServiceType == typeof(IHostedService));
+        Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Assembly != typeof(HealthChecksBuilderAddCheckExtensions).Assembly);
         Assert.Single(services, d => d.ServiceType == typeof(ConveyRuntime));
+    }
+
+    [Fact]
+    public void Readiness_checks_are_registered_once_and_tagged_ready()
+    {
+        var services = Services();
+        services.AddConveyCore();
+        services.AddConveyCore();
+        using var provider = services.BuildServiceProvider();
+
+        var checks = provider.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+
+        Assert.Equal([ConveyHealthChecks.Frontends, ConveyHealthChecks.Pools, ConveyHealthChecks.Reload], checks.Select(c => c.Name));
+        Assert.All(checks, c => Assert.Contains(ConveyHealthChecks.ReadyTag, c.Tags));
     }
 
     [Fact]
