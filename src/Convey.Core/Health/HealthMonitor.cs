@@ -16,14 +16,18 @@ namespace Convey.Health;
 /// the pool has them probed at once too (<see cref="ProbeArrivals"/>). After that a server goes down after
 /// <see cref="HealthCheckConfig.Fall"/> consecutive failures and comes back after
 /// <see cref="HealthCheckConfig.Rise"/> consecutive successful probes. Connect failures reported by an engine
-/// (<see cref="BackendPool.ReportConnectFailure"/>) count as failures too, so a dead server leaves selection
-/// before its next probe; only probes bring a server back. Settings are read from the pool at each round, so a
+/// (<see cref="BackendPool.ReportConnectFailure"/>) count as failures too, at most one per server per
+/// <see cref="PassiveReportSpacing"/>, so a dead server leaves selection before its next probe but no burst of
+/// reports can flap a pool; only probes bring a server back. Settings are read from the pool at each round, so a
 /// reload that changes them takes effect without restarting the monitor.
 /// </summary>
 internal sealed partial class HealthMonitor : IAsyncDisposable
 {
     /// <summary>Each wait between rounds is the interval times a random factor in [1 - this, 1 + this].</summary>
     internal const double JitterFraction = 0.1;
+
+    /// <summary>At most one connect failure reported by an engine counts per server within this time.</summary>
+    internal static readonly TimeSpan PassiveReportSpacing = TimeSpan.FromSeconds(1);
 
     private readonly BackendPool _pool;
     private readonly IHealthProbe _probe;
@@ -260,6 +264,12 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         var counter = _counters.GetOrAdd(server, static _ => new ServerHealthCounter());
         lock (counter)
         {
+            if (source == HealthTransitionSource.Passive &&
+                !counter.AdmitPassive(_time.GetTimestamp(), (long)(PassiveReportSpacing.TotalSeconds * _time.TimestampFrequency)))
+            {
+                return;
+            }
+
             var change = result.IsHealthy
                 ? counter.Succeeded(server.Health, settings.Rise)
                 : counter.Failed(server.Health, settings.Fall, result.Failure, source);

@@ -105,12 +105,14 @@ internal sealed class PacketPipeline
     {
         var key = new ClientFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
         var flags = tcp.Flags;
-        if (!_tracker.TryGetFromClient(key, flags, out var flow) || flow.Server.Health == ServerHealth.Down)
+        var known = _tracker.TryGetFromClient(key, flags, out var flow, out var closing);
+        if (!known || (!closing && flow.Server.Health == ServerHealth.Down))
         {
-            if (flow.Server is not null)
+            if (known)
             {
                 // The flow's server failed health: move the flow. A mid-stream segment makes the new server
                 // answer RST, so the client learns at once instead of waiting for retransmissions to time out.
+                // A closing flow stays: its trailing segments have nothing to gain elsewhere.
                 _tracker.Forget(key);
             }
 
@@ -161,14 +163,15 @@ internal sealed class PacketPipeline
     private PacketAction FromServer(IPv4Header ip, TcpHeader tcp, bool checksumNotReady, ByteTally tally)
     {
         var key = new ReplyFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
-        if (!_tracker.TryGetFromServer(key, tcp.Flags, out var flow, out var firstReply))
+        if (!_tracker.TryGetFromServer(key, tcp.Flags, tcp.AcknowledgmentNumber, out var flow, out var refused))
         {
             return Drop(DropReason.UnknownFlow);
         }
 
-        if (firstReply && (tcp.Flags & TcpFlags.Rst) != 0)
+        if (refused)
         {
-            // The server refused the connection (nothing listens): passive health hears of it before the next probe.
+            // The server answered the client's SYN with RST (nothing listens): passive health hears of it before
+            // the next probe. Only this counts: a RST to a stray or mid-stream segment says nothing of the server.
             flow.Frontend.Pool.ReportConnectFailure(flow.Server);
         }
 
@@ -203,7 +206,7 @@ internal sealed class PacketPipeline
         var serverPort = route.Mode == ForwardingMode.Dsr && route.DsrMethod == DsrMethod.L2 ? tcp.DestinationPort : (ushort)server.Address.Port;
         var translate = route.Mode == ForwardingMode.Passthrough;
         var opening = (tcp.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
-        if (!_tracker.TryAdd(key, frontend, server, serverAddress, serverPort, translate, route.IdleTimeout, out flow, opening))
+        if (!_tracker.TryAdd(key, frontend, server, serverAddress, serverPort, translate, route.IdleTimeout, out flow, opening, tcp.SequenceNumber))
         {
             frontend.OnConnectionRefused();
             reason = DropReason.NatPortsExhausted;

@@ -18,6 +18,12 @@ internal readonly ref struct TcpHeader
     /// <summary>Destination port.</summary>
     public ushort DestinationPort => BinaryPrimitives.ReadUInt16BigEndian(_segment[2..]);
 
+    /// <summary>Sequence number.</summary>
+    public uint SequenceNumber => BinaryPrimitives.ReadUInt32BigEndian(_segment[4..]);
+
+    /// <summary>Acknowledgment number (meaningful when the ACK flag is set).</summary>
+    public uint AcknowledgmentNumber => BinaryPrimitives.ReadUInt32BigEndian(_segment[8..]);
+
     /// <summary>The flag bits (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR).</summary>
     public TcpFlags Flags => (TcpFlags)_segment[13];
 

@@ -6,9 +6,14 @@ namespace Convey.RawPacket.Tracking;
 /// <summary>
 /// The bounded flow table of the packet engine. Flows are found by the client's 4-tuple and, in passthrough,
 /// by the server's reply 4-tuple (server to frontend address and NAT port). A flow is forgotten when it has
-/// been idle for its frontend's idle timeout, shortly after both sides sent FIN (so the last ACK and
-/// retransmissions still pass), right after a RST, or — when the table is full — if it is the least recently
-/// used one. NAT ports are allocated per frontend address and server and given back when the flow ends.
+/// been idle for its frontend's idle timeout, the closing linger after both sides sent FIN or either sent RST
+/// (so the last ACK, retransmissions and trailing segments still follow it rather than start new flows, as the
+/// kernel's conntrack keeps a reset connection in its CLOSE state), or — when the table is full — if it is the
+/// least recently used one. A reset flow's connection has ended at the RST: its counters are closed then, and
+/// a client SYN on its 4-tuple starts a new flow at once. NAT ports are allocated per frontend address and
+/// server and given back when the flow is forgotten. The tracker also remembers whether a flow began with the
+/// client's SYN and whether the server has answered it, so that only a server's RST answering that SYN counts
+/// as the server refusing the connection.
 /// </summary>
 /// <remarks>
 /// One short lock guards the table: a lookup, a move to the front of the LRU list and a few field writes.
@@ -17,7 +22,7 @@ namespace Convey.RawPacket.Tracking;
 /// </remarks>
 internal sealed class ConnectionTracker : IDisposable
 {
-    /// <summary>How long a flow stays after both FINs (or a FIN in DSR, where only the client side is seen).</summary>
+    /// <summary>How long a flow stays after both FINs (or a FIN in DSR, where only the client side is seen) or a RST.</summary>
     public static readonly TimeSpan ClosingLinger = TimeSpan.FromSeconds(10);
 
     /// <summary>How often idle flows are looked for.</summary>
@@ -41,6 +46,7 @@ internal sealed class ConnectionTracker : IDisposable
     private int _free;
     private int _sweepCursor;
     private int _closing;
+    private int _reset;
     private long _evictions;
     private long _expirations;
 
@@ -92,58 +98,103 @@ internal sealed class ConnectionTracker : IDisposable
         }
     }
 
+    /// <summary>Flows tracked now whose connection has not ended: all but reset flows lingering for their trailing segments.</summary>
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byClient.Count - _reset;
+            }
+        }
+    }
+
     /// <summary>Flows forgotten because the table was full.</summary>
     public long Evictions => Volatile.Read(ref _evictions);
 
     /// <summary>Flows forgotten because they were idle too long.</summary>
     public long Expirations => Volatile.Read(ref _expirations);
 
-    /// <summary>Finds the flow of a client packet and notes its flags; a RST ends the flow after this packet.</summary>
-    public bool TryGetFromClient(in ClientFlowKey key, TcpFlags flags, out TrackedFlow flow)
+    /// <summary>Finds the flow of a client packet and notes its flags; a RST closes the flow after this packet.</summary>
+    public bool TryGetFromClient(in ClientFlowKey key, TcpFlags flags, out TrackedFlow flow) =>
+        TryGetFromClient(key, flags, out flow, out _);
+
+    /// <summary>
+    /// As <see cref="TryGetFromClient(in ClientFlowKey, TcpFlags, out TrackedFlow)"/>; <paramref name="closing"/>
+    /// tells whether the flow is closing (FINs or a RST seen, or it began mid-stream). A SYN on a closing flow's
+    /// 4-tuple is a new connection: the closing flow is forgotten and false returned, so the caller starts one.
+    /// </summary>
+    public bool TryGetFromClient(in ClientFlowKey key, TcpFlags flags, out TrackedFlow flow, out bool closing)
     {
         lock (_lock)
         {
+            closing = false;
             if (!_byClient.TryGetValue(key, out var index))
             {
                 flow = default;
                 return false;
             }
 
-            return Touch(index, flags, ClientFin, out flow);
-        }
-    }
-
-    /// <summary>Finds the flow of a server reply and notes its flags; a RST ends the flow after this packet.</summary>
-    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, out TrackedFlow flow) =>
-        TryGetFromServer(key, flags, out flow, out _);
-
-    /// <summary>As <see cref="TryGetFromServer(in ReplyFlowKey, TcpFlags, out TrackedFlow)"/>; <paramref name="firstReply"/> tells whether the server had sent nothing on this flow before.</summary>
-    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, out TrackedFlow flow, out bool firstReply)
-    {
-        lock (_lock)
-        {
-            if (!_byReply.TryGetValue(key, out var index))
+            if (_entries[index].Closing && (flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn)
             {
+                Remove(index, FlowEndReason.Closed);
                 flow = default;
-                firstReply = false;
                 return false;
             }
 
-            firstReply = !_entries[index].ServerSeen;
-            _entries[index].ServerSeen = true;
-            return Touch(index, flags, ServerFin, out flow);
+            var found = Touch(index, flags, ClientFin, out flow);
+            closing = found && _entries[index].Closing;
+            return found;
+        }
+    }
+
+    /// <summary>Finds the flow of a server reply and notes its flags; a RST closes the flow after this packet.</summary>
+    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, out TrackedFlow flow) =>
+        TryGetFromServer(key, flags, 0, out flow, out _);
+
+    /// <summary>
+    /// As <see cref="TryGetFromServer(in ReplyFlowKey, TcpFlags, out TrackedFlow)"/>; <paramref name="refused"/>
+    /// tells whether this packet is the server refusing the connection: the flow began with the client's SYN, the
+    /// server had not answered it yet, and this is a RST whose acknowledgment is that SYN's (sequence + 1), the
+    /// only RST the client's TCP accepts in SYN-SENT (RFC 9293 3.10.7.3). Anything else the server sends first
+    /// (a SYN-ACK) answers the SYN, and later RSTs are not refusals.
+    /// </summary>
+    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, uint acknowledgment, out TrackedFlow flow, out bool refused)
+    {
+        lock (_lock)
+        {
+            refused = false;
+            if (!_byReply.TryGetValue(key, out var index))
+            {
+                flow = default;
+                return false;
+            }
+
+            ref var entry = ref _entries[index];
+            if (entry.AwaitingAnswer)
+            {
+                refused = (flags & (TcpFlags.Rst | TcpFlags.Ack)) == (TcpFlags.Rst | TcpFlags.Ack) && acknowledgment == entry.ClientSequence + 1;
+                entry.AwaitingAnswer = false;
+            }
+
+            var found = Touch(index, flags, ServerFin, out flow);
+            refused &= found;
+            return found;
         }
     }
 
     /// <summary>
     /// Tracks a new flow to <paramref name="server"/>, evicting the least recently used flow when the table is
-    /// full. With <paramref name="translate"/> a NAT port is allocated; false when none is free. A flow not
-    /// started by a SYN (<paramref name="opening"/> false: a leftover of a forgotten connection) starts out
-    /// closing: it lives for the closing linger after its last packet and does not hold up a drain.
+    /// full. With <paramref name="translate"/> a NAT port is allocated; false when none is free. A flow started by
+    /// the client's SYN (<paramref name="opening"/>, with its <paramref name="clientSequence"/>) waits for the
+    /// server's answer; one not started by a SYN (a leftover of a forgotten connection, or a stray segment) starts
+    /// out closing: it lives for the closing linger after its last packet, does not hold up a drain, and nothing
+    /// the server answers on it counts as a refusal.
     /// </summary>
     public bool TryAdd(
         in ClientFlowKey key, FrontendState frontend, ServerState server, uint serverAddress, ushort serverPort,
-        bool translate, TimeSpan idleTimeout, out TrackedFlow flow, bool opening = true)
+        bool translate, TimeSpan idleTimeout, out TrackedFlow flow, bool opening = true, uint clientSequence = 0)
     {
         lock (_lock)
         {
@@ -183,6 +234,8 @@ internal sealed class ConnectionTracker : IDisposable
                 IdleTicks = ToTimestampTicks(idleTimeout),
                 LastSeen = now,
                 Closing = !opening,
+                AwaitingAnswer = opening,
+                ClientSequence = clientSequence,
             };
             if (!opening)
             {
@@ -277,8 +330,7 @@ internal sealed class ConnectionTracker : IDisposable
         entry.LastSeen = now;
         if ((flags & TcpFlags.Rst) != 0)
         {
-            Remove(index, FlowEndReason.Closed);
-            return true;
+            CloseAtReset(ref entry);
         }
 
         if ((flags & TcpFlags.Fin) != 0)
@@ -299,6 +351,26 @@ internal sealed class ConnectionTracker : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>The connection ended at a RST: its counters close now, and the flow lingers so trailing segments follow it.</summary>
+    private void CloseAtReset(ref Entry entry)
+    {
+        if (entry.Ended)
+        {
+            return;
+        }
+
+        entry.Ended = true;
+        _reset++;
+        entry.AwaitingAnswer = false;
+        if (!entry.Closing)
+        {
+            entry.Closing = true;
+            _closing++;
+        }
+
+        _onEnded?.Invoke(entry.Flow, FlowEndReason.Closed);
     }
 
     private bool IsExpired(in Entry entry, long now) =>
@@ -333,9 +405,18 @@ internal sealed class ConnectionTracker : IDisposable
             _closing--;
         }
 
+        var ended = entry.Ended;
+        if (ended)
+        {
+            _reset--;
+        }
+
         entry = new Entry { Next = _free };
         _free = index;
-        _onEnded?.Invoke(flow, reason);
+        if (!ended)
+        {
+            _onEnded?.Invoke(flow, reason);
+        }
     }
 
     private void LinkAtHead(int index)
@@ -391,9 +472,15 @@ internal sealed class ConnectionTracker : IDisposable
         public long IdleTicks;
         public int Previous;
         public int Next;
+        public uint ClientSequence;
         public byte FinSeen;
         public bool Closing;
-        public bool ServerSeen;
+
+        /// <summary>Began with the client's SYN and the server has sent nothing yet.</summary>
+        public bool AwaitingAnswer;
+
+        /// <summary>Reset: the flow lingers, but its end was already reported.</summary>
+        public bool Ended;
         public bool Live;
     }
 }

@@ -246,6 +246,7 @@ public class HealthMonitorTests
         for (var i = 0; i < Defaults.Fall - 1; i++)
         {
             h.Pool.ReportConnectFailure(h.Server("a"));
+            h.Time.Advance(HealthMonitor.PassiveReportSpacing);
         }
 
         Assert.True(h.Server("a").IsHealthy);
@@ -254,6 +255,32 @@ public class HealthMonitorTests
         Assert.False(h.Server("a").IsHealthy);
         Assert.Equal(Defaults.Fall, h.Server("a").ConnectFailures);
         Assert.Equal(2, h.Probed.Count);
+    }
+
+    [Fact]
+    public async Task A_burst_of_passive_reports_counts_as_one_failure_per_spacing()
+    {
+        await using var h = new MonitorHarness(Defaults, null, Server("a", 8001), Server("b", 8002));
+        h.Monitor.Start();
+        await h.WaitForNextRoundArmedAsync();
+
+        for (var i = 0; i < 1000; i++)
+        {
+            h.Pool.ReportConnectFailure(h.Server("a"));
+        }
+
+        h.Time.Advance(HealthMonitor.PassiveReportSpacing - TimeSpan.FromMilliseconds(1));
+        h.Pool.ReportConnectFailure(h.Server("a"));
+        Assert.True(h.Server("a").IsHealthy);
+        Assert.Equal(1001, h.Server("a").ConnectFailures);
+
+        for (var i = 1; i < Defaults.Fall; i++)
+        {
+            h.Time.Advance(HealthMonitor.PassiveReportSpacing);
+            h.Pool.ReportConnectFailure(h.Server("a"));
+        }
+
+        Assert.False(h.Server("a").IsHealthy);
     }
 
     [Fact]

@@ -1,8 +1,13 @@
+using Convey.Configuration;
 using Convey.Forwarding;
+using Convey.Health;
+using Convey.Metrics;
 using Convey.RawPacket.Engine;
 using Convey.RawPacket.Packets;
 using Convey.RawPacket.Tracking;
 using Convey.RawPacket.Tests.Packets;
+using Convey.Runtime;
+using Microsoft.Extensions.Logging.Abstractions;
 using static Convey.RawPacket.Tests.Packets.TestPackets;
 
 namespace Convey.RawPacket.Tests.Engine;
@@ -188,7 +193,10 @@ public class PacketPipelineTests
 
         Assert.Equal(0, lab.Frontend.ActiveConnections);
         Assert.Equal(1, lab.Frontend.TotalConnections);
+        Assert.Equal(0, lab.Tracker.OpenCount);
+        lab.Time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
         Assert.Equal(0, lab.Tracker.Count);
+        Assert.Equal(0, lab.Frontend.ActiveConnections);
     }
 
     [Fact]
@@ -226,17 +234,148 @@ public class PacketPipelineTests
     }
 
     [Fact]
-    public void A_server_refusing_the_syn_is_reported_to_passive_health()
+    public void A_server_refusing_the_syn_is_reported_to_passive_health_once()
     {
         using var lab = new PipelineFixture(ForwardingMode.Passthrough);
-        var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn);
-        lab.Process(syn);
-        var (_, natPort, server, _) = PipelineFixture.Addresses(syn);
-        var chosen = lab.Snapshot.Pools["pool"].Servers.Single(s => s.Address.Address.ToString() == (server == Server1 ? "198.18.1.11" : "198.18.1.12"));
+        var (chosen, natPort) = Open(lab, 40000);
 
-        lab.Process(Tcp(server, 8080, Vip, natPort, TcpFlags.Rst | TcpFlags.Ack));
+        lab.Process(Refusal(chosen, natPort));
+        lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 10));
+        lab.Process(Refusal(chosen, natPort));
 
         Assert.Equal(1, chosen.ConnectFailures);
+    }
+
+    [Fact]
+    public void Stray_acks_are_never_reported_though_the_server_resets_them()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough, servers: [("b1", "198.18.1.11:8080", 1)]);
+        var server = lab.Snapshot.Pools["pool"].Servers[0];
+
+        for (var i = 0; i < 50; i++)
+        {
+            var ack = Tcp(Client, (ushort)(30000 + i), Vip, 8080, TcpFlags.Ack, 0, acknowledgment: 12345);
+            Assert.Equal(PacketActionKind.SendRouted, lab.Process(ack).Kind);
+            var (_, natPort, _, _) = PipelineFixture.Addresses(ack);
+            // What a server answers to a segment of no connection it knows: RST with the segment's ACK as its sequence.
+            lab.Process(Tcp(Server1, 8080, Vip, natPort, TcpFlags.Rst, sequence: 12345));
+        }
+
+        Assert.Equal(0, server.ConnectFailures);
+        Assert.Equal(0, lab.Tracker.OpenCount);
+    }
+
+    [Fact]
+    public void A_reset_after_the_syn_ack_is_not_a_connect_failure()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        var (chosen, natPort) = Open(lab, 40000);
+
+        lab.Process(Tcp(ServerAddress(chosen), 8080, Vip, natPort, TcpFlags.Syn | TcpFlags.Ack, sequence: 5000, acknowledgment: Sequence + 1));
+        lab.Process(Refusal(chosen, natPort));
+
+        Assert.Equal(0, chosen.ConnectFailures);
+    }
+
+    [Fact]
+    public void A_reset_that_does_not_acknowledge_the_syn_is_not_a_connect_failure()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        var (chosen, natPort) = Open(lab, 40000);
+
+        lab.Process(Tcp(ServerAddress(chosen), 8080, Vip, natPort, TcpFlags.Rst | TcpFlags.Ack, acknowledgment: Sequence + 99));
+        lab.Process(Tcp(ServerAddress(chosen), 8080, Vip, natPort, TcpFlags.Rst));
+
+        Assert.Equal(0, chosen.ConnectFailures);
+    }
+
+    [Fact]
+    public void Trailing_segments_after_a_reset_follow_the_closing_flow_instead_of_starting_new_ones()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        var (chosen, natPort) = Open(lab, 40000);
+        lab.Process(Tcp(ServerAddress(chosen), 8080, Vip, natPort, TcpFlags.Syn | TcpFlags.Ack, acknowledgment: Sequence + 1));
+        lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Rst | TcpFlags.Ack));
+
+        for (var i = 0; i < 20; i++)
+        {
+            var trailing = Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack | TcpFlags.Psh, 100);
+            Assert.Equal(PacketActionKind.SendRouted, lab.Process(trailing).Kind);
+            Assert.Equal(natPort, PipelineFixture.Addresses(trailing).SourcePort);
+            lab.Process(Tcp(ServerAddress(chosen), 8080, Vip, natPort, TcpFlags.Rst));
+        }
+
+        Assert.Equal(1, lab.Counters.FlowsCreated);
+        Assert.Equal(1, lab.Frontend.TotalConnections);
+        Assert.Equal(0, lab.Frontend.ActiveConnections);
+        Assert.Equal(0, chosen.ConnectFailures);
+    }
+
+    [Fact]
+    public void A_new_syn_on_a_reset_flows_addresses_opens_a_new_flow_that_can_be_refused()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough, servers: [("b1", "198.18.1.11:8080", 1)]);
+        var (chosen, natPort) = Open(lab, 40000);
+        lab.Process(Refusal(chosen, natPort));
+
+        var (again, secondPort) = Open(lab, 40000);
+        lab.Process(Refusal(again, secondPort));
+
+        Assert.Same(chosen, again);
+        Assert.Equal(2, lab.Frontend.TotalConnections);
+        Assert.Equal(2, chosen.ConnectFailures);
+    }
+
+    [Fact]
+    public async Task A_flood_of_refusals_counts_once_per_second_so_it_cannot_take_a_server_down_at_once()
+    {
+        using var lab = new PipelineFixture(ForwardingMode.Passthrough, servers: [("b1", "198.18.1.11:8080", 1)]);
+        var pool = lab.Snapshot.Pools["pool"];
+        var server = pool.Servers[0];
+        using var metrics = ConveyMetrics.CreateStandalone(TestRuntime.CreateRuntime());
+        await using var monitor = new HealthMonitor(pool, new PassingProbe(), lab.Time, NullLogger.Instance, metrics, () => 0.5);
+        monitor.Start();
+        Assert.True(SpinWait.SpinUntil(() => server.IsHealthy, TimeSpan.FromSeconds(30)), "the server passes its first probe");
+
+        for (var i = 0; i < 1000; i++)
+        {
+            var (chosen, natPort) = Open(lab, (ushort)(10000 + i));
+            lab.Process(Refusal(chosen, natPort));
+        }
+
+        Assert.Equal(1000, server.ConnectFailures);
+        Assert.True(server.IsHealthy);
+
+        // Refusals that go on past fall × the spacing are a dead server, and it leaves selection.
+        for (var second = 1; second < new HealthCheckConfig().Fall; second++)
+        {
+            lab.Time.Advance(HealthMonitor.PassiveReportSpacing);
+            var (chosen, natPort) = Open(lab, (ushort)(20000 + second));
+            lab.Process(Refusal(chosen, natPort));
+        }
+
+        Assert.False(server.IsHealthy);
+    }
+
+    private static (ServerState Server, ushort NatPort) Open(PipelineFixture lab, ushort clientPort)
+    {
+        var syn = Tcp(Client, clientPort, Vip, 8080, TcpFlags.Syn);
+        Assert.Equal(PacketActionKind.SendRouted, lab.Process(syn).Kind);
+        var (_, natPort, server, _) = PipelineFixture.Addresses(syn);
+        return (lab.Snapshot.Pools["pool"].Servers.Single(s => ServerAddress(s) == server), natPort);
+    }
+
+    /// <summary>What a server where nothing listens answers a SYN: RST|ACK acknowledging it.</summary>
+    private static byte[] Refusal(ServerState server, ushort natPort) =>
+        Tcp(ServerAddress(server), 8080, Vip, natPort, TcpFlags.Rst | TcpFlags.Ack, sequence: 0, acknowledgment: Sequence + 1);
+
+    private static uint ServerAddress(ServerState server) =>
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(server.Address.Address.GetAddressBytes());
+
+    private sealed class PassingProbe : IHealthProbe
+    {
+        public ValueTask<HealthProbeResult> ProbeAsync(System.Net.IPEndPoint address, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(HealthProbeResult.Healthy);
     }
 
     [Fact]

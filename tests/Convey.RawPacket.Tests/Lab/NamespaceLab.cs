@@ -40,11 +40,11 @@ internal sealed class NamespaceLab : IAsyncDisposable
             return "the packet engine lab needs root (network namespaces, AF_PACKET, nftables); run the tests as root";
         }
 
-        foreach (var tool in new[] { "ip", "nft", "ethtool", "python3" })
+        foreach (var tool in new[] { "ip", "nft", "ethtool", "ping", "python3" })
         {
             if (!Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, tool))))
             {
-                return $"'{tool}' is missing (apt-get install iproute2 nftables ethtool python3)";
+                return $"'{tool}' is missing (apt-get install iproute2 nftables ethtool iputils-ping python3)";
             }
         }
 
@@ -155,6 +155,16 @@ internal sealed class NamespaceLab : IAsyncDisposable
     public async Task<string[]> GetAsync(string url, int count) =>
         (await RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "get", url, count.ToString(CultureInfo.InvariantCulture)]))
         .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// Sends <paramref name="bursts"/> bursts, <paramref name="gap"/> apart, of <paramref name="count"/> bare TCP ACKs
+    /// from the client to <paramref name="host"/>:<paramref name="port"/>, each from a port no connection uses: what
+    /// any client can send without ever opening a connection.
+    /// </summary>
+    public async Task StrayAcksAsync(string host, int port, int count, int bursts, TimeSpan gap) =>
+        Assert.Equal($"ok {count * bursts}", (await RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "acks", host,
+            port.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), bursts.ToString(CultureInfo.InvariantCulture),
+            gap.TotalSeconds.ToString(CultureInfo.InvariantCulture)])).Trim());
 
     /// <summary>Downloads <paramref name="url"/> from the client and returns "ok &lt;sha256&gt; &lt;bytes&gt;" or "err ...".</summary>
     public async Task<string> Sha256Async(string url) =>

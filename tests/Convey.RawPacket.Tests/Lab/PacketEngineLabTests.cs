@@ -5,7 +5,7 @@ namespace Convey.RawPacket.Tests.Lab;
 
 /// <summary>
 /// End-to-end tests: the real Convey.Host in namespace lb, Python backends in b1/b2 (weights 3:1), requests from cl.
-/// They need root, iproute2, nftables, ethtool and python3, and skip with the reason otherwise.
+/// They need root, iproute2, nftables, ethtool, iputils-ping and python3, and skip with the reason otherwise.
 /// </summary>
 [Collection(nameof(PacketEngineLabTests))]
 public class PacketEngineLabTests
@@ -65,6 +65,29 @@ public class PacketEngineLabTests
 
         var answers = AllSucceeded(await lab.GetAsync(url, 50));
         Assert.All(answers, a => Assert.Equal("b1", a.Backend));
+    }
+
+    [SkippableFact]
+    public async Task Stray_acks_and_bulk_transfers_through_passthrough_take_no_server_down()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync();
+        // Probes far apart, so only passive health could take a server down during the test.
+        lab.StartHost(Config(NamespaceLab.Vip, healthInterval: 60), "--passthrough");
+        var url = $"http://{NamespaceLab.Vip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+
+        // Bursts more than a second apart: a rate limit alone would let fall = 2 of them through.
+        await lab.StrayAcksAsync(NamespaceLab.Vip, 8080, count: 50, bursts: 3, gap: TimeSpan.FromSeconds(1.2));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
+        }
+
+        var answers = AllSucceeded(await lab.GetAsync(url, 60));
+        Assert.Contains(answers, a => a.Backend == "b1");
+        Assert.Contains(answers, a => a.Backend == "b2");
+        Assert.DoesNotContain("is DOWN", lab.HostOutput, StringComparison.Ordinal);
     }
 
     [SkippableFact]

@@ -11,9 +11,13 @@ internal static class TestPackets
     public const uint Server1 = 0xC612010B; // 198.18.1.11
     public const uint Server2 = 0xC612010C; // 198.18.1.12
 
+    /// <summary>The sequence number of every segment <see cref="Tcp"/> builds unless told otherwise.</summary>
+    public const uint Sequence = 0xDEADBEEF;
+
     public static byte[] Tcp(
         uint source, ushort sourcePort, uint destination, ushort destinationPort,
-        TcpFlags flags = TcpFlags.Ack, int payloadLength = 0, int ipOptionsLength = 0, int tcpOptionsLength = 0, int seed = 1)
+        TcpFlags flags = TcpFlags.Ack, int payloadLength = 0, int ipOptionsLength = 0, int tcpOptionsLength = 0, int seed = 1,
+        uint sequence = Sequence, uint acknowledgment = 0)
     {
         var ipHeader = 20 + ipOptionsLength;
         var tcpHeader = 20 + tcpOptionsLength;
@@ -34,7 +38,8 @@ internal static class TestPackets
         var tcp = packet.AsSpan(ipHeader);
         BinaryPrimitives.WriteUInt16BigEndian(tcp, sourcePort);
         BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], destinationPort);
-        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], 0xDEADBEEF);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], sequence);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], acknowledgment);
         tcp[12] = (byte)((tcpHeader / 4) << 4);
         tcp[13] = (byte)flags;
         BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 64240);

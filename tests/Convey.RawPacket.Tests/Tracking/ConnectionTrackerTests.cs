@@ -98,16 +98,66 @@ public class ConnectionTrackerTests
     }
 
     [Fact]
-    public void A_reset_ends_the_flow_right_after_its_packet()
+    public void A_reset_ends_the_connection_at_once_and_the_flow_lingers_for_trailing_segments()
     {
         using var tracker = NewTracker(10);
         Add(tracker, Client(1), out var flow);
 
         Assert.True(tracker.TryGetFromServer(flow.Reply, TcpFlags.Rst, out _));
 
-        Assert.Equal(0, tracker.Count);
-        Assert.False(tracker.TryGetFromClient(Client(1), TcpFlags.Ack, out _));
         Assert.Equal(FlowEndReason.Closed, Assert.Single(_ended).Reason);
+        Assert.Equal(0, tracker.OpenCount);
+        Assert.Equal(0, tracker.ConnectionCount);
+        Assert.Equal(1, tracker.Count);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(tracker.TryGetFromClient(Client(1), TcpFlags.Ack, out var trailing));
+            Assert.Equal(flow.NatPort, trailing.NatPort);
+            Assert.True(tracker.TryGetFromServer(flow.Reply, TcpFlags.Rst, out _));
+        }
+
+        Assert.Single(_ended);
+        _time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
+        Assert.Equal(0, tracker.Count);
+        Assert.Single(_ended);
+        Assert.False(tracker.IsNatPortInUse(TestPackets.Vip, flow.ServerAddress, flow.ServerPort, flow.NatPort));
+    }
+
+    [Fact]
+    public void A_syn_on_a_reset_flows_addresses_is_a_new_connection()
+    {
+        using var tracker = NewTracker(10);
+        Add(tracker, Client(1), out var flow);
+        tracker.TryGetFromClient(Client(1), TcpFlags.Rst, out _);
+
+        Assert.False(tracker.TryGetFromClient(Client(1), TcpFlags.Syn, out _));
+
+        Assert.Equal(0, tracker.Count);
+        Assert.Single(_ended);
+        Assert.False(tracker.IsNatPortInUse(TestPackets.Vip, flow.ServerAddress, flow.ServerPort, flow.NatPort));
+    }
+
+    [Fact]
+    public void Only_a_reset_acknowledging_the_clients_syn_before_any_answer_is_a_refusal()
+    {
+        using var tracker = NewTracker(10);
+        const uint isn = 1000;
+        Assert.True(tracker.TryAdd(Client(1), _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out var refusedFlow, opening: true, clientSequence: isn));
+        Assert.True(tracker.TryAdd(Client(2), _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out var answeredFlow, opening: true, clientSequence: isn));
+        Assert.True(tracker.TryAdd(Client(3), _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out var strayFlow, opening: false));
+        Assert.True(tracker.TryAdd(Client(4), _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out var wrongAckFlow, opening: true, clientSequence: isn));
+
+        tracker.TryGetFromServer(refusedFlow.Reply, TcpFlags.Rst | TcpFlags.Ack, isn + 1, out _, out var refused);
+        tracker.TryGetFromServer(answeredFlow.Reply, TcpFlags.Syn | TcpFlags.Ack, isn + 1, out _, out var answered);
+        tracker.TryGetFromServer(answeredFlow.Reply, TcpFlags.Rst | TcpFlags.Ack, isn + 1, out _, out var resetAfterAnswer);
+        tracker.TryGetFromServer(strayFlow.Reply, TcpFlags.Rst | TcpFlags.Ack, isn + 1, out _, out var stray);
+        tracker.TryGetFromServer(wrongAckFlow.Reply, TcpFlags.Rst | TcpFlags.Ack, isn + 7, out _, out var wrongAck);
+
+        Assert.True(refused);
+        Assert.False(answered);
+        Assert.False(resetAfterAnswer);
+        Assert.False(stray);
+        Assert.False(wrongAck);
     }
 
     [Fact]
