@@ -7,9 +7,7 @@ internal static class Chromium
 {
     public const string Path = "/usr/bin/chromium";
 
-    public static bool IsInstalled => File.Exists(Path);
-
-    public const string MissingReason = "headless Chromium is not installed (apt-get install -y chromium); the status page cannot be checked in a browser";
+    public const string MissingReason = "apt-get install -y chromium; the status page cannot be checked in a browser without it";
 
     /// <summary>Loads <paramref name="url"/> and returns the DOM after the page's load.</summary>
     public static async Task<string> DumpDomAsync(string url)

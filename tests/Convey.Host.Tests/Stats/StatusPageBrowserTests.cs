@@ -9,7 +9,7 @@ public class StatusPageBrowserTests
     [SkippableFact]
     public async Task Status_page_in_a_browser_shows_every_pool_and_server_and_a_stopped_server_turns_down()
     {
-        Skip.IfNot(Chromium.IsInstalled, Chromium.MissingReason);
+        RequiredTool.Require(Chromium.Path, Chromium.MissingReason);
         await using var web1 = TestBackend.ReadAllThenReply(10);
         await using var web2 = TestBackend.ReadAllThenReply(10);
         await using var db1 = TestBackend.ReadAllThenReply(10);
