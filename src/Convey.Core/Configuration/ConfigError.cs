@@ -8,7 +8,10 @@ namespace Convey.Configuration;
 /// <param name="Message">What is wrong and how to fix it.</param>
 public sealed record ConfigError(string Source, int Line, int Column, string KeyPath, string Message)
 {
-    /// <summary>Formats the error as <c>file:line:column key: message</c>.</summary>
-    public override string ToString() =>
-        Line > 0 ? $"{Source}:{Line}:{Column} {KeyPath}: {Message}" : $"{Source} {KeyPath}: {Message}";
+    /// <summary>Formats the error as <c>file:line:column key: message</c>, leaving out the parts it does not have.</summary>
+    public override string ToString()
+    {
+        var place = Line > 0 ? $"{Source}:{Line}:{Column}" : Source;
+        return KeyPath.Length > 0 ? $"{place} {KeyPath}: {Message}" : $"{place}: {Message}";
+    }
 }

@@ -5,7 +5,7 @@ namespace Convey.Core.Tests.Configuration;
 public sealed class ConfigExceptionTests
 {
     [Fact]
-    public void Message_lists_each_error_as_file_line_column_key_and_text()
+    public void Message_lists_each_error_as_file_line_column_key_and_text_leaving_out_the_parts_it_lacks()
     {
         var ex = new ConfigException(
         [
@@ -14,7 +14,7 @@ public sealed class ConfigExceptionTests
         ]);
 
         Assert.Equal(
-            $"The configuration was refused with 2 errors:{Environment.NewLine}a.toml:3:7 backends.web.servers.s1.addr: bad address{Environment.NewLine}a.toml : no frontends",
+            $"The configuration was refused with 2 errors:{Environment.NewLine}a.toml:3:7 backends.web.servers.s1.addr: bad address{Environment.NewLine}a.toml: no frontends",
             ex.Message);
     }
 
