@@ -97,11 +97,11 @@ public sealed class HealthCoordinator : IAsyncDisposable, IDisposable
             _stopping.Clear();
         }
 
-        await Task.WhenAll(stopping);
+        await Task.WhenAll(stopping).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await StopAsync();
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
     /// <summary>Tells every monitor to stop, without waiting for their current rounds.</summary>
     public void Dispose()

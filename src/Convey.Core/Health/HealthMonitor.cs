@@ -112,7 +112,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
     public async Task StopAsync()
     {
         _pool.ConnectFailureReported -= OnConnectFailureReported;
-        await _stopping.CancelAsync();
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _arrivals.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
@@ -120,7 +120,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
+        await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 
@@ -139,7 +139,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
             }
         }
 
-        await Task.WhenAll(probes);
+        await Task.WhenAll(probes).ConfigureAwait(false);
     }
 
     private async Task RunAsync(CancellationToken stopping)
@@ -149,7 +149,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
             var started = _time.GetTimestamp();
             try
             {
-                await ProbeRoundAsync(stopping);
+                await ProbeRoundAsync(stopping).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // A failed round must not end health checking; it is logged and the next round runs.
             catch (Exception ex) when (!stopping.IsCancellationRequested)
@@ -159,7 +159,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
                 LogRoundFailed(ex, _pool.Name);
             }
 
-            await WaitForNextRoundAsync(started, stopping);
+            await WaitForNextRoundAsync(started, stopping).ConfigureAwait(false);
         }
     }
 
@@ -179,7 +179,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
             WaitingForNextRound?.Invoke();
             try
             {
-                await delay;
+                await delay.ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException)
@@ -199,7 +199,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
 
         try
         {
-            await ProbeOnceAsync(server, settings, stopping);
+            await ProbeOnceAsync(server, settings, stopping).ConfigureAwait(false);
         }
         finally
         {
@@ -215,7 +215,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         try
         {
             // WaitAsync ends the wait at the timeout even when a probe ignores its token.
-            result = await _probe.ProbeAsync(server.Address, probeToken.Token).AsTask().WaitAsync(probeToken.Token);
+            result = await _probe.ProbeAsync(server.Address, probeToken.Token).AsTask().WaitAsync(probeToken.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

@@ -13,7 +13,7 @@ public sealed class TcpConnectProbe : IHealthProbe
         using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            await socket.ConnectAsync(address, cancellationToken);
+            await socket.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
             socket.LingerState = new LingerOption(true, 0);
             return HealthProbeResult.Healthy;
         }

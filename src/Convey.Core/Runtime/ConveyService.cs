@@ -106,9 +106,9 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         ConveyConfig config;
         try
         {
-            config = await _source.LoadAsync(cancellationToken);
-            var hosts = await _hostNames.ResolveAllAsync(config, cancellationToken);
-            await ApplyAsync(config, hosts, starting: true, cancellationToken);
+            config = await _source.LoadAsync(cancellationToken).ConfigureAwait(false);
+            var hosts = await _hostNames.ResolveAllAsync(config, cancellationToken).ConfigureAwait(false);
+            await ApplyAsync(config, hosts, starting: true, cancellationToken).ConfigureAwait(false);
         }
         catch (ConfigException ex)
         {
@@ -123,10 +123,10 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await _reloads.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await _health.StopAsync();
-        await Task.WhenAll(_engines.Select(e => e.StopAsync(cancellationToken)));
+        await _health.StopAsync().ConfigureAwait(false);
+        await Task.WhenAll(_engines.Select(e => e.StopAsync(cancellationToken))).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -138,7 +138,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
             return;
         }
 
-        await _stopping.CancelAsync();
+        await _stopping.CancelAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 
@@ -168,13 +168,13 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         {
             if (starting)
             {
-                await engine.ApplyAsync(snapshot, cancellationToken);
+                await engine.ApplyAsync(snapshot, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
             try
             {
-                await engine.ApplyAsync(snapshot, cancellationToken);
+                await engine.ApplyAsync(snapshot, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -211,19 +211,19 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
     {
         while (!stopping.IsCancellationRequested)
         {
-            if (!await WaitForChangeAsync(triggers, stopping))
+            if (!await WaitForChangeAsync(triggers, stopping).ConfigureAwait(false))
             {
                 _runtime.RemoveDrained();
-                await ApplyHostNameChangesAsync(stopping);
+                await ApplyHostNameChangesAsync(stopping).ConfigureAwait(false);
                 continue;
             }
 
             triggers = CurrentTriggers();
             try
             {
-                var config = await _source.LoadAsync(stopping);
-                var hosts = await _hostNames.ResolveAllAsync(config, stopping);
-                var engineFailures = await ApplyAsync(config, hosts, starting: false, stopping);
+                var config = await _source.LoadAsync(stopping).ConfigureAwait(false);
+                var hosts = await _hostNames.ResolveAllAsync(config, stopping).ConfigureAwait(false);
+                var engineFailures = await ApplyAsync(config, hosts, starting: false, stopping).ConfigureAwait(false);
                 LastReloadError = null;
                 LogReloadApplied(config.Source, config.Frontends.Length, config.Backends.Length);
                 if (engineFailures.Count > 0)
@@ -278,9 +278,9 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         try
         {
             var config = _runtime.Current.Config;
-            if (await _hostNames.RefreshDueAsync(config, _runtime.Hosts, stopping) is { } hosts)
+            if (await _hostNames.RefreshDueAsync(config, _runtime.Hosts, stopping).ConfigureAwait(false) is { } hosts)
             {
-                await ApplyAsync(config, hosts, starting: false, stopping);
+                await ApplyAsync(config, hosts, starting: false, stopping).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -303,7 +303,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         using var requested = triggers.Requested.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), changed);
         try
         {
-            await changed.Task.WaitAsync(SweepInterval, _time, stopping);
+            await changed.Task.WaitAsync(SweepInterval, _time, stopping).ConfigureAwait(false);
             return true;
         }
         catch (TimeoutException)

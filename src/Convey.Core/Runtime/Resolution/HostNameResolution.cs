@@ -41,7 +41,7 @@ internal sealed partial class HostNameResolution
     public async Task<HostAddresses> ResolveAllAsync(ConveyConfig config, CancellationToken cancellationToken)
     {
         var hosts = Track(config, forgetOthers: false);
-        await LookUpAsync(hosts, cancellationToken);
+        await LookUpAsync(hosts, cancellationToken).ConfigureAwait(false);
         return Current;
     }
 
@@ -62,7 +62,7 @@ internal sealed partial class HostNameResolution
         var due = hosts.Where(h => h.NextLookup <= now).ToList();
         if (due.Count > 0)
         {
-            await LookUpAsync(due, cancellationToken);
+            await LookUpAsync(due, cancellationToken).ConfigureAwait(false);
         }
 
         return Current.Agrees(applied, hosts.Select(h => h.Host)) ? null : Current;
@@ -97,7 +97,7 @@ internal sealed partial class HostNameResolution
     /// <summary>Looks the names up in parallel and records the results.</summary>
     private async Task LookUpAsync(List<HostState> hosts, CancellationToken cancellationToken)
     {
-        var results = await Task.WhenAll(hosts.Select(h => LookUpOneAsync(h.Host, cancellationToken)));
+        var results = await Task.WhenAll(hosts.Select(h => LookUpOneAsync(h.Host, cancellationToken))).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         for (var i = 0; i < hosts.Count; i++)
         {
@@ -155,7 +155,7 @@ internal sealed partial class HostNameResolution
     {
         try
         {
-            var addresses = await _resolver.ResolveAsync(host, cancellationToken).WaitAsync(LookupTimeout, _time, cancellationToken);
+            var addresses = await _resolver.ResolveAsync(host, cancellationToken).WaitAsync(LookupTimeout, _time, cancellationToken).ConfigureAwait(false);
             var usable = addresses
                 .Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a)
                 .Where(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
