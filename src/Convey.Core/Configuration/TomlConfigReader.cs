@@ -1,5 +1,6 @@
 using Convey.Configuration.Toml;
 using Tomlyn;
+using Tomlyn.Model;
 using Tomlyn.Serialization;
 
 namespace Convey.Configuration;
@@ -67,7 +68,16 @@ public static class TomlConfigReader
                 + "an empty file is what a reader sees in the middle of an in-place rewrite. Write the configuration with at least one [frontends.NAME] table."));
         }
 
-        var context = new ConfigReadContext(source, metadata);
+        return Read(root, new ConfigReadContext(source, metadata));
+    }
+
+    /// <summary>
+    /// Maps a document (TOML, or a converted configuration section) onto the schema and checks the snapshot-wide
+    /// rules, reporting every problem at once.
+    /// </summary>
+    /// <exception cref="ConfigException">The document is invalid.</exception>
+    internal static ConveyConfig Read(TomlTable root, ConfigReadContext context)
+    {
         var config = ConveyConfigMapper.Map(root, context);
         context.AddValidatorErrors(ConfigValidator.ValidateStructure(config));
         if (context.Errors.Count > 0)

@@ -4,6 +4,7 @@ using Convey.Configuration;
 using Convey.DependencyInjection;
 using Convey.Forwarding;
 using Convey.Health;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,6 +27,24 @@ public static class ConveyBuilderExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<ILogger<TomlFileConfigSource>>() ?? NullLogger<TomlFileConfigSource>.Instance));
         builder.Services.AddSingleton<IConfigSource>(sp => sp.GetRequiredService<TomlFileConfigSource>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Reads configuration from an <see cref="IConfiguration"/> section, usually
+    /// <c>builder.Configuration.GetSection("Convey")</c> (appsettings.json, environment variables, any provider), with the
+    /// keys of the TOML file (<c>frontends:web:listen_addr</c>, <c>backends:pool:servers:a:addr</c>, ...), and reloads
+    /// it when the section's keys change through the configuration's reload token (appsettings.json with
+    /// <c>reloadOnChange</c>). Each change is validated as a whole and applied, or refused with every error at its
+    /// configuration path (<c>Convey:backends:pool:servers:a:addr</c>) while the last good configuration stays.
+    /// </summary>
+    public static IConveyBuilder AddConfiguration(this IConveyBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+        builder.Services.AddSingleton<IConfigSource>(sp => new ConfigurationConfigSource(
+            section,
+            sp.GetService<ILogger<ConfigurationConfigSource>>() ?? NullLogger<ConfigurationConfigSource>.Instance));
         return builder;
     }
 

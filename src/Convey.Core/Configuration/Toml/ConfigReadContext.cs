@@ -4,31 +4,50 @@ using Tomlyn.Serialization;
 namespace Convey.Configuration.Toml;
 
 /// <summary>
-/// State shared while one TOML document is read: where every key was written, and the problems found so far.
+/// State shared while one document is read: where every key was written, and the problems found so far. The document
+/// is TOML, or an <c>IConfiguration</c> section converted to the same model, whose values are all text.
 /// </summary>
 internal sealed class ConfigReadContext
 {
-    private readonly TomlMetadataStore _metadata;
-    private readonly ConfigSourceMap _positions = new();
+    private readonly TomlMetadataStore? _metadata;
+    private readonly FilePositionMap? _positions;
     private readonly List<ConfigError> _errors = [];
+    private readonly List<string> _reportedPaths = [];
 
+    /// <summary>Reads a TOML document, whose key positions are in <paramref name="metadata"/>.</summary>
     public ConfigReadContext(string source, TomlMetadataStore metadata)
     {
         Source = source;
         _metadata = metadata;
+        _positions = new FilePositionMap();
+        SourceMap = _positions;
+    }
+
+    /// <summary>Reads a converted <c>IConfiguration</c> section, whose configuration paths are in <paramref name="paths"/>.</summary>
+    public ConfigReadContext(string source, ConfigurationPathMap paths)
+    {
+        Source = source;
+        SourceMap = paths;
+        ValuesAreText = true;
     }
 
     public string Source { get; }
 
+    /// <summary>Whether every value is text (an <c>IConfiguration</c> source), so numbers and booleans are read from strings.</summary>
+    public bool ValuesAreText { get; }
+
     public IReadOnlyList<ConfigError> Errors => _errors;
 
     /// <summary>Where every key read so far was written; handed to the snapshot once the document is read.</summary>
-    public ConfigSourceMap SourceMap => _positions;
+    public ConfigSourceMap SourceMap { get; }
 
-    /// <summary>Records where each key of <paramref name="table"/> (at <paramref name="path"/>) was written.</summary>
+    /// <summary>
+    /// Records where each key of TOML <paramref name="table"/> (at <paramref name="path"/>) was written. A converted
+    /// configuration section had its paths recorded while it was converted.
+    /// </summary>
     public void RecordPositions(TomlTable table, string path)
     {
-        if (!_metadata.TryGetProperties(table, out var properties) || properties is null)
+        if (_metadata is null || _positions is null || !_metadata.TryGetProperties(table, out var properties) || properties is null)
         {
             return;
         }
@@ -43,10 +62,11 @@ internal sealed class ConfigReadContext
         }
     }
 
+    /// <summary>Adds a problem of the key at dotted <paramref name="path"/>, placed where that key was written.</summary>
     public void Report(string path, string message)
     {
-        var position = _positions.Locate(path);
-        _errors.Add(new ConfigError(Source, position.Line, position.Column, path, message));
+        _reportedPaths.Add(path);
+        _errors.Add(SourceMap.Place(new ConfigError(Source, 0, 0, path, message)));
     }
 
     /// <summary>
@@ -55,7 +75,7 @@ internal sealed class ConfigReadContext
     /// </summary>
     public void AddValidatorErrors(IEnumerable<ConfigError> errors)
     {
-        var reported = _errors.Select(e => e.KeyPath).ToArray();
+        var reported = _reportedPaths.ToArray();
         foreach (var error in errors)
         {
             if (reported.Any(path => Related(path, error.KeyPath)))

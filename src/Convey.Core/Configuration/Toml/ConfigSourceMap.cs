@@ -1,44 +1,41 @@
 namespace Convey.Configuration.Toml;
 
 /// <summary>
-/// Where each key path of a configuration file was written. The reader fills it while it reads, then hands it over
-/// with the snapshot (<see cref="ConveyConfig.SourceMap"/>), unchanged from then on, so that problems found later (by
-/// the runtime, by an engine) are reported at their line and column like the reader's own.
+/// Where each key path of a configuration was written. The reader fills it while it reads, then hands it over with
+/// the snapshot (<see cref="ConveyConfig.SourceMap"/>), unchanged from then on, so that problems found later (by the
+/// runtime, by an engine) are placed like the reader's own: at a line and column of a file
+/// (<see cref="FilePositionMap"/>), or at a configuration path such as <c>Convey:backends:pool:servers:a:addr</c>
+/// (<see cref="ConfigurationPathMap"/>).
 /// </summary>
-internal sealed class ConfigSourceMap
+internal abstract class ConfigSourceMap
 {
-    private static readonly KeyPosition DocumentStart = new(1, 1);
-    private readonly Dictionary<string, KeyPosition> _positions = new(StringComparer.Ordinal);
+    /// <summary>
+    /// <paramref name="error"/>, whose key path is dotted (<c>backends.pool.servers.a.addr</c>), placed where that key
+    /// was written.
+    /// </summary>
+    public abstract ConfigError Place(ConfigError error);
 
-    /// <summary>Records that <paramref name="path"/> was written at <paramref name="position"/>.</summary>
-    public void Record(string path, KeyPosition position) => _positions[path] = position;
-
-    /// <summary>Where <paramref name="path"/> was written, or its nearest written parent; the document start when none was.</summary>
-    public KeyPosition Locate(string path)
+    /// <summary>
+    /// The entry recorded for <paramref name="path"/> or its nearest recorded parent, with the dotted part of
+    /// <paramref name="path"/> below that parent (empty for an exact match); false when no parent was recorded.
+    /// </summary>
+    protected static bool TryFindNearest<T>(Dictionary<string, T> entries, string path, out T entry, out string below)
     {
-        while (path.Length > 0)
+        var parent = path;
+        while (parent.Length > 0)
         {
-            if (_positions.TryGetValue(path, out var position))
+            if (entries.TryGetValue(parent, out entry!))
             {
-                return position;
+                below = parent.Length == path.Length ? "" : path[(parent.Length + 1)..];
+                return true;
             }
 
-            var dot = path.LastIndexOf('.');
-            path = dot < 0 ? "" : path[..dot];
+            var dot = parent.LastIndexOf('.');
+            parent = dot < 0 ? "" : parent[..dot];
         }
 
-        return DocumentStart;
-    }
-
-    /// <summary><paramref name="error"/> at the place of its key path, unless it already has a place.</summary>
-    public ConfigError Place(ConfigError error)
-    {
-        if (error.Line > 0)
-        {
-            return error;
-        }
-
-        var position = Locate(error.KeyPath);
-        return error with { Line = position.Line, Column = position.Column };
+        entry = default!;
+        below = path;
+        return false;
     }
 }

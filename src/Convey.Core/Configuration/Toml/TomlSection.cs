@@ -5,7 +5,9 @@ namespace Convey.Configuration.Toml;
 
 /// <summary>
 /// One TOML table being read against the schema: typed getters that report wrong types at the key, and a final
-/// check that reports every key the schema does not know, suggesting the nearest known one.
+/// check that reports every key the schema does not know, suggesting the nearest known one. A table converted from
+/// an <c>IConfiguration</c> section holds every value as text (JSON numbers and booleans arrive as strings), so
+/// there the getters also read numbers, seconds and booleans from their text; TOML itself stays strict.
 /// </summary>
 internal sealed class TomlSection
 {
@@ -40,9 +42,27 @@ internal sealed class TomlSection
 
     public string? GetString(string key) => TryGet<string>(key, "a string", out var text) ? text : null;
 
-    public bool? GetBool(string key) => TryGet<bool>(key, "true or false", out var flag) ? flag : null;
+    /// <summary>Reads a boolean; from a source whose values are text, "true" or "false" too (any case).</summary>
+    public bool? GetBool(string key)
+    {
+        if (_context.ValuesAreText && _table.TryGetValue(key, out var value) && value is string text)
+        {
+            if (bool.TryParse(text, out var parsed))
+            {
+                return parsed;
+            }
 
-    /// <summary>Reads a whole number that fits an <see cref="int"/>; with <paramref name="allowString"/> a quoted number too (the seed writes <c>port = "7000"</c>).</summary>
+            ReportType(key, value, "true or false");
+            return null;
+        }
+
+        return TryGet<bool>(key, "true or false", out var flag) ? flag : null;
+    }
+
+    /// <summary>
+    /// Reads a whole number that fits an <see cref="int"/>; with <paramref name="allowString"/> a quoted number too (the seed
+    /// writes <c>port = "7000"</c>), and always from a source whose values are text.
+    /// </summary>
     public int? GetInt(string key, bool allowString = false)
     {
         if (!_table.TryGetValue(key, out var value))
@@ -56,7 +76,7 @@ internal sealed class TomlSection
             case long integer:
                 number = integer;
                 break;
-            case string text when allowString:
+            case string text when allowString || _context.ValuesAreText:
                 if (!long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number))
                 {
                     Report(key, $"expected a whole number, found the string \"{text}\".");
@@ -78,7 +98,10 @@ internal sealed class TomlSection
         return (int)number;
     }
 
-    /// <summary>Reads a time in seconds (integer or float): not negative, finite, at most <see cref="MaxSeconds"/>.</summary>
+    /// <summary>
+    /// Reads a time in seconds (integer or float, or their text from a source whose values are text): not negative,
+    /// finite, at most <see cref="MaxSeconds"/>.
+    /// </summary>
     public TimeSpan? GetSeconds(string key)
     {
         if (!_table.TryGetValue(key, out var value))
@@ -94,6 +117,10 @@ internal sealed class TomlSection
                 break;
             case double real:
                 seconds = real;
+                break;
+            case string text when _context.ValuesAreText
+                && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed):
+                seconds = parsed;
                 break;
             default:
                 ReportType(key, value, "a number of seconds");
