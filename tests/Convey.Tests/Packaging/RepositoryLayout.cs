@@ -10,14 +10,22 @@ internal static class RepositoryLayout
     public static string Configuration { get; } =
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 
-    /// <summary>The code block of docs/embedding.md that shows the five-line use.</summary>
-    public static string EmbeddingSnippet()
+    /// <summary>The ```csharp code block of docs/embedding.md that contains <paramref name="marker"/>, as a Program.cs.</summary>
+    public static string EmbeddingSnippet(string marker)
     {
         var lines = File.ReadAllLines(Path.Combine(Root, "docs", "embedding.md"));
-        var start = Array.IndexOf(lines, "```csharp");
-        Assert.True(start >= 0, "docs/embedding.md has no ```csharp block");
-        var end = Array.IndexOf(lines, "```", start + 1);
-        return string.Join('\n', lines[(start + 1)..end]) + "\n";
+        for (var start = Array.IndexOf(lines, "```csharp"); start >= 0; start = Array.IndexOf(lines, "```csharp", start + 1))
+        {
+            var end = Array.IndexOf(lines, "```", start + 1);
+            var block = string.Join('\n', lines[(start + 1)..end]) + "\n";
+            if (block.Contains(marker, StringComparison.Ordinal))
+            {
+                return block;
+            }
+        }
+
+        Assert.Fail($"docs/embedding.md has no ```csharp block with {marker}");
+        return "";
     }
 
     private static string FindRoot()
