@@ -6,7 +6,8 @@ namespace Convey.Core.Tests.Configuration;
 
 public sealed class TomlConfigReaderTests
 {
-    private const string EveryKey = """
+    /// <summary>Every key of the schema with a value other than its default (also written as JSON by the configuration tests).</summary>
+    internal const string EveryKey = """
         [frontends.web]
         listen_addr = "[::1]:8443"
         backend = "pool"
