@@ -106,7 +106,25 @@ public sealed class ConfigurationReloadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_edit_that_is_not_json_is_refused_and_the_running_config_stays_until_a_fix()
+    public async Task An_edit_that_is_not_json_changes_nothing_and_the_next_good_edit_applies()
+    {
+        // Without a handler of its own, the JSON provider throws on its watcher's thread and does not reload.
+        var loadFailures = 0;
+        var (service, runtime) = await StartAsync(failure => Interlocked.Increment(ref loadFailures));
+
+        await File.WriteAllTextAsync(AppSettings, Json("127.0.0.1:8084")[..^10]);
+        await WaitUntilAsync(() => Volatile.Read(ref loadFailures) > 0);
+        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+
+        await File.WriteAllTextAsync(AppSettings, Json("127.0.0.1:8084"));
+        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8084");
+
+        Assert.Equal(0, service.ReloadFailures);
+        await service.StopAsync(default);
+    }
+
+    [Fact]
+    public async Task An_edit_that_is_not_json_and_empties_the_section_is_refused_and_the_running_config_stays_until_a_fix()
     {
         // A provider told to ignore a file it cannot parse reloads with no keys at all: Convey must not apply that.
         var loadFailures = 0;
