@@ -228,6 +228,20 @@ public sealed class ConfigurationSectionReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_json_array_of_servers_reads_as_servers_named_by_their_index()
+    {
+        var configuration = JsonFile("""
+            { "Convey": {
+                "frontends": { "web": { "listen_addr": "127.0.0.1:3000", "backend": "pool" } },
+                "backends": { "pool": { "servers": [ { "addr": "127.0.0.1:8080" }, { "addr": "127.0.0.1:8081", "weight": 3 } ] } } } }
+            """);
+
+        var servers = Assert.Single(ConfigurationSectionReader.Read(configuration.GetSection("Convey")).Backends).Servers;
+
+        Assert.Equal([("0", "127.0.0.1:8080", 1), ("1", "127.0.0.1:8081", 3)], servers.Select(s => (s.Name, s.Address.ToString(), s.Weight)));
+    }
+
+    [Fact]
     public void Toml_stays_strict_about_types()
     {
         var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.Parse("""
