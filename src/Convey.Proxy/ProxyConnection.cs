@@ -262,15 +262,15 @@ internal sealed partial class ProxyConnection
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Frontend {Frontend}: connecting to {Server} failed ({Reason})")]
+    [LoggerMessage(EventId = ProxyLogEvents.ConnectFailure, EventName = nameof(ProxyLogEvents.ConnectFailure), Level = LogLevel.Debug, Message = "Frontend {Frontend}: connecting to {Server} failed ({Reason})")]
     private partial void LogConnectFailed(string frontend, IPEndPoint server, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: no server of pool {Pool} could take the connection from {Client}")]
+    [LoggerMessage(EventId = ProxyLogEvents.NoServer, EventName = nameof(ProxyLogEvents.NoServer), Level = LogLevel.Warning, Message = "Frontend {Frontend}: no server of pool {Pool} could take the connection from {Client}")]
     private partial void LogNoServer(string frontend, string pool, IPEndPoint client);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: a connection failed ({Error})")]
+    [LoggerMessage(EventId = ProxyLogEvents.ConnectionSocketError, EventName = nameof(ProxyLogEvents.ConnectionSocketError), Level = LogLevel.Warning, Message = "Frontend {Frontend}: a connection failed ({Error})")]
     private partial void LogConnectionSocketError(string frontend, SocketError error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: a connection failed")]
+    [LoggerMessage(EventId = ProxyLogEvents.ConnectionFailed, EventName = nameof(ProxyLogEvents.ConnectionFailed), Level = LogLevel.Warning, Message = "Frontend {Frontend}: a connection failed")]
     private partial void LogConnectionFailed(Exception exception, string frontend);
 }

@@ -317,21 +317,21 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         _drains.Add(listener.DrainAsync(cancellationToken));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Proxy engine holds up to {Max} connections at once (ProxyEngineOptions.MaxConnections, by default what the descriptor limit allows)")]
+    [LoggerMessage(EventId = ProxyLogEvents.ConnectionLimit, EventName = nameof(ProxyLogEvents.ConnectionLimit), Level = LogLevel.Information, Message = "Proxy engine holds up to {Max} connections at once (ProxyEngineOptions.MaxConnections, by default what the descriptor limit allows)")]
     private partial void LogConnectionLimit(int max);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy engine holds up to {Max} connections at once: the descriptor limit (RLIMIT_NOFILE {Limit}) leaves room for no more. Raise it (systemd: LimitNOFILE=, shell: ulimit -n) to serve more clients at once")]
+    [LoggerMessage(EventId = ProxyLogEvents.ConnectionLimitSmall, EventName = nameof(ProxyLogEvents.ConnectionLimitSmall), Level = LogLevel.Warning, Message = "Proxy engine holds up to {Max} connections at once: the descriptor limit (RLIMIT_NOFILE {Limit}) leaves room for no more. Raise it (systemd: LimitNOFILE=, shell: ulimit -n) to serve more clients at once")]
     private partial void LogSmallConnectionLimit(int max, long limit);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Frontend {Frontend} listening on {EndPoint} (pool {Pool})")]
+    [LoggerMessage(EventId = ProxyLogEvents.FrontendListening, EventName = nameof(ProxyLogEvents.FrontendListening), Level = LogLevel.Information, Message = "Frontend {Frontend} listening on {EndPoint} (pool {Pool})")]
     private partial void LogListening(string frontend, IPEndPoint endPoint, string pool);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Frontend {Frontend} moves from {Old} to {New}")]
+    [LoggerMessage(EventId = ProxyLogEvents.FrontendMoving, EventName = nameof(ProxyLogEvents.FrontendMoving), Level = LogLevel.Information, Message = "Frontend {Frontend} moves from {Old} to {New}")]
     private partial void LogRebinding(string frontend, IPEndPoint old, IPEndPoint @new);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Frontend {Frontend} on {EndPoint} stops accepting; {Connections} connection(s) drain")]
+    [LoggerMessage(EventId = ProxyLogEvents.FrontendDraining, EventName = nameof(ProxyLogEvents.FrontendDraining), Level = LogLevel.Information, Message = "Frontend {Frontend} on {EndPoint} stops accepting; {Connections} connection(s) drain")]
     private partial void LogDraining(string frontend, IPEndPoint endPoint, long connections);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Frontend {Frontend} still cannot listen on {EndPoint}: {Reason}; retrying")]
+    [LoggerMessage(EventId = ProxyLogEvents.FrontendStillNotListening, EventName = nameof(ProxyLogEvents.FrontendStillNotListening), Level = LogLevel.Debug, Message = "Frontend {Frontend} still cannot listen on {EndPoint}: {Reason}; retrying")]
     private partial void LogStillNotListening(string frontend, IPEndPoint endPoint, string reason);
 }

@@ -196,12 +196,12 @@ internal sealed partial class ProxyListener
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: accept failed ({Error}); still accepting")]
+    [LoggerMessage(EventId = ProxyLogEvents.AcceptFailed, EventName = nameof(ProxyLogEvents.AcceptFailed), Level = LogLevel.Warning, Message = "Frontend {Frontend}: accept failed ({Error}); still accepting")]
     private partial void LogAcceptFailed(string frontend, SocketError error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: the proxy engine holds its maximum of {Max} connections and refuses new ones until some end. The maximum comes from ProxyEngineOptions.MaxConnections, by default from the descriptor limit: raise it (ulimit -n, systemd LimitNOFILE=) to allow more")]
+    [LoggerMessage(EventId = ProxyLogEvents.EngineFull, EventName = nameof(ProxyLogEvents.EngineFull), Level = LogLevel.Warning, Message = "Frontend {Frontend}: the proxy engine holds its maximum of {Max} connections and refuses new ones until some end. The maximum comes from ProxyEngineOptions.MaxConnections, by default from the descriptor limit: raise it (ulimit -n, systemd LimitNOFILE=) to allow more")]
     private partial void LogEngineFull(string frontend, int max);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Frontend {Frontend}: drain deadline reached, closing {Connections} connection(s)")]
+    [LoggerMessage(EventId = ProxyLogEvents.DrainDeadline, EventName = nameof(ProxyLogEvents.DrainDeadline), Level = LogLevel.Warning, Message = "Frontend {Frontend}: drain deadline reached, closing {Connections} connection(s)")]
     private partial void LogDrainDeadline(string frontend, long connections);
 }

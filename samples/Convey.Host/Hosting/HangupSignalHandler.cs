@@ -34,6 +34,6 @@ internal sealed partial class HangupSignalHandler(
 
     public void Dispose() => _registration?.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP: re-reading {Source}")]
+    [LoggerMessage(EventId = HostLogEvents.Rereading, EventName = nameof(HostLogEvents.Rereading), Level = LogLevel.Information, Message = "SIGHUP: re-reading {Source}")]
     private partial void LogRereading(string source);
 }

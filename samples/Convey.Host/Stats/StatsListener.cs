@@ -188,15 +188,15 @@ internal sealed partial class StatsListener(
     private static IPEndPoint? EndPointOf(StatsConfig stats) =>
         stats.Port is { } port ? new IPEndPoint(stats.ListenAddress, port) : null;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stats listener moved from {Old} to {New}")]
+    [LoggerMessage(EventId = HostLogEvents.StatsListenerMoved, EventName = nameof(HostLogEvents.StatsListenerMoved), Level = LogLevel.Information, Message = "Stats listener moved from {Old} to {New}")]
     private partial void LogMoved(string old, string @new);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stats listener on {Old} closed: the configuration has no [stats] table any more")]
+    [LoggerMessage(EventId = HostLogEvents.StatsListenerClosed, EventName = nameof(HostLogEvents.StatsListenerClosed), Level = LogLevel.Information, Message = "Stats listener on {Old} closed: the configuration has no [stats] table any more")]
     private partial void LogClosed(string old);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Stats listener cannot bind {New}: {Reason}; it stays on {Old} until [stats] changes again")]
+    [LoggerMessage(EventId = HostLogEvents.StatsListenerBindFailed, EventName = nameof(HostLogEvents.StatsListenerBindFailed), Level = LogLevel.Error, Message = "Stats listener cannot bind {New}: {Reason}; it stays on {Old} until [stats] changes again")]
     private partial void LogBindFailed(string @new, string reason, string old);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Stats listener could not follow the configuration; it stays as it is")]
+    [LoggerMessage(EventId = HostLogEvents.StatsListenerNotFollowing, EventName = nameof(HostLogEvents.StatsListenerNotFollowing), Level = LogLevel.Error, Message = "Stats listener could not follow the configuration; it stays as it is")]
     private partial void LogWatchFailed(Exception exception);
 }

@@ -261,15 +261,15 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration file {Path} changed; reloading")]
+    [LoggerMessage(EventId = CoreLogEvents.ConfigFileChanged, EventName = nameof(CoreLogEvents.ConfigFileChanged), Level = LogLevel.Information, Message = "Configuration file {Path} changed; reloading")]
     private partial void LogChanged(string path);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot watch {Path} for changes; it is polled instead")]
+    [LoggerMessage(EventId = CoreLogEvents.ConfigFileNotWatched, EventName = nameof(CoreLogEvents.ConfigFileNotWatched), Level = LogLevel.Warning, Message = "Cannot watch {Path} for changes; it is polled instead")]
     private partial void LogWatchFailed(string path, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A listener of the reload token of {Path} failed")]
+    [LoggerMessage(EventId = CoreLogEvents.ReloadListenerFailed, EventName = nameof(CoreLogEvents.ReloadListenerFailed), Level = LogLevel.Error, Message = "A listener of the reload token of {Path} failed")]
     private partial void LogListenerFailed(string path, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The watcher of {Path} reported an error; the file is read again")]
+    [LoggerMessage(EventId = CoreLogEvents.ConfigFileWatcherError, EventName = nameof(CoreLogEvents.ConfigFileWatcherError), Level = LogLevel.Warning, Message = "The watcher of {Path} reported an error; the file is read again")]
     private partial void LogWatcherError(string path, Exception exception);
 }

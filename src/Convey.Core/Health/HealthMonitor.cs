@@ -309,15 +309,15 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool}: server {Server} ({Address}) is DOWN: {Reason}")]
+    [LoggerMessage(EventId = CoreLogEvents.ServerDown, EventName = nameof(CoreLogEvents.ServerDown), Level = LogLevel.Warning, Message = "Pool {Pool}: server {Server} ({Address}) is DOWN: {Reason}")]
     private partial void LogServerDown(string pool, string server, string address, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pool {Pool}: server {Server} ({Address}) is UP: {Reason}")]
+    [LoggerMessage(EventId = CoreLogEvents.ServerUp, EventName = nameof(CoreLogEvents.ServerUp), Level = LogLevel.Information, Message = "Pool {Pool}: server {Server} ({Address}) is UP: {Reason}")]
     private partial void LogServerUp(string pool, string server, string address, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Pool {Pool}: a connect failure reported for server {Server} could not be applied to its health")]
+    [LoggerMessage(EventId = CoreLogEvents.ConnectFailureNotApplied, EventName = nameof(CoreLogEvents.ConnectFailureNotApplied), Level = LogLevel.Error, Message = "Pool {Pool}: a connect failure reported for server {Server} could not be applied to its health")]
     private partial void LogPassiveReportFailed(Exception exception, string pool, string server);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Pool {Pool}: a health-check round failed; the next round runs as planned")]
+    [LoggerMessage(EventId = CoreLogEvents.HealthRoundFailed, EventName = nameof(CoreLogEvents.HealthRoundFailed), Level = LogLevel.Error, Message = "Pool {Pool}: a health-check round failed; the next round runs as planned")]
     private partial void LogRoundFailed(Exception exception, string pool);
 }

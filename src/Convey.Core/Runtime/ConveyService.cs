@@ -316,31 +316,31 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Convey started from {Source}: {Frontends} frontend(s), {Pools} pool(s)")]
+    [LoggerMessage(EventId = CoreLogEvents.Started, EventName = nameof(CoreLogEvents.Started), Level = LogLevel.Information, Message = "Convey started from {Source}: {Frontends} frontend(s), {Pools} pool(s)")]
     private partial void LogStarted(string source, int frontends, int pools);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Convey cannot start: the configuration was refused ({Count} error(s)). {Errors}")]
+    [LoggerMessage(EventId = CoreLogEvents.StartRefused, EventName = nameof(CoreLogEvents.StartRefused), Level = LogLevel.Critical, Message = "Convey cannot start: the configuration was refused ({Count} error(s)). {Errors}")]
     private partial void LogStartRefused(int count, string errors);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reload applied from {Source}: {Frontends} frontend(s), {Pools} pool(s)")]
+    [LoggerMessage(EventId = CoreLogEvents.ReloadApplied, EventName = nameof(CoreLogEvents.ReloadApplied), Level = LogLevel.Information, Message = "Reload applied from {Source}: {Frontends} frontend(s), {Pools} pool(s)")]
     private partial void LogReloadApplied(string source, int frontends, int pools);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Reload refused ({Count} error(s)); the previous configuration stays in force. {Errors}")]
+    [LoggerMessage(EventId = CoreLogEvents.ReloadRefused, EventName = nameof(CoreLogEvents.ReloadRefused), Level = LogLevel.Error, Message = "Reload refused ({Count} error(s)); the previous configuration stays in force. {Errors}")]
     private partial void LogReloadRefused(int count, string errors);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Engine {Engine} could not apply the configuration from {Source}; the other engines did, and its frontends keep their previous state")]
+    [LoggerMessage(EventId = CoreLogEvents.EngineApplyFailed, EventName = nameof(CoreLogEvents.EngineApplyFailed), Level = LogLevel.Error, Message = "Engine {Engine} could not apply the configuration from {Source}; the other engines did, and its frontends keep their previous state")]
     private partial void LogEngineApplyFailed(Exception exception, string engine, string source);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Host names resolved to new addresses that could not be applied; the previous servers stay in force")]
+    [LoggerMessage(EventId = CoreLogEvents.HostNameChangeFailed, EventName = nameof(CoreLogEvents.HostNameChangeFailed), Level = LogLevel.Error, Message = "Host names resolved to new addresses that could not be applied; the previous servers stay in force")]
     private partial void LogHostNameChangeFailed(Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Frontend {Frontend} cannot listen on {EndPoint}: {Reason}. The rest of the reload is applied; the frontend is retried every few seconds until it listens or a reload removes or changes it")]
+    [LoggerMessage(EventId = CoreLogEvents.FrontendNotListening, EventName = nameof(CoreLogEvents.FrontendNotListening), Level = LogLevel.Error, Message = "Frontend {Frontend} cannot listen on {EndPoint}: {Reason}. The rest of the reload is applied; the frontend is retried every few seconds until it listens or a reload removes or changes it")]
     private partial void LogFrontendNotListening(string frontend, System.Net.IPEndPoint endPoint, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Engine {Engine} cannot apply the reload: {Reason}. Its frontends keep their previous state; the other engines applied it")]
+    [LoggerMessage(EventId = CoreLogEvents.EngineCannotForward, EventName = nameof(CoreLogEvents.EngineCannotForward), Level = LogLevel.Error, Message = "Engine {Engine} cannot apply the reload: {Reason}. Its frontends keep their previous state; the other engines applied it")]
     private partial void LogEngineCannotForward(string engine, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Reload failed; the previous configuration stays in force")]
+    [LoggerMessage(EventId = CoreLogEvents.ReloadFailed, EventName = nameof(CoreLogEvents.ReloadFailed), Level = LogLevel.Error, Message = "Reload failed; the previous configuration stays in force")]
     private partial void LogReloadFailed(Exception exception);
 
     private readonly record struct ReloadTriggers(IChangeToken Changed, CancellationToken Requested);

@@ -475,24 +475,24 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             nic.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address)));
 
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Packet engine listening on {Interface}: {Frontends} frontend port(s), {Workers} worker(s)")]
+    [LoggerMessage(EventId = PacketLogEvents.EngineListening, EventName = nameof(PacketLogEvents.EngineListening), Level = LogLevel.Information, Message = "Packet engine listening on {Interface}: {Frontends} frontend port(s), {Workers} worker(s)")]
     private partial void LogListening(string @interface, int frontends, int workers);
 
 
 
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Packet engine firewall rules (nftables table inet convey) {What}")]
+    [LoggerMessage(EventId = PacketLogEvents.FirewallApplied, EventName = nameof(PacketLogEvents.FirewallApplied), Level = LogLevel.Information, Message = "Packet engine firewall rules (nftables table inet convey) {What}")]
     private partial void LogFirewallApplied(string what);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not remove the nftables table inet convey on stop: {Reason}")]
+    [LoggerMessage(EventId = PacketLogEvents.FirewallRemovalFailed, EventName = nameof(PacketLogEvents.FirewallRemovalFailed), Level = LogLevel.Error, Message = "Could not remove the nftables table inet convey on stop: {Reason}")]
     private partial void LogFirewallRemovalFailed(string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "connection_tracker_capacity changed from {Old} to {New}: tracked flows were forgotten")]
+    [LoggerMessage(EventId = PacketLogEvents.TrackerResized, EventName = nameof(PacketLogEvents.TrackerResized), Level = LogLevel.Warning, Message = "connection_tracker_capacity changed from {Old} to {New}: tracked flows were forgotten")]
     private partial void LogTrackerResized(int old, int @new);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not release a removed frontend's sockets or firewall rules")]
+    [LoggerMessage(EventId = PacketLogEvents.FrontendReleaseFailed, EventName = nameof(PacketLogEvents.FrontendReleaseFailed), Level = LogLevel.Error, Message = "Could not release a removed frontend's sockets or firewall rules")]
     private partial void LogPruneFailed(Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the neighbour table for L2 DSR")]
+    [LoggerMessage(EventId = PacketLogEvents.NeighbourTableUnreadable, EventName = nameof(PacketLogEvents.NeighbourTableUnreadable), Level = LogLevel.Warning, Message = "Could not read the neighbour table for L2 DSR")]
     private partial void LogNeighboursFailed(Exception exception);
 }

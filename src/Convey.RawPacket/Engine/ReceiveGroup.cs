@@ -171,6 +171,6 @@ internal sealed partial class ReceiveGroup : IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Packet handling failed; the packet was dropped")]
+    [LoggerMessage(EventId = PacketLogEvents.PacketFailed, EventName = nameof(PacketLogEvents.PacketFailed), Level = LogLevel.Error, Message = "Packet handling failed; the packet was dropped")]
     private partial void LogPacketFailed(Exception exception);
 }

@@ -207,19 +207,19 @@ internal sealed partial class HostNameResolution
 
     private static string Format(ImmutableArray<IPAddress> addresses) => string.Join(", ", addresses);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Host name {Host} resolves to {Addresses}")]
+    [LoggerMessage(EventId = CoreLogEvents.HostNameResolved, EventName = nameof(CoreLogEvents.HostNameResolved), Level = LogLevel.Information, Message = "Host name {Host} resolves to {Addresses}")]
     private partial void LogResolved(string host, string addresses);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Host name {Host} now resolves to {Addresses} (was {Previous}); its pools follow")]
+    [LoggerMessage(EventId = CoreLogEvents.HostNameAddressesChanged, EventName = nameof(CoreLogEvents.HostNameAddressesChanged), Level = LogLevel.Information, Message = "Host name {Host} now resolves to {Addresses} (was {Previous}); its pools follow")]
     private partial void LogAddressesChanged(string host, string addresses, string previous);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Host name {Host} resolves again: {Addresses}")]
+    [LoggerMessage(EventId = CoreLogEvents.HostNameResolvesAgain, EventName = nameof(CoreLogEvents.HostNameResolvesAgain), Level = LogLevel.Information, Message = "Host name {Host} resolves again: {Addresses}")]
     private partial void LogResolvesAgain(string host, string addresses);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot resolve host name {Host} (pool {Pools}): {Reason}. Its servers stay unresolved and take no traffic until it resolves; trying again every {Interval} s")]
+    [LoggerMessage(EventId = CoreLogEvents.HostNameUnresolved, EventName = nameof(CoreLogEvents.HostNameUnresolved), Level = LogLevel.Warning, Message = "Cannot resolve host name {Host} (pool {Pools}): {Reason}. Its servers stay unresolved and take no traffic until it resolves; trying again every {Interval} s")]
     private partial void LogNeverResolved(string host, string pools, string reason, double interval);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot resolve host name {Host} (pool {Pools}): {Reason}. Keeping its last addresses ({Addresses}); trying again every {Interval} s")]
+    [LoggerMessage(EventId = CoreLogEvents.HostNameLookupFailed, EventName = nameof(CoreLogEvents.HostNameLookupFailed), Level = LogLevel.Warning, Message = "Cannot resolve host name {Host} (pool {Pools}): {Reason}. Keeping its last addresses ({Addresses}); trying again every {Interval} s")]
     private partial void LogLookupFailed(string host, string pools, string reason, string addresses, double interval);
 
     private sealed class HostState(string host)

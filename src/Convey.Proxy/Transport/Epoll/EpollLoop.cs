@@ -267,9 +267,9 @@ internal sealed partial class EpollLoop : IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Event loop {Loop}: epoll_wait failed (errno {Errno}); its connections stop")]
+    [LoggerMessage(EventId = ProxyLogEvents.LoopFailed, EventName = nameof(ProxyLogEvents.LoopFailed), Level = LogLevel.Critical, Message = "Event loop {Loop}: epoll_wait failed (errno {Errno}); its connections stop")]
     private partial void LogWaitFailed(string? loop, int errno);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Event loop {Loop}: a handler failed; the loop goes on")]
+    [LoggerMessage(EventId = ProxyLogEvents.LoopHandlerFailed, EventName = nameof(ProxyLogEvents.LoopHandlerFailed), Level = LogLevel.Error, Message = "Event loop {Loop}: a handler failed; the loop goes on")]
     private partial void LogHandlerFailed(Exception exception, string? loop);
 }

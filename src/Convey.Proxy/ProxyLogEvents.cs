@@ -1,0 +1,33 @@
+namespace Convey.Proxy;
+
+/// <summary>
+/// The event ids of Convey.Proxy's log, 2000-2999: one constant per [LoggerMessage], whose name is the event's name.
+/// An id never changes once released (operators filter and alert on it); a new event takes the next free id of its
+/// group. Every id is documented in docs/operations.md ("Log events"); a test holds the table, the attributes and
+/// that document together.
+/// </summary>
+internal static class ProxyLogEvents
+{
+    // The engine and its frontends (2000-2099)
+    public const int ConnectionLimit = 2001;
+    public const int ConnectionLimitSmall = 2002;
+    public const int FrontendListening = 2003;
+    public const int FrontendMoving = 2004;
+    public const int FrontendDraining = 2005;
+    public const int FrontendStillNotListening = 2006;
+
+    // Listeners (2100-2199)
+    public const int AcceptFailed = 2101;
+    public const int EngineFull = 2102;
+    public const int DrainDeadline = 2103;
+
+    // Connections (2200-2299)
+    public const int ConnectFailure = 2201;
+    public const int NoServer = 2202;
+    public const int ConnectionSocketError = 2203;
+    public const int ConnectionFailed = 2204;
+
+    // Event loops (2300-2399)
+    public const int LoopFailed = 2301;
+    public const int LoopHandlerFailed = 2302;
+}
