@@ -19,11 +19,13 @@ internal static class CoreLogEvents
     public const int FrontendNotListening = 1008;
     public const int HostNameChangeFailed = 1009;
 
-    // The configuration file (1100-1199)
+    // Configuration sources: the TOML file, an IConfiguration section (1100-1199)
     public const int ConfigFileChanged = 1101;
     public const int ConfigFileNotWatched = 1102;
     public const int ConfigFileWatcherError = 1103;
-    public const int ReloadListenerFailed = 1104;
+    public const int ConfigFileListenerFailed = 1104;
+    public const int ConfigSectionChanged = 1105;
+    public const int ConfigSectionListenerFailed = 1106;
 
     // Health (1200-1299)
     public const int ServerDown = 1201;

@@ -104,9 +104,9 @@ internal sealed partial class ConfigurationConfigSource : IConfigSource, IDispos
     private (string Key, string? Value)[] Contents() =>
         [.. _configuration.AsEnumerable().Select(pair => (pair.Key, pair.Value)).OrderBy(pair => pair.Key, StringComparer.Ordinal)];
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration section '{Section}' changed; reloading")]
+    [LoggerMessage(EventId = CoreLogEvents.ConfigSectionChanged, EventName = nameof(CoreLogEvents.ConfigSectionChanged), Level = LogLevel.Information, Message = "Configuration section '{Section}' changed; reloading")]
     private partial void LogChanged(string section);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A listener of the reload token of configuration section '{Section}' failed")]
+    [LoggerMessage(EventId = CoreLogEvents.ConfigSectionListenerFailed, EventName = nameof(CoreLogEvents.ConfigSectionListenerFailed), Level = LogLevel.Error, Message = "A listener of the reload token of configuration section '{Section}' failed")]
     private partial void LogListenerFailed(string section, Exception exception);
 }

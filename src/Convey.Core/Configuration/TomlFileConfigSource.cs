@@ -267,7 +267,7 @@ public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
     [LoggerMessage(EventId = CoreLogEvents.ConfigFileNotWatched, EventName = nameof(CoreLogEvents.ConfigFileNotWatched), Level = LogLevel.Warning, Message = "Cannot watch {Path} for changes; it is polled instead")]
     private partial void LogWatchFailed(string path, Exception exception);
 
-    [LoggerMessage(EventId = CoreLogEvents.ReloadListenerFailed, EventName = nameof(CoreLogEvents.ReloadListenerFailed), Level = LogLevel.Error, Message = "A listener of the reload token of {Path} failed")]
+    [LoggerMessage(EventId = CoreLogEvents.ConfigFileListenerFailed, EventName = nameof(CoreLogEvents.ConfigFileListenerFailed), Level = LogLevel.Error, Message = "A listener of the reload token of {Path} failed")]
     private partial void LogListenerFailed(string path, Exception exception);
 
     [LoggerMessage(EventId = CoreLogEvents.ConfigFileWatcherError, EventName = nameof(CoreLogEvents.ConfigFileWatcherError), Level = LogLevel.Warning, Message = "The watcher of {Path} reported an error; the file is read again")]
