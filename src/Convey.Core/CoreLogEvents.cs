@@ -32,6 +32,8 @@ internal static class CoreLogEvents
     public const int ServerUp = 1202;
     public const int ConnectFailureNotApplied = 1203;
     public const int HealthRoundFailed = 1204;
+    public const int ProbeOutcomeNotApplied = 1205;
+    public const int SelectorRebuildFailed = 1206;
 
     // Host names (1300-1399)
     public const int HostNameResolved = 1301;

@@ -20,6 +20,12 @@ namespace Convey.Health;
 /// <see cref="PassiveReportSpacing"/>, so a dead server leaves selection before its next probe but no burst of
 /// reports can flap a pool; only probes bring a server back. Settings are read from the pool at each round, so a
 /// reload that changes them takes effect without restarting the monitor.
+/// <para>
+/// Probe outcomes and engines' reports alike are posted to one <see cref="HealthReportQueue"/> and applied by its
+/// reader, never on the thread that observed them: an engine's report costs its event loop or packet worker a
+/// timestamp, a compare-and-swap and a queue write. The reader counts, flips, logs and records metrics, then
+/// rebuilds the pool's selector once per batch that changed a server's health.
+/// </para>
 /// </summary>
 internal sealed partial class HealthMonitor : IAsyncDisposable
 {
@@ -29,6 +35,8 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
     /// <summary>At most one connect failure reported by an engine counts per server within this time.</summary>
     internal static readonly TimeSpan PassiveReportSpacing = TimeSpan.FromSeconds(1);
 
+    private static readonly HealthProbeResult ReportedConnectFailure = HealthProbeResult.Unhealthy("connect failure reported by an engine");
+
     private readonly BackendPool _pool;
     private readonly IHealthProbe _probe;
     private readonly TimeProvider _time;
@@ -37,10 +45,14 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
     private readonly Func<double> _random;
     private readonly ConcurrentDictionary<ServerState, ServerHealthCounter> _counters = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<ServerState, byte> _probing = new(ReferenceEqualityComparer.Instance);
+    private readonly HealthReportQueue _reports;
+    private readonly long _passiveSpacing;
     private readonly CancellationTokenSource _stopping = new();
     private CancellationTokenSource _reschedule = new();
     private Task _loop = Task.CompletedTask;
     private Task _arrivals = Task.CompletedTask;
+    // Read and written by the report reader only: what caused the last change of the batch being applied.
+    private HealthTransitionSource _lastChangeSource;
 
     public HealthMonitor(BackendPool pool, IHealthProbe probe, TimeProvider time, ILogger logger, ConveyMetrics metrics, Func<double>? random = null)
     {
@@ -50,6 +62,8 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         _logger = logger;
         _metrics = metrics;
         _random = random ?? Random.Shared.NextDouble;
+        _passiveSpacing = (long)(PassiveReportSpacing.TotalSeconds * time.TimestampFrequency);
+        _reports = new HealthReportQueue(Apply, RebuildSelection);
     }
 
     /// <summary>The pool this monitor checks.</summary>
@@ -101,20 +115,22 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops probing without waiting for the current round.</summary>
+    /// <summary>Stops probing and taking reports without waiting: the reports already queued are applied in the background.</summary>
     public void Cancel()
     {
         _pool.ConnectFailureReported -= OnConnectFailureReported;
         _stopping.Cancel();
+        _reports.Complete();
     }
 
-    /// <summary>Stops probing; returns when the current round has ended.</summary>
+    /// <summary>Stops probing and taking reports; returns when the current round has ended and the reports already queued are applied.</summary>
     public async Task StopAsync()
     {
         _pool.ConnectFailureReported -= OnConnectFailureReported;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _arrivals.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _reports.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -124,7 +140,10 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>Probes every non-draining server of the pool once, in parallel, and applies the outcomes.</summary>
+    /// <summary>Completes when every report posted so far (probe outcomes and engines' reports) is applied and the selector rebuilt.</summary>
+    internal Task ReportsAppliedAsync() => _reports.AppliedAsync();
+
+    /// <summary>Probes every non-draining server of the pool once, in parallel; returns when the outcomes are applied.</summary>
     internal async Task ProbeRoundAsync(CancellationToken stopping)
     {
         var servers = _pool.Servers;
@@ -140,6 +159,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         }
 
         await Task.WhenAll(probes).ConfigureAwait(false);
+        await _reports.AppliedAsync().ConfigureAwait(false);
     }
 
     private async Task RunAsync(CancellationToken stopping)
@@ -234,61 +254,101 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
 
         if (!stopping.IsCancellationRequested)
         {
-            Record(server, result, HealthTransitionSource.Probe);
+            _reports.TryPost(new ServerHealthReport(server, result, HealthTransitionSource.Probe));
         }
     }
 
+    /// <summary>
+    /// Runs on the reporting engine's thread (an event loop, a packet worker): admits at most one report per server
+    /// per <see cref="PassiveReportSpacing"/> and queues it. No lock, no log, no allocation once the server is known.
+    /// </summary>
     private void OnConnectFailureReported(ServerState server)
     {
-        if (server.IsDraining || !_pool.Servers.Contains(server))
+        if (server.IsDraining)
         {
             return;
         }
 
-        try
+        var counter = _counters.GetOrAdd(server, static _ => new ServerHealthCounter());
+        if (counter.AdmitPassive(_time.GetTimestamp(), _passiveSpacing))
         {
-            Record(server, HealthProbeResult.Unhealthy("connect failure reported by an engine"), HealthTransitionSource.Passive);
-        }
-#pragma warning disable CA1031 // The engine that reported is handling a connection: a health failure must not reach it.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            _metrics.RecordHealthCheckFailure(_pool, HealthTransitionSource.Passive);
-            LogPassiveReportFailed(ex, _pool.Name, server.Name);
+            _reports.TryPost(new ServerHealthReport(server, ReportedConnectFailure, HealthTransitionSource.Passive));
         }
     }
 
-    private void Record(ServerState server, HealthProbeResult result, HealthTransitionSource source)
+    /// <summary>Applies one report on the report reader; returns whether the server's health may have changed.</summary>
+    private bool Apply(ServerHealthReport report)
     {
-        var settings = _pool.Config.HealthCheck;
-        var counter = _counters.GetOrAdd(server, static _ => new ServerHealthCounter());
-        lock (counter)
+        var server = report.Server;
+        if (report.Source == HealthTransitionSource.Passive && (server.IsDraining || !_pool.Servers.Contains(server)))
         {
-            if (source == HealthTransitionSource.Passive &&
-                !counter.AdmitPassive(_time.GetTimestamp(), (long)(PassiveReportSpacing.TotalSeconds * _time.TimestampFrequency)))
-            {
-                return;
-            }
+            return false;
+        }
 
-            var change = result.IsHealthy
-                ? counter.Succeeded(server.Health, settings.Rise)
-                : counter.Failed(server.Health, settings.Fall, result.Failure, source);
-            if (change is null || !server.SetHealthy(change.Value.Healthy))
+        try
+        {
+            return Record(server, report.Result, report.Source);
+        }
+#pragma warning disable CA1031 // One report that cannot be applied must not stop the reader: it is logged and counted.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _metrics.RecordHealthCheckFailure(_pool, report.Source);
+            if (report.Source == HealthTransitionSource.Passive)
             {
-                return;
-            }
-
-            var address = server.Address.ToString();
-            if (change.Value.Healthy)
-            {
-                LogServerUp(_pool.Name, server.Name, address, change.Value.Reason);
+                LogPassiveReportFailed(ex, _pool.Name, server.Name);
             }
             else
             {
-                LogServerDown(_pool.Name, server.Name, address, change.Value.Reason);
+                LogProbeOutcomeFailed(ex, _pool.Name, server.Name);
             }
 
-            _metrics.RecordHealthTransition(_pool, server, change.Value.Healthy, change.Value.Source);
+            // The health may have flipped before the failure (a listener of the change threw): rebuild to be sure.
+            _lastChangeSource = report.Source;
+            return true;
+        }
+    }
+
+    private bool Record(ServerState server, HealthProbeResult result, HealthTransitionSource source)
+    {
+        var settings = _pool.Config.HealthCheck;
+        var counter = _counters.GetOrAdd(server, static _ => new ServerHealthCounter());
+        var change = result.IsHealthy
+            ? counter.Succeeded(server.Health, settings.Rise)
+            : counter.Failed(server.Health, settings.Fall, result.Failure, source);
+        if (change is null || !server.SetHealthy(change.Value.Healthy))
+        {
+            return false;
+        }
+
+        _lastChangeSource = change.Value.Source;
+        var address = server.Address.ToString();
+        if (change.Value.Healthy)
+        {
+            LogServerUp(_pool.Name, server.Name, address, change.Value.Reason);
+        }
+        else
+        {
+            LogServerDown(_pool.Name, server.Name, address, change.Value.Reason);
+        }
+
+        _metrics.RecordHealthTransition(_pool, server, change.Value.Healthy, change.Value.Source);
+        return true;
+    }
+
+    /// <summary>Runs on the report reader once per batch that changed a server's health.</summary>
+    private void RebuildSelection()
+    {
+        try
+        {
+            _pool.RefreshSelection();
+        }
+#pragma warning disable CA1031 // A selector that fails to rebuild must not stop the reader: it is logged and counted.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _metrics.RecordHealthCheckFailure(_pool, _lastChangeSource);
+            LogSelectionRebuildFailed(ex, _pool.Name);
         }
     }
 
@@ -317,6 +377,12 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
 
     [LoggerMessage(EventId = CoreLogEvents.ConnectFailureNotApplied, EventName = nameof(CoreLogEvents.ConnectFailureNotApplied), Level = LogLevel.Error, Message = "Pool {Pool}: a connect failure reported for server {Server} could not be applied to its health")]
     private partial void LogPassiveReportFailed(Exception exception, string pool, string server);
+
+    [LoggerMessage(EventId = CoreLogEvents.ProbeOutcomeNotApplied, EventName = nameof(CoreLogEvents.ProbeOutcomeNotApplied), Level = LogLevel.Error, Message = "Pool {Pool}: the probe outcome of server {Server} could not be applied to its health")]
+    private partial void LogProbeOutcomeFailed(Exception exception, string pool, string server);
+
+    [LoggerMessage(EventId = CoreLogEvents.SelectorRebuildFailed, EventName = nameof(CoreLogEvents.SelectorRebuildFailed), Level = LogLevel.Error, Message = "Pool {Pool}: its selector could not be rebuilt after a health change; the next change tries again")]
+    private partial void LogSelectionRebuildFailed(Exception exception, string pool);
 
     [LoggerMessage(EventId = CoreLogEvents.HealthRoundFailed, EventName = nameof(CoreLogEvents.HealthRoundFailed), Level = LogLevel.Error, Message = "Pool {Pool}: a health-check round failed; the next round runs as planned")]
     private partial void LogRoundFailed(Exception exception, string pool);

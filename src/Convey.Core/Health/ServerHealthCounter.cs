@@ -8,32 +8,32 @@ namespace Convey.Health;
 /// decides (one pass brings it up, one failure takes it down); after that an up server goes down after
 /// <c>fall</c> consecutive failures and a down server comes back after <c>rise</c> consecutive successful probes.
 /// Connect failures reported by an engine count toward <c>fall</c> but never decide a pending server: only a probe
-/// does; and at most one report counts per spacing (<see cref="AdmitPassive"/>). Not thread-safe: the monitor
-/// locks it around each call.
+/// does; and at most one report counts per spacing (<see cref="AdmitPassive"/>). The counts are touched by the
+/// monitor's report reader only; <see cref="AdmitPassive"/> is called by engines on any thread.
 /// </summary>
 internal sealed class ServerHealthCounter
 {
+    private const long NoneAdmitted = long.MinValue;
     private int _successes;
     private int _failures;
     private int _passiveFailures;
-    private long _lastPassiveAdmitted;
-    private bool _anyPassiveAdmitted;
+    private long _lastPassiveAdmitted = NoneAdmitted;
 
     /// <summary>
     /// Whether a connect failure reported at <paramref name="now"/> counts: the first does, then one per
     /// <paramref name="spacing"/> (timestamp ticks) at most, so a burst of reports — one client's doing, or one
-    /// moment's — weighs as one failure and cannot reach <c>fall</c> on its own.
+    /// moment's — weighs as one failure and cannot reach <c>fall</c> on its own. Lock-free: of concurrent reports
+    /// one at most is admitted.
     /// </summary>
     public bool AdmitPassive(long now, long spacing)
     {
-        if (_anyPassiveAdmitted && now - _lastPassiveAdmitted < spacing)
+        var last = Volatile.Read(ref _lastPassiveAdmitted);
+        if (last != NoneAdmitted && now - last < spacing)
         {
             return false;
         }
 
-        _anyPassiveAdmitted = true;
-        _lastPassiveAdmitted = now;
-        return true;
+        return Interlocked.CompareExchange(ref _lastPassiveAdmitted, now, last) == last;
     }
 
     /// <summary>Counts a successful probe; returns the change to "up" for a pending server, or for a down one once <paramref name="rise"/> is reached.</summary>

@@ -69,7 +69,10 @@ public sealed class BackendPool
         return null;
     }
 
-    /// <summary>Reports that connecting to a server failed, so passive health can act before the next probe.</summary>
+    /// <summary>
+    /// Reports that connecting to a server failed, so passive health can act before the next probe. Returns at once:
+    /// the pool's health monitor queues the report and applies it on its own task, never on the caller's thread.
+    /// </summary>
     public void ReportConnectFailure(ServerState server)
     {
         ArgumentNullException.ThrowIfNull(server);
@@ -172,7 +175,10 @@ public sealed class BackendPool
         }
     }
 
-    /// <summary>Rebuilds the selector's server set from current health, draining state and weights.</summary>
+    /// <summary>
+    /// Rebuilds the selector's server set from current health, draining state and weights. A health change does not
+    /// rebuild by itself: the health monitor calls this once per batch of changes, off the data plane.
+    /// </summary>
     internal void RefreshSelection()
     {
         lock (_updateLock)
@@ -200,7 +206,6 @@ public sealed class BackendPool
             _coldStart.End();
         }
 
-        RefreshSelection();
         ServerHealthChanged?.Invoke(server, healthy);
     }
 }

@@ -17,6 +17,7 @@ public sealed class HealthCoordinatorTests : IAsyncDisposable
     private readonly IHealthProbe _probe = Substitute.For<IHealthProbe>();
     private readonly ConcurrentQueue<IPEndPoint> _probed = new();
     private readonly ConcurrentDictionary<BackendPool, SemaphoreSlim> _armed = new();
+    private readonly ConcurrentDictionary<BackendPool, HealthMonitor> _monitors = new();
     private readonly ConveyRuntime _runtime = TestConfigs.CreateRuntime();
     private readonly TestMeterFactory _meters = new();
     private readonly HealthCoordinator _coordinator;
@@ -31,6 +32,7 @@ public sealed class HealthCoordinatorTests : IAsyncDisposable
         _coordinator = new HealthCoordinator(_probe, _time, NullLogger<HealthCoordinator>.Instance, CreateMetrics(_runtime, _meters));
         _coordinator.MonitorCreated += monitor =>
         {
+            _monitors[monitor.Pool] = monitor;
             var armed = _armed.GetOrAdd(monitor.Pool, _ => new SemaphoreSlim(0));
             monitor.WaitingForNextRound += () => armed.Release();
         };
@@ -78,6 +80,7 @@ public sealed class HealthCoordinatorTests : IAsyncDisposable
 
         _coordinator.Apply(_runtime.Apply(Web(Every(5), Server("a", 8001), Server("b", 8002))));
         Assert.Equal(1, _probed.Count(a => a.Port == 8002));
+        await _monitors[_runtime.Current.Pools["web"]].ReportsAppliedAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(_runtime.Current.Pools["web"].Servers[1].IsHealthy);
         await ArmedAsync("web");
         _time.Advance(TimeSpan.FromSeconds(6));

@@ -89,6 +89,7 @@ public class HealthMonitorTests
             h.Pool.ReportConnectFailure(h.Server("a"));
         }
 
+        await h.ReportsAppliedAsync();
         Assert.Equal(ServerHealth.Pending, h.Server("a").Health);
         Assert.Equal(5, h.Server("a").ConnectFailures);
     }
@@ -237,7 +238,7 @@ public class HealthMonitorTests
     }
 
     [Fact]
-    public async Task Passive_failures_take_a_server_down_before_its_next_probe()
+    public async Task Passive_failures_take_a_server_down_and_out_of_selection_before_its_next_probe()
     {
         await using var h = new MonitorHarness(Defaults, null, Server("a", 8001), Server("b", 8002));
         h.Monitor.Start();
@@ -249,10 +250,13 @@ public class HealthMonitorTests
             h.Time.Advance(HealthMonitor.PassiveReportSpacing);
         }
 
+        await h.ReportsAppliedAsync();
         Assert.True(h.Server("a").IsHealthy);
         h.Pool.ReportConnectFailure(h.Server("a"));
+        await h.ReportsAppliedAsync();
 
         Assert.False(h.Server("a").IsHealthy);
+        Assert.Equal(["b"], h.Picks());
         Assert.Equal(Defaults.Fall, h.Server("a").ConnectFailures);
         Assert.Equal(2, h.Probed.Count);
     }
@@ -271,6 +275,7 @@ public class HealthMonitorTests
 
         h.Time.Advance(HealthMonitor.PassiveReportSpacing - TimeSpan.FromMilliseconds(1));
         h.Pool.ReportConnectFailure(h.Server("a"));
+        await h.ReportsAppliedAsync();
         Assert.True(h.Server("a").IsHealthy);
         Assert.Equal(1001, h.Server("a").ConnectFailures);
 
@@ -280,6 +285,7 @@ public class HealthMonitorTests
             h.Pool.ReportConnectFailure(h.Server("a"));
         }
 
+        await h.ReportsAppliedAsync();
         Assert.False(h.Server("a").IsHealthy);
     }
 
@@ -290,6 +296,7 @@ public class HealthMonitorTests
         h.Monitor.Start();
         await h.WaitForNextRoundArmedAsync();
         h.Pool.ReportConnectFailure(h.Server("a"));
+        await h.ReportsAppliedAsync();
         Assert.False(h.Server("a").IsHealthy);
 
         await h.RoundAsync();
@@ -306,6 +313,7 @@ public class HealthMonitorTests
         await h.Monitor.StopAsync();
 
         h.Pool.ReportConnectFailure(h.Server("a"));
+        await h.ReportsAppliedAsync();
 
         Assert.True(h.Server("a").IsHealthy);
     }
@@ -347,6 +355,7 @@ public class HealthMonitorTests
         await h.WaitForNextRoundArmedAsync();
 
         h.Pool.ReportConnectFailure(h.Server("a"));
+        await h.ReportsAppliedAsync();
         var passiveDown = !h.Server("a").IsHealthy;
         await h.RoundAsync();
         h.Answer("a", HealthProbeResult.Unhealthy("refused"));
@@ -366,7 +375,7 @@ public class HealthMonitorTests
     }
 
     [Fact]
-    public async Task A_failed_round_is_logged_and_counted_and_the_next_round_still_runs()
+    public async Task A_probe_outcome_that_fails_to_apply_is_logged_and_counted_and_the_next_round_still_runs()
     {
         await using var h = new MonitorHarness(Seed, () => 0.5, Server("a", 8001));
         using var failures = new MetricCollector<long>(h.MeterFactory, ConveyMetrics.MeterName, "convey.health.check_failures");
@@ -399,6 +408,7 @@ public class HealthMonitorTests
         h.Pool.ServerHealthChanged += (_, _) => throw new InvalidOperationException("a listener failed");
 
         h.Pool.ReportConnectFailure(h.Server("a"));
+        await h.ReportsAppliedAsync();
 
         var failure = Assert.Single(failures.GetMeasurementSnapshot());
         Assert.Equal("passive", failure.Tags[ConveyMetricTags.HealthSource]);

@@ -26,6 +26,7 @@ public sealed class HealthOnArrivalTests : IAsyncDisposable
     private readonly ConcurrentQueue<int> _probed = new();
     private readonly ConveyRuntime _runtime = CreateRuntime();
     private readonly TestMeterFactory _meters = new();
+    private readonly ConcurrentDictionary<BackendPool, HealthMonitor> _monitors = new();
     private readonly HealthCoordinator _coordinator;
 
     public HealthOnArrivalTests()
@@ -40,6 +41,7 @@ public sealed class HealthOnArrivalTests : IAsyncDisposable
             return new ValueTask<HealthProbeResult>(answer);
         });
         _coordinator = new HealthCoordinator(probe, _time, NullLogger<HealthCoordinator>.Instance, CreateMetrics(_runtime, _meters));
+        _coordinator.MonitorCreated += monitor => _monitors[monitor.Pool] = monitor;
     }
 
     private BackendPool Pool => _runtime.Current.Pools["web"];
@@ -167,7 +169,7 @@ public sealed class HealthOnArrivalTests : IAsyncDisposable
 
     private void Fail(int port) => Settle(port, HealthProbeResult.Unhealthy("ConnectionRefused"), ServerHealth.Down);
 
-    /// <summary>Answers the probe of a server, then waits until the monitor has recorded it (a hang guard, not a timing assertion).</summary>
+    /// <summary>Answers the probe of a server, then waits until the monitor has applied it and rebuilt the selector (a hang guard, not a timing assertion).</summary>
     private void Settle(int port, HealthProbeResult result, ServerHealth expected)
     {
         var answer = Answer(port);
@@ -176,6 +178,11 @@ public sealed class HealthOnArrivalTests : IAsyncDisposable
         if (!SpinWait.SpinUntil(() => At(port).Health == expected, TimeSpan.FromSeconds(30)))
         {
             throw new TimeoutException($"Server on port {port} never became {expected}.");
+        }
+
+        if (!_monitors[Pool].ReportsAppliedAsync().Wait(TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException($"The monitor of pool {Pool.Name} never applied its reports.");
         }
     }
 

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Convey.Balancing;
 using Convey.Configuration;
 using Convey.Core.Tests.Runtime;
+using Convey.Forwarding;
 using Convey.Health;
 using Convey.Metrics;
 using Convey.Runtime;
@@ -13,24 +15,36 @@ namespace Convey.Core.Tests.Health;
 
 /// <summary>
 /// One pool "web" under a health monitor driven by a fake clock and an NSubstitute probe whose answer per
-/// address the test sets. Nothing sleeps: rounds run when the test calls them or advances the clock.
+/// address the test sets. Nothing sleeps: rounds run when the test calls them or advances the clock; a round
+/// returns once its outcomes are applied, and <see cref="ReportsAppliedAsync"/> waits until engines' reports are.
 /// The servers have passed their first probe (no log, probe or metric of it is left), unless the harness was
 /// made with <see cref="Arriving"/>.
 /// </summary>
 internal sealed class MonitorHarness : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<IPEndPoint, Func<CancellationToken, ValueTask<HealthProbeResult>>> _answers = new();
+    private const string TestSelectorPolicy = "test-selector";
     private readonly SemaphoreSlim _waiting = new(0);
 
     public MonitorHarness(HealthCheckConfig health, Func<double>? random = null, params ServerConfig[] servers)
-        : this(arrived: true, health, random, servers)
+        : this(arrived: true, health, random, null, servers)
     {
     }
 
-    private MonitorHarness(bool arrived, HealthCheckConfig health, Func<double>? random, ServerConfig[] servers)
+    private MonitorHarness(bool arrived, HealthCheckConfig health, Func<double>? random, IBackendSelector? selector, ServerConfig[] servers)
     {
-        Runtime = TestConfigs.CreateRuntime();
-        Runtime.Apply(TestConfigs.Web(health, servers));
+        if (selector is null)
+        {
+            Runtime = TestConfigs.CreateRuntime();
+            Runtime.Apply(TestConfigs.Web(health, servers));
+        }
+        else
+        {
+            Runtime = TestConfigs.CreateRuntime(new BackendSelectorRegistration(TestSelectorPolicy, _ => selector));
+            var config = TestConfigs.Web(health, servers);
+            Runtime.Apply(config with { Backends = [config.Backends[0] with { Balance = TestSelectorPolicy }] });
+        }
+
         Metrics = TestConfigs.CreateMetrics(Runtime, MeterFactory);
         Probe.ProbeAsync(Arg.Any<IPEndPoint>(), Arg.Any<CancellationToken>()).Returns(call =>
         {
@@ -42,9 +56,8 @@ internal sealed class MonitorHarness : IAsyncDisposable
         Monitor.WaitingForNextRound += () => _waiting.Release();
         if (arrived)
         {
-            // Every answer is synchronous and healthy here, so the round has ended when it returns.
-            var round = RoundAsync();
-            if (!round.IsCompletedSuccessfully || Pool.Servers.Any(s => !s.IsHealthy))
+            // Every answer is synchronous and healthy here; the round ends once the monitor has applied them.
+            if (!RoundAsync().Wait(TimeSpan.FromSeconds(30)) || Pool.Servers.Any(s => !s.IsHealthy))
             {
                 throw new InvalidOperationException("The servers did not pass their first probe.");
             }
@@ -55,7 +68,11 @@ internal sealed class MonitorHarness : IAsyncDisposable
     }
 
     /// <summary>A harness whose servers are new to the pool: pending, none probed yet.</summary>
-    public static MonitorHarness Arriving(HealthCheckConfig health, params ServerConfig[] servers) => new(arrived: false, health, null, servers);
+    public static MonitorHarness Arriving(HealthCheckConfig health, params ServerConfig[] servers) => new(arrived: false, health, null, null, servers);
+
+    /// <summary>A harness whose pool balances with <paramref name="selector"/>; the servers have passed their first probe.</summary>
+    public static MonitorHarness WithSelector(IBackendSelector selector, HealthCheckConfig health, params ServerConfig[] servers) =>
+        new(arrived: true, health, null, selector, servers);
 
     public FakeTimeProvider Time { get; } = new();
 
@@ -95,6 +112,13 @@ internal sealed class MonitorHarness : IAsyncDisposable
             await RoundAsync();
         }
     }
+
+    /// <summary>Waits until the monitor has applied every report posted so far, engines' reports included (a hang guard, not a timing assertion).</summary>
+    public Task ReportsAppliedAsync() => Monitor.ReportsAppliedAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+    /// <summary>The names of the servers the pool picks over a few selections.</summary>
+    public string[] Picks() =>
+        [.. Enumerable.Range(0, 20).Select(_ => Pool.Select(default(FlowKey))?.Name ?? "none").Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>Waits until the running monitor has armed the timer of its next round (a hang guard, not a timing assertion).</summary>
     public async Task WaitForNextRoundArmedAsync()
