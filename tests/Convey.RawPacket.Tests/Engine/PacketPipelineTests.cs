@@ -343,6 +343,7 @@ public class PacketPipelineTests
             lab.Process(Refusal(chosen, natPort));
         }
 
+        await monitor.ReportsAppliedAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(1000, server.ConnectFailures);
         Assert.True(server.IsHealthy);
 
@@ -354,6 +355,7 @@ public class PacketPipelineTests
             lab.Process(Refusal(chosen, natPort));
         }
 
+        await monitor.ReportsAppliedAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(server.IsHealthy);
     }
 
