@@ -16,11 +16,8 @@ public sealed class HealthReportPathTests
     public async Task A_connect_failure_report_returns_while_the_rebuild_it_causes_runs_on_another_thread()
     {
         using var selector = new HeldSelector();
-        await using var h = MonitorHarness.WithSelector(selector, FlipAtOnce, Server("a", 8001), Server("b", 8002));
-        h.Monitor.Start();
-        await h.WaitForNextRoundArmedAsync();
+        await using var h = await StartHeldAsync(selector, Server("a", 8001), Server("b", 8002));
         var before = selector.Rebuilds;
-        selector.Hold();
 
         h.Pool.ReportConnectFailure(h.Server("a"));
         selector.WaitForRebuilds(before + 1);
@@ -58,12 +55,8 @@ public sealed class HealthReportPathTests
     {
         const int count = 50;
         using var selector = new HeldSelector();
-        var servers = Enumerable.Range(0, count).Select(i => Server($"s{i}", 8001 + i)).ToArray();
-        await using var h = MonitorHarness.WithSelector(selector, FlipAtOnce, servers);
-        h.Monitor.Start();
-        await h.WaitForNextRoundArmedAsync();
+        await using var h = await StartHeldAsync(selector, [.. Enumerable.Range(0, count).Select(i => Server($"s{i}", 8001 + i))]);
         var before = selector.Rebuilds;
-        selector.Hold();
 
         // The first report's rebuild is held; the other reports of the burst queue up behind it.
         h.Pool.ReportConnectFailure(h.Pool.Servers[0]);
@@ -85,11 +78,8 @@ public sealed class HealthReportPathTests
     public async Task Stopping_applies_the_reports_already_queued_and_refuses_later_ones()
     {
         using var selector = new HeldSelector();
-        await using var h = MonitorHarness.WithSelector(selector, FlipAtOnce, Server("a", 8001), Server("b", 8002), Server("c", 8003));
-        h.Monitor.Start();
-        await h.WaitForNextRoundArmedAsync();
+        await using var h = await StartHeldAsync(selector, Server("a", 8001), Server("b", 8002), Server("c", 8003));
         var before = selector.Rebuilds;
-        selector.Hold();
         h.Pool.ReportConnectFailure(h.Server("a"));
         selector.WaitForRebuilds(before + 1);
         h.Pool.ReportConnectFailure(h.Server("b"));
@@ -104,5 +94,24 @@ public sealed class HealthReportPathTests
         Assert.False(h.Server("b").IsHealthy);
         Assert.True(h.Server("c").IsHealthy);
         Assert.Equal(["c"], h.Picks());
+    }
+
+    /// <summary>A running monitor over servers that have passed their first probe, whose next rebuilds <paramref name="selector"/> holds.</summary>
+    private static async Task<MonitorHarness> StartHeldAsync(HeldSelector selector, params ServerConfig[] servers)
+    {
+        var h = MonitorHarness.WithSelector(selector, FlipAtOnce, servers);
+        try
+        {
+            h.Monitor.Start();
+            await h.WaitForNextRoundArmedAsync();
+        }
+        catch
+        {
+            await h.DisposeAsync();
+            throw;
+        }
+
+        selector.Hold();
+        return h;
     }
 }
