@@ -9,11 +9,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Convey.Benchmarks.Health;
 
 /// <summary>
-/// Does passive health on one pool slow down another? The proxy engine runs in-process on loopback with two
-/// frontends: "healthy" in front of an echo server, "refusing" in front of a Maglev pool of servers that all refuse
-/// (ports bound, never listening) while their probes pass. Each round measures the request latency of the healthy
-/// pool for a phase while the refusing pool takes a steady stream of connect failures and for a phase without (once
-/// every refusing server is back up), in alternating order; the summary is the median over rounds.
+/// Does passive health on one pool slow down another? The proxy engine runs in-process on loopback with three
+/// frontends: "healthy" in front of an echo server, and "steady" and "flapping" each in front of a Maglev pool of the
+/// same servers, which all refuse connections (ports bound, never listening) while their probes pass. Probes run
+/// every second. In the flapping pool (fall 1, rise 1) every connect failure takes its server down and the next
+/// round brings it back: the most health churn a pool can see. In the steady pool (fall 5) the passing probes reset
+/// the count before reports (one per server per second) reach fall: the same connect failures and reports, no
+/// health change. Each round measures the request latency of the healthy pool in three phases, in rotating order:
+/// no other load (baseline), a steady stream of connects to the steady pool, the same to the flapping pool. Every
+/// phase starts once every refusing server is up; the summary is the median over rounds.
 /// </summary>
 /// <remarks>
 /// A bounded harness rather than BenchmarkDotNet: the figure is a tail percentile of individual requests measured
@@ -22,7 +26,14 @@ namespace Convey.Benchmarks.Health;
 /// </remarks>
 internal static class PassiveHealthBenchmark
 {
-    private static readonly TimeSpan SettleLimit = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromMinutes(3);
+
+    private enum Load
+    {
+        None,
+        Steady,
+        Flapping,
+    }
 
     public static async Task RunAsync(string[] args)
     {
@@ -31,115 +42,77 @@ internal static class PassiveHealthBenchmark
         var clients = Option(args, "--clients", 8);
         var rate = Option(args, "--rate", 1000);
         var servers = Option(args, "--servers", 1000);
-        var balance = Array.IndexOf(args, "--balance") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : "maglev";
+        var duration = TimeSpan.FromSeconds(seconds);
 
         using var echo = new EchoServer();
         using var refusing = new RefusingPorts(servers);
-        await using var engine = await EngineUnderTest.StartAsync(Config(echo.EndPoint, refusing.EndPoints, balance), _ => { }, b => b.AddHealthProbe<PassingProbe>());
+        await using var engine = await EngineUnderTest.StartAsync(Config(echo.EndPoint, refusing.EndPoints), _ => { }, b => b.AddHealthProbe<PassingProbe>());
         using var latency = await EchoLatencyClients.ConnectAsync(engine.FrontendOf("healthy"), clients);
-        var load = engine.FrontendOf("refusing");
-        var pool = engine.Services.GetRequiredService<ConveyRuntime>().Current.Pools["refusing"];
+        var pools = engine.Services.GetRequiredService<ConveyRuntime>().Current.Pools;
+        var bench = new Bench(latency, rate, pools["steady"], pools["flapping"], engine.FrontendOf("steady"), engine.FrontendOf("flapping"));
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"passive-health: {rounds} rounds of 2 x {seconds} s, {clients} echo clients on the healthy pool, {rate} connects/s to a {pool.Policy} pool of {servers} refusing servers, {Environment.ProcessorCount} cores"));
+            $"passive-health: {rounds} rounds of 3 x {seconds} s, {clients} echo clients on the healthy pool, {rate} connects/s to a {bench.Flapping.Policy} pool of {servers} refusing servers, {Environment.ProcessorCount} cores"));
 
-        // Warm-up, not recorded: JIT, connection state, the refusing pool's first flips.
-        await PhaseAsync(latency, load, rate, pool, TimeSpan.FromSeconds(2), loaded: true);
-        await PhaseAsync(latency, load, rate, pool, TimeSpan.FromSeconds(2), loaded: false);
-
-        var quiet = new List<Phase>();
-        var loaded = new List<Phase>();
-        Console.WriteLine("| round | baseline p50 | baseline p99 | loaded p50 | loaded p99 | p99 ratio | connect failures/s | requests per phase |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
-        for (var round = 1; round <= rounds; round++)
+        // Warm-up, not recorded: JIT, connection state, the first flips.
+        foreach (var load in Enum.GetValues<Load>())
         {
-            // Alternate which phase runs first, so a drift of the machine weighs on both alike.
-            Phase without, with;
-            if (round % 2 == 1)
-            {
-                without = await PhaseAsync(latency, load, rate, pool, TimeSpan.FromSeconds(seconds), loaded: false);
-                with = await PhaseAsync(latency, load, rate, pool, TimeSpan.FromSeconds(seconds), loaded: true);
-            }
-            else
-            {
-                with = await PhaseAsync(latency, load, rate, pool, TimeSpan.FromSeconds(seconds), loaded: true);
-                without = await PhaseAsync(latency, load, rate, pool, TimeSpan.FromSeconds(seconds), loaded: false);
-            }
-
-            quiet.Add(without);
-            loaded.Add(with);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {round} | {without.P50:0} µs | {without.P99:0} µs | {with.P50:0} µs | {with.P99:0} µs | {with.P99 / without.P99:0.00} | {with.FailuresPerSecond:0} | {without.Requests} / {with.Requests} |"));
+            await bench.PhaseAsync(load, TimeSpan.FromSeconds(2));
         }
 
-        var baselineP99 = Median(quiet.Select(p => p.P99));
-        var loadedP99 = Median(loaded.Select(p => p.P99));
+        var phases = new Dictionary<Load, List<Phase>> { [Load.None] = [], [Load.Steady] = [], [Load.Flapping] = [] };
+        Console.WriteLine("| round | baseline p50 / p99 | steady load p50 / p99 | flapping load p50 / p99 | p99 flapping ÷ baseline | p99 flapping ÷ steady | connect failures/s steady, flapping | health changes/s flapping |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        for (var round = 0; round < rounds; round++)
+        {
+            // Rotate the order, so a drift of the machine weighs on every phase alike.
+            var measured = new Dictionary<Load, Phase>();
+            for (var i = 0; i < 3; i++)
+            {
+                var load = (Load)((round + i) % 3);
+                measured[load] = await bench.PhaseAsync(load, duration);
+                phases[load].Add(measured[load]);
+            }
+
+            var (none, steady, flapping) = (measured[Load.None], measured[Load.Steady], measured[Load.Flapping]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {round + 1} | {none.P50:0} / {none.P99:0} µs | {steady.P50:0} / {steady.P99:0} µs | {flapping.P50:0} / {flapping.P99:0} µs | " +
+                $"{flapping.P99 / none.P99:0.00} | {flapping.P99 / steady.P99:0.00} | {steady.FailuresPerSecond:0}, {flapping.FailuresPerSecond:0} | {flapping.ChangesPerSecond:0} |"));
+        }
+
+        double P99(Load load) => Median(phases[load].Select(p => p.P99));
+        double Ratio(Load over, Load under) => Median(phases[over].Zip(phases[under], (o, u) => o.P99 / u.P99));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median: baseline p50 {Median(quiet.Select(p => p.P50)):0} µs, p99 {baselineP99:0} µs; loaded p50 {Median(loaded.Select(p => p.P50)):0} µs, p99 {loadedP99:0} µs; " +
-            $"p99 ratio {loadedP99 / baselineP99:0.00}; median of per-round ratios {Median(quiet.Zip(loaded, (q, l) => l.P99 / q.P99)):0.00}; " +
-            $"connect failures/s {Median(loaded.Select(p => p.FailuresPerSecond)):0}"));
+            $"median p99: baseline {P99(Load.None):0} µs, steady load {P99(Load.Steady):0} µs, flapping load {P99(Load.Flapping):0} µs; " +
+            $"median of per-round p99 ratios: flapping ÷ baseline {Ratio(Load.Flapping, Load.None):0.00}, steady ÷ baseline {Ratio(Load.Steady, Load.None):0.00}, flapping ÷ steady {Ratio(Load.Flapping, Load.Steady):0.00}; " +
+            $"connect failures/s {Median(phases[Load.Flapping].Select(p => p.FailuresPerSecond)):0}, health changes/s {Median(phases[Load.Flapping].Select(p => p.ChangesPerSecond)):0}"));
     }
 
-    private static ConveyConfig Config(IPEndPoint echo, IReadOnlyList<IPEndPoint> refusing, string balance) => new()
+    private static ConveyConfig Config(IPEndPoint echo, IReadOnlyList<IPEndPoint> refusing) => new()
     {
         Frontends =
         [
             new FrontendConfig { Name = "healthy", ListenEndPoint = EngineUnderTest.FreePort(), Backend = "healthy" },
-            new FrontendConfig { Name = "refusing", ListenEndPoint = EngineUnderTest.FreePort(IPAddress.Parse("127.0.0.2")), Backend = "refusing" },
+            new FrontendConfig { Name = "steady", ListenEndPoint = EngineUnderTest.FreePort(IPAddress.Parse("127.0.0.2")), Backend = "steady" },
+            new FrontendConfig { Name = "flapping", ListenEndPoint = EngineUnderTest.FreePort(IPAddress.Parse("127.0.0.3")), Backend = "flapping" },
         ],
         Backends =
         [
             new BackendPoolConfig { Name = "healthy", Servers = [new ServerConfig { Name = "echo", Address = echo }] },
-            new BackendPoolConfig
-            {
-                Name = "refusing",
-                Balance = balance,
-                // One connect attempt per client connection, so connections per second are connect failures per second.
-                Retries = 0,
-                // Every failure takes its server down and the next round (each second) brings it back.
-                HealthCheck = new HealthCheckConfig { Interval = TimeSpan.FromSeconds(1), Rise = 1, Fall = 1 },
-                Servers = [.. refusing.Select((address, i) => new ServerConfig { Name = $"s{i}", Address = address })],
-            },
+            Refusing("steady", fall: 5, refusing),
+            Refusing("flapping", fall: 1, refusing),
         ],
     };
 
-    private static async Task<Phase> PhaseAsync(EchoLatencyClients latency, IPEndPoint load, int rate, BackendPool pool, TimeSpan duration, bool loaded)
+    private static BackendPoolConfig Refusing(string name, int fall, IReadOnlyList<IPEndPoint> servers) => new()
     {
-        if (!loaded)
-        {
-            await SettleAsync(pool);
-        }
-
-        var failuresBefore = pool.Servers.Sum(s => s.ConnectFailures);
-        using var stop = new CancellationTokenSource();
-        var generator = loaded ? new RefusedConnectLoad(load, rate).RunAsync(stop.Token) : Task.CompletedTask;
-        var latencies = await latency.MeasureAsync(duration);
-        await stop.CancelAsync();
-        await generator;
-        var failures = pool.Servers.Sum(s => s.ConnectFailures) - failuresBefore;
-        Array.Sort(latencies);
-        return new Phase(Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies.Length, failures / duration.TotalSeconds);
-    }
-
-    /// <summary>
-    /// Waits until every server of the refusing pool is back up (its probes pass) and a second more, so a baseline
-    /// phase measures a settled pool, not the tail of the loaded phase before it.
-    /// </summary>
-    private static async Task SettleAsync(BackendPool pool)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (SettleLimit.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond);
-        while (pool.Servers.Any(s => !s.IsHealthy))
-        {
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                throw new TimeoutException($"The refusing pool did not settle within {SettleLimit.TotalSeconds} s.");
-            }
-
-            await Task.Delay(50);
-        }
-
-        await Task.Delay(TimeSpan.FromSeconds(1));
-    }
+        Name = name,
+        Balance = "maglev",
+        // One connect attempt per client connection, so connections per second are connect failures per second.
+        Retries = 0,
+        HealthCheck = new HealthCheckConfig { Interval = TimeSpan.FromSeconds(1), Rise = 1, Fall = fall },
+        Servers = [.. servers.Select((address, i) => new ServerConfig { Name = $"s{i}", Address = address })],
+    };
 
     private static double Percentile(double[] sorted, double fraction) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(fraction * sorted.Length))];
@@ -156,5 +129,68 @@ internal static class PassiveHealthBenchmark
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private readonly record struct Phase(double P50, double P99, int Requests, double FailuresPerSecond);
+    private readonly record struct Phase(double P50, double P99, double FailuresPerSecond, double ChangesPerSecond);
+
+    /// <summary>The engine's pools and frontends under test, and the health changes of the flapping pool counted as they happen.</summary>
+    private sealed class Bench
+    {
+        private readonly EchoLatencyClients _latency;
+        private readonly int _rate;
+        private readonly BackendPool _steady;
+        private readonly IPEndPoint _steadyFrontend;
+        private readonly IPEndPoint _flappingFrontend;
+        private long _changes;
+
+        public Bench(EchoLatencyClients latency, int rate, BackendPool steady, BackendPool flapping, IPEndPoint steadyFrontend, IPEndPoint flappingFrontend)
+        {
+            _latency = latency;
+            _rate = rate;
+            _steady = steady;
+            Flapping = flapping;
+            _steadyFrontend = steadyFrontend;
+            _flappingFrontend = flappingFrontend;
+            flapping.ServerHealthChanged += (_, _) => Interlocked.Increment(ref _changes);
+        }
+
+        public BackendPool Flapping { get; }
+
+        public async Task<Phase> PhaseAsync(Load load, TimeSpan duration)
+        {
+            await SettleAsync();
+            var pool = load == Load.Steady ? _steady : Flapping;
+            var failuresBefore = pool.Servers.Sum(s => s.ConnectFailures);
+            var changesBefore = Interlocked.Read(ref _changes);
+            using var stop = new CancellationTokenSource();
+            var generator = load == Load.None
+                ? Task.CompletedTask
+                : new RefusedConnectLoad(load == Load.Steady ? _steadyFrontend : _flappingFrontend, _rate).RunAsync(stop.Token);
+            var latencies = await _latency.MeasureAsync(duration);
+            await stop.CancelAsync();
+            await generator;
+            var failures = load == Load.None ? 0 : pool.Servers.Sum(s => s.ConnectFailures) - failuresBefore;
+            var changes = Interlocked.Read(ref _changes) - changesBefore;
+            Array.Sort(latencies);
+            return new Phase(Percentile(latencies, 0.50), Percentile(latencies, 0.99), failures / duration.TotalSeconds, changes / duration.TotalSeconds);
+        }
+
+        /// <summary>
+        /// Waits until every refusing server is up (its probes pass) and a second more, so a phase measures settled
+        /// pools, not the tail of the phase before it.
+        /// </summary>
+        private async Task SettleAsync()
+        {
+            var deadline = Stopwatch.GetTimestamp() + (long)(SettleLimit.TotalSeconds * Stopwatch.Frequency);
+            while (_steady.Servers.Any(s => !s.IsHealthy) || Flapping.Servers.Any(s => !s.IsHealthy))
+            {
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new TimeoutException($"The refusing pools did not settle within {SettleLimit.TotalSeconds} s.");
+                }
+
+                await Task.Delay(50);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
 }
