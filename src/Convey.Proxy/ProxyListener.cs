@@ -57,6 +57,22 @@ internal sealed partial class ProxyListener
 
     public static ProxyListener Start(FrontendState frontend, ProxyContext context)
     {
+        // The accept loop and the timeout sweep outlive the reload that starts them, and every connection inherits
+        // the accept loop's ExecutionContext: start them in none, so no AsyncLocal of that caller (a logging scope,
+        // Activity.Current) rides along with every connection.
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return StartDetached(frontend, context);
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return StartDetached(frontend, context);
+        }
+    }
+
+    private static ProxyListener StartDetached(FrontendState frontend, ProxyContext context)
+    {
         var socket = ListenSocket.Open(frontend.Config.ListenEndPoint, frontend.Config.ReusePort, context.Options.ListenBacklog);
         var listener = new ProxyListener(frontend, socket, context);
         listener._acceptLoop = listener.AcceptLoopAsync();

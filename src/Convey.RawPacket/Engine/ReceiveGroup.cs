@@ -55,7 +55,10 @@ internal sealed partial class ReceiveGroup : IDisposable
             var (packets, raw) = _sockets[i];
             var thread = new Thread(() => Run(packets, raw)) { IsBackground = true, Name = $"convey-packet-{i}" };
             _threads.Add(thread);
-            thread.Start();
+
+            // A worker serves every flow of its interface: it carries no caller's ExecutionContext (AsyncLocal
+            // values, logging scopes, Activity.Current) of the reload that started it.
+            thread.UnsafeStart();
         }
     }
 

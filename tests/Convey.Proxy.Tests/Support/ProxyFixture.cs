@@ -35,9 +35,25 @@ internal sealed class ProxyFixture : IAsyncDisposable
     /// <summary>The in-memory source, or null when the fixture runs from a TOML file.</summary>
     public InMemoryConfigSource? Source { get; }
 
-    /// <summary>Starts on an in-memory configuration; servers count as up unless <paramref name="probeServers"/> runs the real TCP probe.</summary>
-    public static Task<ProxyFixture> StartAsync(ConveyConfig config, TimeProvider? time = null, Action<ProxyEngineOptions>? options = null, bool probeServers = false) =>
-        StartAsync(builder => builder.AddInMemoryConfig(config), time, options, probeServers);
+    /// <summary>
+    /// Starts on an in-memory configuration; servers count as up unless <paramref name="probeServers"/> runs the real
+    /// TCP probe. <paramref name="configure"/> adds to the builder (a balancing policy of the test's own).
+    /// </summary>
+    public static Task<ProxyFixture> StartAsync(
+        ConveyConfig config,
+        TimeProvider? time = null,
+        Action<ProxyEngineOptions>? options = null,
+        bool probeServers = false,
+        Action<IConveyBuilder>? configure = null) =>
+        StartAsync(
+            builder =>
+            {
+                builder.AddInMemoryConfig(config);
+                configure?.Invoke(builder);
+            },
+            time,
+            options,
+            probeServers);
 
     /// <summary>Runs from a TOML file, as the host does, with a short debounce so a test can rewrite it often.</summary>
     public static Task<ProxyFixture> StartFromTomlAsync(string path) =>

@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using System.Text.RegularExpressions;
 using Convey.Proxy.Tests.Support;
 using Convey.Proxy.Transport.Epoll;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -6,8 +7,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Convey.Proxy.Tests.Transport;
 
 [SupportedOSPlatform("linux")]
-public class EpollLoopTests
+public partial class EpollLoopTests
 {
+    private static readonly AsyncLocal<string?> Caller = new();
+
     [SkippableFact]
     public async Task Work_posted_from_another_thread_runs_on_the_loop_thread()
     {
@@ -57,4 +60,32 @@ public class EpollLoopTests
         await Loopback.EventuallyAsync(() => Volatile.Read(ref ran) == 80_000, "every posted item ran");
         Assert.Equal(0, offLoop);
     }
+
+    [SkippableFact]
+    public async Task Work_on_a_loop_sees_none_of_the_async_locals_of_the_code_that_created_the_loop()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
+        Caller.Value = "the creator's";
+        using var loop = new EpollLoop("test-loop", NullLogger.Instance);
+        var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        loop.Post(_ => seen.SetResult(Caller.Value), null);
+
+        Assert.Null(await seen.Task.WaitAsync(Loopback.Patience));
+    }
+
+    [SkippableFact]
+    public async Task A_loop_whose_epoll_wait_fails_stops_the_process_naming_the_loop_and_the_error()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
+
+        var (exitCode, error) = await ChildProcess.RunAsync(ChildProcess.EpollLoopFails);
+
+        Assert.True(exitCode == 134, $"exit code {exitCode} (134 is SIGABRT, Environment.FailFast); standard error:\n{error}");
+        Assert.Contains("Critical [2301 LoopFailed] Event loop convey-loop-0: epoll_wait failed (errno", error, StringComparison.Ordinal);
+        Assert.Matches(FailFastReason(), error);
+    }
+
+    [GeneratedRegex(@"Event loop convey-loop-0: epoll_wait failed with errno \d+ \([^)]+\)\. The loop cannot serve its connections any more and would still be handed new ones, so the process stops\.")]
+    private static partial Regex FailFastReason();
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Convey.Proxy.Interop;
@@ -52,7 +53,10 @@ internal sealed partial class EpollLoop : IDisposable
 
         AddInterest(_wake, EpollEventLayout.In, WakeToken);
         _thread = new Thread(Run) { IsBackground = true, Name = name };
-        _thread.Start();
+
+        // The loop serves whoever hands it work: it carries no caller's ExecutionContext (AsyncLocal values,
+        // logging scopes, Activity.Current) into the connections it runs.
+        _thread.UnsafeStart();
     }
 
     /// <summary>True on the loop's own thread, where its descriptors may be used.</summary>
@@ -176,8 +180,7 @@ internal sealed partial class EpollLoop : IDisposable
                         continue;
                     }
 
-                    LogWaitFailed(_thread.Name, errno);
-                    return;
+                    Fail(errno);
                 }
 
                 var batch = new ReadOnlySpan<byte>(events, size);
@@ -210,6 +213,21 @@ internal sealed partial class EpollLoop : IDisposable
         {
             NativeMemory.Free(events);
         }
+    }
+
+    /// <summary>
+    /// epoll_wait fails only on a broken epoll descriptor or memory (EBADF, EFAULT, EINVAL): the loop cannot serve
+    /// its connections any more, and the transport would go on handing it new ones. As dotnet/runtime's socket
+    /// engine does, stop the process with the reason rather than leave it silently half alive; its supervisor
+    /// (systemd Restart=) starts it again. docs/architecture.md, "Event loops".
+    /// </summary>
+    [DoesNotReturn]
+    private void Fail(int errno)
+    {
+        LogWaitFailed(_thread.Name, errno);
+        Environment.FailFast(
+            $"Event loop {_thread.Name}: epoll_wait failed with errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)}). " +
+            "The loop cannot serve its connections any more and would still be handed new ones, so the process stops.");
     }
 
     private void Deliver(IEpollHandler handler, uint events)
@@ -267,7 +285,7 @@ internal sealed partial class EpollLoop : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = ProxyLogEvents.LoopFailed, EventName = nameof(ProxyLogEvents.LoopFailed), Level = LogLevel.Critical, Message = "Event loop {Loop}: epoll_wait failed (errno {Errno}); its connections stop")]
+    [LoggerMessage(EventId = ProxyLogEvents.LoopFailed, EventName = nameof(ProxyLogEvents.LoopFailed), Level = LogLevel.Critical, Message = "Event loop {Loop}: epoll_wait failed (errno {Errno}); the process stops")]
     private partial void LogWaitFailed(string? loop, int errno);
 
     [LoggerMessage(EventId = ProxyLogEvents.LoopHandlerFailed, EventName = nameof(ProxyLogEvents.LoopHandlerFailed), Level = LogLevel.Error, Message = "Event loop {Loop}: a handler failed; the loop goes on")]
