@@ -219,7 +219,7 @@ internal sealed partial class EpollLoop : IDisposable
     /// epoll_wait fails only on a broken epoll descriptor or memory (EBADF, EFAULT, EINVAL): the loop cannot serve
     /// its connections any more, and the transport would go on handing it new ones. As dotnet/runtime's socket
     /// engine does, stop the process with the reason rather than leave it silently half alive; its supervisor
-    /// (systemd Restart=) starts it again. docs/architecture.md, "Event loops".
+    /// (systemd Restart=) starts it again. docs/architecture.md, "Event loops and packet workers".
     /// </summary>
     [DoesNotReturn]
     private void Fail(int errno)
