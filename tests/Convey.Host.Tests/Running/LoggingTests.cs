@@ -6,7 +6,7 @@ namespace Convey.Host.Tests.Running;
 public class LoggingTests
 {
     [Fact]
-    public async Task Console_logs_are_single_lines_with_utc_timestamp_level_and_category()
+    public async Task Console_logs_are_single_lines_with_utc_timestamp_level_category_and_event_id()
     {
         await using var backend = TestBackend.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
@@ -14,7 +14,7 @@ public class LoggingTests
         await host.WaitForOutputAsync("Application started");
 
         var started = host.Output.Split('\n').Single(l => l.Contains("Convey started from", StringComparison.Ordinal));
-        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info: Convey\.Runtime\.ConveyService\[\d+\] Convey started from ", started);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info: Convey\.Runtime\.ConveyService\[1001\] Convey started from ", started);
     }
 
     [Theory]
@@ -31,6 +31,7 @@ public class LoggingTests
         var line = host.Output.Split('\n').First(l => l.Contains("Convey started from", StringComparison.Ordinal));
         using var entry = JsonDocument.Parse(line);
         Assert.Equal("Convey.Runtime.ConveyService", entry.RootElement.GetProperty("Category").GetString());
+        Assert.Equal(1001, entry.RootElement.GetProperty("EventId").GetInt32());
         Assert.Equal(config.Path, entry.RootElement.GetProperty("State").GetProperty("Source").GetString());
     }
 }
