@@ -51,10 +51,11 @@ internal static class TestRuntime
         return CreateRuntime().Apply(config);
     }
 
-    public static ConveyRuntime CreateRuntime()
+    /// <summary>A runtime with round-robin and <paramref name="policies"/> registered.</summary>
+    public static ConveyRuntime CreateRuntime(params BackendSelectorRegistration[] policies)
     {
         var registry = new BackendSelectorRegistry(
-            [new BackendSelectorRegistration(BalancingPolicyNames.RoundRobin, _ => new RoundRobinSelector())],
+            [new BackendSelectorRegistration(BalancingPolicyNames.RoundRobin, _ => new RoundRobinSelector()), .. policies],
             new EmptyServices());
         return new ConveyRuntime(registry, Options.Create(new ConveyOptions()));
     }

@@ -39,7 +39,8 @@ public class PacketEngineListenTests
         Assert.Null(snapshot.Frontends["web"].ListenError);
     }
 
-    private static ConveyConfig Config(IPEndPoint listen) => new()
+    /// <summary>A passthrough frontend on <paramref name="listen"/> whose pool balances with <paramref name="balance"/>.</summary>
+    internal static ConveyConfig Config(IPEndPoint listen, string balance = BalancingPolicyNames.RoundRobin) => new()
     {
         Frontends =
         [
@@ -50,13 +51,13 @@ public class PacketEngineListenTests
             new BackendPoolConfig
             {
                 Name = "pool",
-                Balance = BalancingPolicyNames.RoundRobin,
+                Balance = balance,
                 Servers = [new ServerConfig { Name = "b1", Address = IPEndPoint.Parse("198.18.1.11:8080") }],
             },
         ],
     };
 
-    private static int FreeLoopbackPort()
+    internal static int FreeLoopbackPort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
