@@ -10,7 +10,7 @@ public class FailoverTests
     [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
     public async Task Refusing_server_costs_the_client_nothing(RelayPath path)
     {
-        using var refusingPort = new RefusingPort();
+        using var refusingPort = new ReservedPort();
         var refusing = refusingPort.EndPoint;
         await using var server = TestServer.Echo();
         await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([refusing, server.EndPoint]), options: RelayPaths.Options(path));
@@ -33,8 +33,8 @@ public class FailoverTests
     [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
     public async Task Every_server_down_closes_the_client_promptly(RelayPath path)
     {
-        using var first = new RefusingPort();
-        using var second = new RefusingPort();
+        using var first = new ReservedPort();
+        using var second = new ReservedPort();
         await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([first.EndPoint, second.EndPoint]), options: RelayPaths.Options(path));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
@@ -48,7 +48,7 @@ public class FailoverTests
     [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
     public async Task Retries_are_bounded_by_the_pool_setting(RelayPath path)
     {
-        var closed = Enumerable.Range(0, 5).Select(_ => new RefusingPort()).ToArray();
+        var closed = Enumerable.Range(0, 5).Select(_ => new ReservedPort()).ToArray();
         try
         {
             await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config(closed.Select(p => p.EndPoint), pool: p => p with { Retries = 1 }), options: RelayPaths.Options(path));
@@ -121,66 +121,8 @@ public class FailoverTests
             client.LingerState = new LingerOption(true, 0);
         }));
 
-        await Loopback.EventuallyAsync(() => proxy.FrontendState().ActiveConnections == 0, "every reset connection closed");
+        await Eventually.ReturnsAsync(() => proxy.FrontendState().ActiveConnections, active => active == 0, "every reset connection closed");
         using var after = await Loopback.ConnectAsync(proxy.Frontend());
         await Loopback.AssertEchoAsync(after, "still serving");
-    }
-
-    /// <summary>
-    /// A listener whose accept queue is full: Linux then drops new SYNs without answering, so a connect
-    /// to it hangs until the caller's timeout, like a server behind a black hole.
-    /// </summary>
-    private sealed class SilentServer : IDisposable
-    {
-        private readonly Socket _listener;
-        private readonly List<Socket> _queued = [];
-
-        private SilentServer()
-        {
-            _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            _listener.Listen(0);
-            EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
-        }
-
-        public IPEndPoint EndPoint { get; }
-
-        public static SilentServer Start()
-        {
-            var server = new SilentServer();
-            server.FillQueue();
-            return server;
-        }
-
-        public void Dispose()
-        {
-            foreach (var socket in _queued)
-            {
-                socket.Dispose();
-            }
-
-            _listener.Dispose();
-        }
-
-        private void FillQueue()
-        {
-            // With backlog 0 the queue holds one connection; a second attempt proves it is full.
-            for (var i = 0; i < 4; i++)
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                _queued.Add(socket);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-                try
-                {
-                    socket.ConnectAsync(EndPoint, timeout.Token).AsTask().GetAwaiter().GetResult();
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-
-            throw new InvalidOperationException("The accept queue never filled up.");
-        }
     }
 }

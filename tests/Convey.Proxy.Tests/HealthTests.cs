@@ -12,7 +12,7 @@ public class HealthTests
     public async Task Killed_server_gets_no_new_connections_once_health_notices_and_rejoins_when_back()
     {
         await using var steady = TestServer.Echo();
-        var flaky = TestServer.Echo();
+        await using var flaky = TestServer.Echo();
         var flakyAddress = flaky.EndPoint;
         var health = new HealthCheckConfig { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(500), Rise = 2, Fall = 2 };
         await using var proxy = await ProxyFixture.StartAsync(
@@ -22,11 +22,10 @@ public class HealthTests
         await RoundTripsAsync(proxy, 10);
         Assert.True(flakyState.TotalConnections > 0);
 
-        await flaky.DisposeAsync();
-        // Hold the killed server's port so no other test's listener can take it and answer the probes.
-        using var killedPort = new RefusingPort(flakyAddress.Port);
+        // Its port stays reserved: no other test's listener can take it and answer the probes.
+        await flaky.StopListeningAsync();
         await RoundTripsAsync(proxy, 10);
-        await Loopback.EventuallyAsync(() => !flakyState.IsHealthy, "health marks the killed server down");
+        await Eventually.TrueAsync(() => !flakyState.IsHealthy, "health marks the killed server down");
         var failuresWhenDown = flakyState.ConnectFailures;
         var connectionsWhenDown = flakyState.TotalConnections;
 
@@ -34,9 +33,8 @@ public class HealthTests
         Assert.Equal(failuresWhenDown, flakyState.ConnectFailures);
         Assert.Equal(connectionsWhenDown, flakyState.TotalConnections);
 
-        killedPort.Dispose();
-        await using var revived = TestServer.Echo(address: null, port: flakyAddress.Port);
-        await Loopback.EventuallyAsync(() => flakyState.IsHealthy, "health brings the server back");
+        await using var revived = TestServer.Echo(port: flakyAddress.Port);
+        await Eventually.TrueAsync(() => flakyState.IsHealthy, "health brings the server back");
         await RoundTripsAsync(proxy, 10);
         Assert.True(revived.Connections > 0, "the revived server takes connections again");
     }
@@ -45,12 +43,12 @@ public class HealthTests
     public async Task Server_added_by_a_reload_while_down_takes_no_connection_so_no_client_fails_with_retries_0()
     {
         await using var steady = TestServer.Echo();
-        using var down = new RefusingPort();
+        using var down = new ReservedPort();
         // Probes far apart: only the probe sent when the server arrives can keep clients from it.
         var health = new HealthCheckConfig { Interval = TimeSpan.FromSeconds(60), Timeout = TimeSpan.FromSeconds(2) };
         var config = ProxyFixture.Config([steady.EndPoint], pool: p => p with { Retries = 0, HealthCheck = health });
         await using var proxy = await ProxyFixture.StartAsync(config, probeServers: true);
-        await Loopback.EventuallyAsync(() => proxy.Servers().Single().IsHealthy, "the first server passes its first probe");
+        await Eventually.TrueAsync(() => proxy.Servers().Single().IsHealthy, "the first server passes its first probe");
 
         var pool = config.Backends[0];
         await proxy.UpdateAsync(config with
@@ -74,7 +72,7 @@ public class HealthTests
 
         Assert.Equal(0, failed);
         Assert.Equal(0, added.ConnectFailures);
-        await Loopback.EventuallyAsync(() => added.Health == ServerHealth.Down, "the added server's first probe fails");
+        await Eventually.TrueAsync(() => added.Health == ServerHealth.Down, "the added server's first probe fails");
     }
 
     /// <summary>Short connections that must all succeed, whatever the servers' state.</summary>

@@ -26,7 +26,7 @@ public class LimitsTests
         time.Advance(TimeSpan.FromSeconds(61));
 
         Assert.Empty(await Loopback.ReadToEndAsync(client, allowReset: true));
-        await Loopback.EventuallyAsync(() => proxy.FrontendState().ActiveConnections == 0, "connection closed");
+        await Eventually.ReturnsAsync(() => proxy.FrontendState().ActiveConnections, active => active == 0, "connection closed");
     }
 
     [SkippableTheory]
@@ -52,7 +52,7 @@ public class LimitsTests
 
         first.Shutdown(SocketShutdown.Send);
         await Loopback.ReadToEndAsync(first);
-        await Loopback.EventuallyAsync(() => proxy.FrontendState().ActiveConnections == 1, "a slot freed");
+        await Eventually.ReturnsAsync(() => proxy.FrontendState().ActiveConnections, active => active == 1, "a slot freed");
         using var fourth = await Loopback.ConnectAsync(proxy.Frontend());
         await Loopback.AssertEchoAsync(fourth, "room again");
     }
@@ -63,7 +63,7 @@ public class LimitsTests
     {
         await using var server = TestServer.Echo();
         var config = ProxyFixture.Config([server.EndPoint]);
-        config = config with { Frontends = [config.Frontends[0], config.Frontends[0] with { Name = "second", ListenEndPoint = Loopback.ClosedPort() }] };
+        config = config with { Frontends = [config.Frontends[0], config.Frontends[0] with { Name = "second", ListenEndPoint = ProxyFixture.FrontendPort() }] };
         var transport = RelayPaths.Options(path);
         await using var proxy = await ProxyFixture.StartAsync(config, options: o =>
         {
@@ -84,7 +84,7 @@ public class LimitsTests
         Assert.Equal(1, proxy.FrontendState("second").RefusedConnections);
         first.Shutdown(SocketShutdown.Send);
         await Loopback.ReadToEndAsync(first);
-        await Loopback.EventuallyAsync(() => proxy.FrontendState().ActiveConnections == 0, "a place freed");
+        await Eventually.ReturnsAsync(() => proxy.FrontendState().ActiveConnections, active => active == 0, "a place freed");
         using var fourth = await Loopback.ConnectAsync(proxy.Frontend("second"));
         await Loopback.AssertEchoAsync(fourth, "room again");
     }

@@ -27,7 +27,7 @@ public class ListenTests
     {
         await using var server = TestServer.Echo();
         var config = ProxyFixture.Config([server.EndPoint]);
-        using var squatter = Squat(config.Frontends[0].ListenEndPoint);
+        using var squatter = ProxyFixture.OccupyFrontendPort(config.Frontends[0].ListenEndPoint);
 
         var refused = await Assert.ThrowsAsync<FrontendListenException>(() => ProxyFixture.StartAsync(config));
 
@@ -57,9 +57,10 @@ public class ListenTests
         await using var server = TestServer.Echo();
         var baseline = ProxyFixture.Config([server.EndPoint]);
         await using var proxy = await ProxyFixture.StartAsync(baseline, time, RelayPaths.Options(path));
-        var taken = Loopback.ClosedPort();
-        var squatter = Squat(taken);
-        var other = Loopback.ClosedPort();
+        using var takenPort = new ReservedPort();
+        var taken = takenPort.EndPoint;
+        var squatter = takenPort.Occupy();
+        var other = ProxyFixture.FrontendPort();
 
         await proxy.UpdateAsync(baseline with
         {
@@ -79,7 +80,7 @@ public class ListenTests
         Assert.False(proxy.FrontendState("taken").IsListening);
 
         time.Advance(TimeSpan.FromMilliseconds(1));
-        await Loopback.EventuallyAsync(() => proxy.FrontendState("taken").IsListening, "the retry binds the freed port");
+        await Eventually.TrueAsync(() => proxy.FrontendState("taken").IsListening, "the retry binds the freed port");
         Assert.Null(proxy.FrontendState("taken").ListenError);
         using var retried = await Loopback.ConnectAsync(taken);
         await Loopback.AssertEchoAsync(retried, "listening after the retry");
@@ -92,8 +93,9 @@ public class ListenTests
         await using var server = TestServer.Echo();
         var baseline = ProxyFixture.Config([server.EndPoint]);
         await using var proxy = await ProxyFixture.StartAsync(baseline, time);
-        var taken = Loopback.ClosedPort();
-        using (Squat(taken))
+        using var takenPort = new ReservedPort();
+        var taken = takenPort.EndPoint;
+        using (takenPort.Occupy())
         {
             await proxy.UpdateAsync(baseline with { Frontends = [baseline.Frontends[0], Frontend("taken", taken)] });
             Assert.False(proxy.FrontendState("taken").IsListening);
@@ -103,8 +105,8 @@ public class ListenTests
         time.Advance(ProxyEngine.ListenRetryInterval * 2);
 
         Assert.Null(proxy.Engine.GetListenEndPoint("taken"));
-        using var probe = Squat(taken);
-        Assert.Equal(taken, probe.LocalEndPoint);
+        using var squatter = takenPort.Occupy();
+        Assert.Equal(taken, squatter.LocalEndPoint);
     }
 
     [SkippableTheory]
@@ -141,15 +143,6 @@ public class ListenTests
 
     private static FrontendConfig Frontend(string name, IPEndPoint listen) =>
         new() { Name = name, ListenEndPoint = listen, Backend = "pool" };
-
-    /// <summary>Holds <paramref name="endPoint"/> the way another process would: bound and listening, no reuse options.</summary>
-    private static Socket Squat(IPEndPoint endPoint)
-    {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(endPoint);
-        socket.Listen();
-        return socket;
-    }
 
     private static void SetOption(Socket socket, int option) =>
         socket.SetRawSocketOption(SolSocket, option, BitConverter.GetBytes(1));

@@ -20,7 +20,7 @@ public class MetricsTests
             await Loopback.ReadToEndAsync(client);
         }
 
-        await Loopback.EventuallyAsync(() => durations.GetMeasurementSnapshot().Count == 1, "duration recorded");
+        await Eventually.TrueAsync(() => durations.GetMeasurementSnapshot().Count == 1, "duration recorded");
         var measurement = durations.GetMeasurementSnapshot().Single();
         Assert.True(measurement.Value > 0);
         Assert.Equal("front", measurement.Tags["convey.frontend"]);
@@ -40,7 +40,7 @@ public class MetricsTests
             await Loopback.ReadToEndAsync(client);
         }
 
-        await Loopback.EventuallyAsync(() => proxy.FrontendState().ActiveConnections == 0, "connection closed");
+        await Eventually.ReturnsAsync(() => proxy.FrontendState().ActiveConnections, active => active == 0, "connection closed");
         var frontend = proxy.FrontendState();
         var backend = proxy.Servers().Single();
         Assert.Equal((1, 5, 5), (frontend.TotalConnections, frontend.BytesIn, frontend.BytesOut));

@@ -36,11 +36,11 @@ public class RelayTests
 
         var expected = Convert.ToHexString(SHA256.HashData(serverPayload));
         Assert.All(received, reply => Assert.Equal(expected, Convert.ToHexString(SHA256.HashData(reply))));
-        await Loopback.EventuallyAsync(() => receivedByServer.Count == clientPayloads.Length, "server read every upload");
+        await Eventually.TrueAsync(() => receivedByServer.Count == clientPayloads.Length, "server read every upload");
         Assert.Equal(
             clientPayloads.Select(p => Convert.ToHexString(SHA256.HashData(p))).Order(),
             receivedByServer.Order());
-        await Loopback.EventuallyAsync(() => proxy.FrontendState().ActiveConnections == 0, "connections closed");
+        await Eventually.ReturnsAsync(() => proxy.FrontendState().ActiveConnections, active => active == 0, "connections closed");
         Assert.Equal(4L * PayloadSize, proxy.FrontendState().BytesIn);
         Assert.Equal(4L * PayloadSize, proxy.FrontendState().BytesOut);
         Assert.Equal(4L * PayloadSize, proxy.Servers()[0].BytesSent);
@@ -89,11 +89,11 @@ public class RelayTests
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
-        await Loopback.EventuallyAsync(() => server.Connections == 1, "server connected");
+        await Eventually.TrueAsync(() => server.Connections == 1, "server connected");
         client.LingerState = new LingerOption(true, 0);
         client.Close();
 
-        Assert.Equal(SocketError.ConnectionReset, await serverSaw.Task.WaitAsync(Loopback.Patience));
+        Assert.Equal(SocketError.ConnectionReset, await serverSaw.Task.WaitAsync(Eventually.Patience));
     }
 
     [SkippableTheory]
@@ -129,25 +129,62 @@ public class RelayTests
 
     [SkippableTheory]
     [MemberData(nameof(RelayPaths.All), MemberType = typeof(RelayPaths))]
-    public async Task A_slow_reader_holds_back_the_sender_without_losing_bytes(RelayPath path)
+    public async Task A_server_that_does_not_read_stops_the_client_within_the_buffers_on_the_way_and_then_gets_every_byte(RelayPath path)
     {
-        // More than the kernel buffers on the way can hold (client receive + proxy send, a few MiB each), so the
-        // relay must stop at a full socket and resume when the client reads.
-        const int size = 32 * 1024 * 1024;
-        var payload = new byte[size];
-        Random.Shared.NextBytes(payload);
-        await using var server = TestServer.Start(async socket =>
+        // While the server reads nothing, the proxy may hold only what its sockets and its relay buffer hold: the
+        // client's sends must stop. Without back-pressure the proxy would take the whole payload, which is larger.
+        Skip.IfNot(OperatingSystem.IsLinux(), "the bound comes from Linux's TCP buffer settings");
+        var bound = BufferedOnTheWay();
+        var payload = RandomNumberGenerator.GetBytes((int)bound + (16 << 20));
+        var serverReads = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = TestServer.Start(async (socket, stopping) =>
         {
-            await socket.SendAsync(payload, SocketFlags.None);
-            socket.Shutdown(SocketShutdown.Send);
+            socket.ReceiveBufferSize = SmallBuffer;
+            await serverReads.Task.WaitAsync(stopping);
+            received.TrySetResult(await Loopback.ReadToEndAsync(socket, cancellationToken: stopping));
         });
         await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: RelayPaths.Options(path));
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = SmallBuffer };
+        await client.ConnectAsync(proxy.Frontend());
+        long accepted = 0;
+        var sending = Task.Run(async () =>
+        {
+            for (var offset = 0; offset < payload.Length; offset += 64 * 1024)
+            {
+                var chunk = payload.AsMemory(offset, Math.Min(64 * 1024, payload.Length - offset));
+                await client.SendAsync(chunk, SocketFlags.None);
+                Interlocked.Add(ref accepted, chunk.Length);
+            }
 
-        using var client = await Loopback.ConnectAsync(proxy.Frontend());
-        await Task.Delay(300);
+            client.Shutdown(SocketShutdown.Send);
+        });
 
-        Assert.Equal(payload, await Loopback.ReadToEndAsync(client));
+        var held = await Eventually.SettlesAsync(() => Interlocked.Read(ref accepted), TimeSpan.FromSeconds(1), "the client's sends stop");
+
+        Assert.False(sending.IsCompleted, $"the client sent all {payload.Length} bytes while the server read none");
+        Assert.InRange(held, 1, bound);
+        serverReads.SetResult();
+        await sending.WaitAsync(Eventually.Patience);
+        var got = await received.Task.WaitAsync(Eventually.Patience);
+        Assert.Equal(payload.Length, got.Length);
+        Assert.Equal(SHA256.HashData(payload), SHA256.HashData(got));
     }
+
+    /// <summary>The receive buffer of the server and the send buffer of the client (the kernel doubles it).</summary>
+    private const int SmallBuffer = 64 * 1024;
+
+    /// <summary>
+    /// The most that the way from client to server can hold while the server does not read: the client's send
+    /// buffer, the proxy's receive buffer toward the client and its send buffer toward the server (the kernel grows
+    /// both up to tcp_rmem's and tcp_wmem's maximum), the server's receive buffer, and 1 MiB for the relay (its copy
+    /// buffer, or the pipe of splice).
+    /// </summary>
+    private static long BufferedOnTheWay() =>
+        (2 * SmallBuffer) + KernelMaximum("tcp_rmem") + (1 << 20) + KernelMaximum("tcp_wmem") + (2 * SmallBuffer);
+
+    private static long KernelMaximum(string setting) =>
+        long.Parse(File.ReadAllText($"/proc/sys/net/ipv4/{setting}").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[2], System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task SendAndShutdownAsync(Socket socket, byte[] payload)
     {

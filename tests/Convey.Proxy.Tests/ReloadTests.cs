@@ -55,7 +55,7 @@ public class ReloadTests
             {
                 // A port freshly found free each time the extra frontend comes back: one port released between
                 // additions could meanwhile become the source port of one of the load loop's connections.
-                var extraPort = Loopback.ClosedPort();
+                var extraPort = ProxyFixture.FrontendPort();
                 var config = Variation(baseline, servers, change, extraPort);
                 await proxy.RewriteAsync(path, config);
                 if (config.Frontends.Length == 2)
@@ -64,7 +64,11 @@ public class ReloadTests
                     await Loopback.AssertEchoAsync(extra, $"through the added frontend, change {change}");
                 }
 
-                await Task.Delay(20);
+                // Every configuration serves some of the load before the next one replaces it.
+                var before = Volatile.Read(ref completed);
+                await Eventually.TrueAsync(
+                    () => Volatile.Read(ref completed) >= before + clients.Length || clients.All(c => c.IsCompleted),
+                    $"the load loop completes connections under change {change}");
             }
 
             await Task.WhenAll(clients);
@@ -114,7 +118,7 @@ public class ReloadTests
         Assert.Equal(payload[1000..], await Loopback.ReadToEndAsync(client));
         Assert.Equal(1, leaving.Connections);
         client.Dispose();
-        await Loopback.EventuallyAsync(() => !proxy.Servers().Contains(leavingState), "drained server forgotten");
+        await Eventually.TrueAsync(() => !proxy.Servers().Contains(leavingState), "drained server forgotten");
     }
 
     [Fact]
@@ -122,7 +126,7 @@ public class ReloadTests
     {
         await using var server = TestServer.Echo();
         var config = ProxyFixture.Config([server.EndPoint]);
-        var other = config.Frontends[0] with { Name = "other", ListenEndPoint = Loopback.ClosedPort() };
+        var other = config.Frontends[0] with { Name = "other", ListenEndPoint = ProxyFixture.FrontendPort() };
         config = config with { Frontends = [config.Frontends[0], other] };
         await using var proxy = await ProxyFixture.StartAsync(config);
         var endPoint = proxy.Frontend("other");
@@ -149,7 +153,7 @@ public class ReloadTests
         Skip.IfNot(OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
         await using var server = TestServer.Echo();
         var config = ProxyFixture.Config([server.EndPoint]);
-        var leaving = config.Frontends[0] with { Name = "leaving", ListenEndPoint = Loopback.ClosedPort() };
+        var leaving = config.Frontends[0] with { Name = "leaving", ListenEndPoint = ProxyFixture.FrontendPort() };
         config = config with { Frontends = [config.Frontends[0], leaving] };
         await using var proxy = await ProxyFixture.StartAsync(config, options: o =>
         {
@@ -162,12 +166,12 @@ public class ReloadTests
         Socket[] clients = [];
         try
         {
-            loop.Post(_ => release.Wait(Loopback.Patience), null);
+            loop.Post(_ => release.Wait(Eventually.Patience), null);
             clients = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Loopback.ConnectAsync(endPoint)));
-            var removal = proxy.UpdateAsync(config with { Frontends = [config.Frontends[0]] });
-            await Task.Delay(100);
+            // The removal applies without the loop (it only posts the listener's close to it), so the listener is
+            // told to close while the loop still holds the queued clients.
+            await proxy.UpdateAsync(config with { Frontends = [config.Frontends[0]] });
             release.Set();
-            await removal;
 
             await Task.WhenAll(clients.Select((client, i) => Loopback.AssertEchoAsync(client, $"queued client {i}")));
         }
@@ -186,7 +190,7 @@ public class ReloadTests
     {
         await using var server = TestServer.Echo();
         var config = ProxyFixture.Config([server.EndPoint], frontend: f => f with { DrainTimeout = TimeSpan.FromMilliseconds(200) });
-        var other = config.Frontends[0] with { Name = "other", ListenEndPoint = Loopback.ClosedPort() };
+        var other = config.Frontends[0] with { Name = "other", ListenEndPoint = ProxyFixture.FrontendPort() };
         config = config with { Frontends = [config.Frontends[0], other] };
         await using var proxy = await ProxyFixture.StartAsync(config);
         using var established = await Loopback.ConnectAsync(proxy.Frontend("other"));
@@ -205,7 +209,7 @@ public class ReloadTests
         await using var proxy = await ProxyFixture.StartAsync(config);
         var before = proxy.Frontend();
         using var established = await Loopback.ConnectAsync(before);
-        var moved = Loopback.ClosedPort();
+        var moved = ProxyFixture.FrontendPort();
 
         await proxy.UpdateAsync(config with { Frontends = [config.Frontends[0] with { ListenEndPoint = moved }] });
 

@@ -35,7 +35,7 @@ public class SendProxyTests
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
 
-        var (sourceSeen, destinationSeen, first) = await seen.Task.WaitAsync(Loopback.Patience);
+        var (sourceSeen, destinationSeen, first) = await seen.Task.WaitAsync(Eventually.Patience);
         Assert.Equal(client.LocalEndPoint, sourceSeen);
         Assert.Equal(proxy.Frontend(), destinationSeen);
         Assert.Equal("hello", first);
@@ -47,7 +47,7 @@ public class SendProxyTests
     {
         var destination = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = TestServer.Start(async socket => destination.TrySetResult((await ReadV1Async(socket)).Item2));
-        var port = Loopback.ClosedPort().Port;
+        var port = ProxyFixture.FrontendPort(IPAddress.Any).Port;
         await using var proxy = await ProxyFixture.StartAsync(
             ProxyFixture.Config(
                 [server.EndPoint],
@@ -58,7 +58,7 @@ public class SendProxyTests
         using var client = await Loopback.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
         await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
 
-        Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), await destination.Task.WaitAsync(Loopback.Patience));
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), await destination.Task.WaitAsync(Eventually.Patience));
     }
 
     private static async Task<(IPEndPoint, IPEndPoint)> ReadV1Async(Socket socket)

@@ -21,7 +21,7 @@ public partial class EpollLoopTests
         await Task.Run(() => loop.Post(_ => ranOnLoop.SetResult(loop.IsCurrent), null));
 
         Assert.False(loop.IsCurrent);
-        Assert.True(await ranOnLoop.Task.WaitAsync(Loopback.Patience));
+        Assert.True(await ranOnLoop.Task.WaitAsync(Eventually.Patience));
     }
 
     [SkippableFact]
@@ -34,7 +34,7 @@ public partial class EpollLoopTests
         loop.Post(_ => throw new InvalidOperationException("a handler bug"), null);
         loop.Post(_ => ranAfter.SetResult(), null);
 
-        await ranAfter.Task.WaitAsync(Loopback.Patience);
+        await ranAfter.Task.WaitAsync(Eventually.Patience);
     }
 
     [SkippableFact]
@@ -57,7 +57,7 @@ public partial class EpollLoopTests
             }
         })));
 
-        await Loopback.EventuallyAsync(() => Volatile.Read(ref ran) == 80_000, "every posted item ran");
+        await Eventually.TrueAsync(() => Volatile.Read(ref ran) == 80_000, "every posted item ran");
         Assert.Equal(0, offLoop);
     }
 

@@ -26,7 +26,7 @@ public class EventLoopTransportTests
             }
         }));
 
-        await Loopback.EventuallyAsync(() => proxy.FrontendState().ActiveConnections == 0, "connections closed");
+        await Eventually.ReturnsAsync(() => proxy.FrontendState().ActiveConnections, active => active == 0, "connections closed");
         Assert.Equal(64, proxy.FrontendState().TotalConnections);
     }
 
