@@ -11,7 +11,16 @@ public sealed class CheckRefusesWhatCannotRunTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("convey-check-").FullName;
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    // Ports the configurations name; --check binds nothing, and a refused start never gets to bind.
+    private readonly ReservedPort _frontendPort = new();
+    private readonly ReservedPort _serverPort = new();
+
+    public void Dispose()
+    {
+        Directory.Delete(_folder, recursive: true);
+        _frontendPort.Dispose();
+        _serverPort.Dispose();
+    }
 
     [Theory]
     [InlineData("--check")]
@@ -20,13 +29,13 @@ public sealed class CheckRefusesWhatCannotRunTests : IDisposable
     {
         var path = Write($"""
             [frontends.web]
-            listen_addr = "127.0.0.1:{FreePort.Next()}"
+            listen_addr = "127.0.0.1:{_frontendPort.Port}"
             backend = "pool"
 
             [backends.pool]
             balance = "fastest-please"
               [backends.pool.servers.s1]
-              addr = "127.0.0.1:{FreePort.Next()}"
+              addr = "127.0.0.1:{_serverPort.Port}"
             """);
 
         string[] args = check is null ? [$"--config={path}"] : [check, $"--config={path}"];
@@ -41,7 +50,7 @@ public sealed class CheckRefusesWhatCannotRunTests : IDisposable
     [Fact]
     public async Task Check_refuses_a_specific_address_on_the_port_of_a_wildcard_frontend()
     {
-        var port = FreePort.Next();
+        var port = _frontendPort.Port;
         var path = Write($"""
             [frontends.everywhere]
             listen_addr = "0.0.0.0:{port}"
@@ -64,7 +73,7 @@ public sealed class CheckRefusesWhatCannotRunTests : IDisposable
     [Fact]
     public async Task Check_refuses_a_server_that_is_its_own_frontend()
     {
-        var port = FreePort.Next();
+        var port = _frontendPort.Port;
         var path = Write($"""
             [frontends.web]
             listen_addr = "0.0.0.0:{port}"
@@ -83,14 +92,14 @@ public sealed class CheckRefusesWhatCannotRunTests : IDisposable
     [Fact]
     public async Task Check_refuses_a_stats_port_equal_to_a_frontend_port()
     {
-        var port = FreePort.Next();
+        var port = _frontendPort.Port;
         var path = Write($"""
             [frontends.web]
             listen_addr = "127.0.0.1:{port}"
             backend = "pool"
 
             [backends.pool.servers.s1]
-            addr = "127.0.0.1:{FreePort.Next()}"
+            addr = "127.0.0.1:{_serverPort.Port}"
 
             [stats]
             port = {port}
@@ -135,12 +144,12 @@ public sealed class CheckRefusesWhatCannotRunTests : IDisposable
     {
         var path = Write($"""
             [frontends.web]
-            listen_addr = "[::1]:{FreePort.Next()}"
+            listen_addr = "[::1]:{_frontendPort.Port}"
             backend = "pool"
             {mode}
 
             [backends.pool.servers.s1]
-            addr = "127.0.0.1:{FreePort.Next()}"
+            addr = "127.0.0.1:{_serverPort.Port}"
             """);
 
         string[] args = defaultModeFlag is null ? ["--check", $"--config={path}"] : ["--check", defaultModeFlag, $"--config={path}"];

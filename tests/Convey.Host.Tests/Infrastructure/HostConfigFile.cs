@@ -1,21 +1,26 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
 namespace Convey.Host.Tests.Infrastructure;
 
 /// <summary>
-/// A TOML configuration in a temporary folder: per pool, one proxy frontend (named <c>POOL_in</c>) on a free
-/// loopback port; health checks every second, one failure takes a server down; optionally a stats listener.
+/// A TOML configuration in a temporary folder: per pool, one proxy frontend (named <c>POOL_in</c>) on a loopback
+/// port reserved for the file's lifetime (<see cref="ReservedPort"/>); health checks every second, one failure takes a
+/// server down; optionally a stats listener on a reserved port too.
 /// </summary>
 internal sealed class HostConfigFile : IDisposable
 {
-    private HostConfigFile(string folder, string path, IReadOnlyDictionary<string, IPEndPoint> frontends, IPEndPoint? stats)
+    private readonly List<ReservedPort> _ports;
+
+    private HostConfigFile(string folder, string path, IReadOnlyDictionary<string, IPEndPoint> frontends, IPEndPoint? stats, List<ReservedPort> ports)
     {
         Folder = folder;
         Path = path;
         Frontends = frontends;
         Stats = stats;
+        _ports = ports;
     }
 
     public string Folder { get; }
@@ -45,11 +50,12 @@ internal sealed class HostConfigFile : IDisposable
         int drainSeconds = 30)
     {
         var folder = Directory.CreateTempSubdirectory("convey-host-test-").FullName;
+        var ports = new List<ReservedPort>();
         var frontends = new Dictionary<string, IPEndPoint>(StringComparer.Ordinal);
         var toml = new StringBuilder();
         foreach (var (pool, servers) in pools)
         {
-            var frontend = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+            var frontend = Reserve(ports);
             frontends.Add(pool, frontend);
             toml.Append(CultureInfo.InvariantCulture, $"""
                 [frontends.{pool}_in]
@@ -74,7 +80,7 @@ internal sealed class HostConfigFile : IDisposable
             }
         }
 
-        var stats = withStats ? new IPEndPoint(IPAddress.Loopback, FreePort.Next()) : null;
+        var stats = withStats ? Reserve(ports) : null;
         if (stats is not null)
         {
             toml.Append(CultureInfo.InvariantCulture, $"""
@@ -87,8 +93,28 @@ internal sealed class HostConfigFile : IDisposable
 
         var path = System.IO.Path.Combine(folder, "convey.toml");
         File.WriteAllText(path, toml.ToString());
-        return new HostConfigFile(folder, path, frontends, stats);
+        return new HostConfigFile(folder, path, frontends, stats, ports);
     }
 
-    public void Dispose() => Directory.Delete(Folder, recursive: true);
+    /// <summary>Another loopback port, reserved until the file is disposed: for a frontend or stats listener a test adds.</summary>
+    public IPEndPoint ReservePort() => Reserve(_ports);
+
+    /// <summary>A listener on one of the file's reserved ports that never accepts, so the host cannot listen there (<see cref="ReservedPort.Occupy"/>).</summary>
+    public Socket Occupy(IPEndPoint endPoint) => _ports.Single(p => p.EndPoint.Equals(endPoint)).Occupy();
+
+    public void Dispose()
+    {
+        Directory.Delete(Folder, recursive: true);
+        foreach (var port in _ports)
+        {
+            port.Dispose();
+        }
+    }
+
+    private static IPEndPoint Reserve(List<ReservedPort> ports)
+    {
+        var port = new ReservedPort();
+        ports.Add(port);
+        return port.EndPoint;
+    }
 }

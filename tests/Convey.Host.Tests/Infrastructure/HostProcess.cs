@@ -109,21 +109,13 @@ internal sealed partial class HostProcess : IAsyncDisposable
     /// <summary>Waits until standard output contains <paramref name="text"/>; fails when the host exits or time runs out.</summary>
     public async Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
     {
-        var deadline = Stopwatch.StartNew();
-        var limit = timeout ?? TimeSpan.FromSeconds(60);
-        while (!Output.Contains(text, StringComparison.Ordinal))
+        try
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The host exited ({_process.ExitCode}) before printing '{text}'.\nstdout:\n{Output}\nstderr:\n{Error}");
-            }
-
-            if (deadline.Elapsed > limit)
-            {
-                throw new TimeoutException($"The host did not print '{text}' within {limit}.\nstdout:\n{Output}\nstderr:\n{Error}");
-            }
-
-            await Task.Delay(50);
+            await Eventually.TrueAsync(() => Printed(text), $"the host prints '{text}'", timeout ?? TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\nstdout:\n{Output}\nstderr:\n{Error}", ex);
         }
     }
 
@@ -165,6 +157,11 @@ internal sealed partial class HostProcess : IAsyncDisposable
 
         _process.Dispose();
     }
+
+    private bool Printed(string text) =>
+        Output.Contains(text, StringComparison.Ordinal) || (_process.HasExited
+            ? throw new InvalidOperationException($"The host exited ({_process.ExitCode}) before printing '{text}'.\nstdout:\n{Output}\nstderr:\n{Error}")
+            : false);
 
     private void Append(StringBuilder target, string? line)
     {

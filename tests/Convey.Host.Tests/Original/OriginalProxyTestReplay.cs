@@ -14,9 +14,11 @@ public sealed class OriginalProxyTestReplay : IAsyncDisposable
 {
     private const int Requests = 20;
     private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(20);
-    private readonly TestBackend _dummyA = TestBackend.Http("Success DummyA Server");
-    private readonly TestBackend _dummyB = TestBackend.Http("Success DummyB Server");
+    private readonly TestServer _dummyA = TestServer.Http("Success DummyA Server");
+    private readonly TestServer _dummyB = TestServer.Http("Success DummyB Server");
     private readonly string _folder = Directory.CreateTempSubdirectory("convey-original-").FullName;
+    private readonly ReservedPort _frontendPort = new();
+    private readonly ReservedPort _statsPort = new();
     private readonly HttpClient _client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
 
     public async ValueTask DisposeAsync()
@@ -25,19 +27,21 @@ public sealed class OriginalProxyTestReplay : IAsyncDisposable
         await _dummyA.DisposeAsync();
         await _dummyB.DisposeAsync();
         Directory.Delete(_folder, recursive: true);
+        _frontendPort.Dispose();
+        _statsPort.Dispose();
     }
 
     [Fact]
     public async Task Weights_10000_to_1_send_every_request_to_the_first_server_and_an_in_place_rewrite_to_weight_0_moves_them_to_the_second()
     {
-        var frontend = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+        var frontend = _frontendPort.EndPoint;
         var path = Path.Combine(_folder, "proxy_test.toml");
         var seed = await File.ReadAllTextAsync(Path.Combine(HostBinary.SeedFixtures, "proxy_test.toml"));
         await File.WriteAllTextAsync(path, seed
             .Replace("0.0.0.0:8000", frontend.ToString(), StringComparison.Ordinal)
             .Replace("127.0.0.1:8080", _dummyA.EndPoint.ToString(), StringComparison.Ordinal)
             .Replace("127.0.0.1:8081", _dummyB.EndPoint.ToString(), StringComparison.Ordinal)
-            .Replace("port = \"7000\"", string.Create(CultureInfo.InvariantCulture, $"port = \"{FreePort.Next()}\""), StringComparison.Ordinal));
+            .Replace("port = \"7000\"", string.Create(CultureInfo.InvariantCulture, $"port = \"{_statsPort.Port}\""), StringComparison.Ordinal));
         await using var host = HostProcess.Start([$"--config={path}"]);
         await host.WaitForOutputAsync("Convey started");
         var url = new Uri($"http://{frontend}/");
@@ -45,12 +49,12 @@ public sealed class OriginalProxyTestReplay : IAsyncDisposable
         Assert.Equal(Enumerable.Repeat("DummyA", Requests), await ServedByAsync(url, Requests));
 
         UpdateConfig(path, "weight = 10000", "weight = 0");
-        Assert.Equal("DummyB", (await Eventually.ReturnsAsync(() => ServedByAsync(url, 1), served => served[0] == "DummyB", Propagation))[0]);
+        Assert.Equal("DummyB", (await Eventually.ReturnsAsync(() => ServedByAsync(url, 1), served => served[0] == "DummyB", "requests go to DummyB", Propagation))[0]);
 
         Assert.Equal(Enumerable.Repeat("DummyB", Requests), await ServedByAsync(url, Requests));
 
         UpdateConfig(path, "weight = 0", "weight = 10000");
-        Assert.Equal("DummyA", (await Eventually.ReturnsAsync(() => ServedByAsync(url, 1), served => served[0] == "DummyA", Propagation))[0]);
+        Assert.Equal("DummyA", (await Eventually.ReturnsAsync(() => ServedByAsync(url, 1), served => served[0] == "DummyA", "requests go back to DummyA", Propagation))[0]);
 
         Assert.Equal(Enumerable.Repeat("DummyA", Requests), await ServedByAsync(url, Requests));
         Assert.DoesNotContain("Reload refused", host.Output, StringComparison.Ordinal);

@@ -10,7 +10,7 @@ public class DescriptorLimitTests
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the descriptor budget is read on Linux");
         RequiredTool.Require("/usr/bin/prlimit", "util-linux's prlimit gives the host a small descriptor limit");
-        await using var backend = TestBackend.ReadAllThenReply(100);
+        await using var backend = TestServer.ReadAllThenReply(100);
         using var config = HostConfigFile.Write([("b", backend.EndPoint)], withStats: false);
         await using var host = HostProcess.Start([$"--config={config.Path}"], descriptorLimit: 400);
         await host.WaitForOutputAsync("Convey started");
@@ -42,14 +42,15 @@ public class DescriptorLimitTests
             {
                 try
                 {
-                    return await Traffic.ExchangeAsync(config.Frontend, 10, timeout.Token);
+                    return await Loopback.ExchangeAsync(config.Frontend, 10, timeout.Token);
                 }
                 catch (SocketException)
                 {
                     return -1L;
                 }
             },
-            bytes => bytes == 100);
+            bytes => bytes == 100,
+            "a connection is served again once the flood is gone");
 
         Assert.Equal(100, reply);
         Assert.Contains("holds up to", host.Output, StringComparison.Ordinal);
@@ -61,7 +62,7 @@ public class DescriptorLimitTests
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the descriptor budget is read on Linux");
         RequiredTool.Require("/usr/bin/prlimit", "util-linux's prlimit gives the host a small descriptor limit");
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("b", backend.EndPoint)]);
 
         var (code, output, error) = await HostProcess.RunToExitAsync([$"--config={config.Path}"], descriptorLimit: 256);

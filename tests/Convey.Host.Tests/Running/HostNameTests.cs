@@ -13,7 +13,7 @@ public class HostNameTests
     [Fact]
     public async Task A_server_given_as_localhost_and_port_is_resolved_at_start_and_serves_real_traffic()
     {
-        await using var backend = TestBackend.ReadAllThenReply(8);
+        await using var backend = TestServer.ReadAllThenReply(8);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         var literal = $"addr = \"{backend.EndPoint}\"";
         var text = await File.ReadAllTextAsync(config.Path);
@@ -25,7 +25,7 @@ public class HostNameTests
 
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(8, await Traffic.ExchangeAsync(config.Frontend, 8, CancellationToken.None));
+            Assert.Equal(8, await Loopback.ExchangeAsync(config.Frontend, 8));
         }
 
         Assert.Contains("Host name localhost resolves to ", host.Output, StringComparison.Ordinal);

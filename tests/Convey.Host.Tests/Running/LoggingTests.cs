@@ -8,7 +8,7 @@ public class LoggingTests
     [Fact]
     public async Task Console_logs_are_single_lines_with_utc_timestamp_level_category_and_event_id()
     {
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Application started");
@@ -22,7 +22,7 @@ public class LoggingTests
     [InlineData(false)]
     public async Task Json_console_logs_can_be_chosen_from_the_environment(bool withStats)
     {
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)], withStats);
         await using var host = HostProcess.Start([$"--config={config.Path}"],
             environment: new Dictionary<string, string> { ["Logging__Console__FormatterName"] = "json" });

@@ -11,18 +11,16 @@ public class ReloadBindFailureTests
     [Fact]
     public async Task Reload_adding_a_frontend_on_a_taken_port_applies_the_rest_reports_it_and_listens_once_the_port_is_freed()
     {
-        await using var backend = TestBackend.ReadAllThenReply(4);
+        await using var backend = TestServer.ReadAllThenReply(4);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Convey started");
-        var taken = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
-        var free = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
-        var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var taken = config.ReservePort();
+        var free = config.ReservePort();
+        var squatter = config.Occupy(taken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
-            squatter.Bind(taken);
-            squatter.Listen();
 
             await File.AppendAllTextAsync(config.Path, string.Create(CultureInfo.InvariantCulture, $"""
 
@@ -37,7 +35,7 @@ public class ReloadBindFailureTests
                 """));
             await host.WaitForOutputAsync("Frontend free_in listening");
 
-            Assert.Equal(4, await Traffic.ExchangeAsync(free, 4, CancellationToken.None));
+            Assert.Equal(4, await Loopback.ExchangeAsync(free, 4));
             await host.WaitForOutputAsync($"Frontend taken_in cannot listen on {taken}: address already in use");
             Assert.Equal(0, await ListeningAsync(http, config, "taken_in"));
             Assert.Equal(1, await ListeningAsync(http, config, "free_in"));
@@ -52,14 +50,15 @@ public class ReloadBindFailureTests
             {
                 try
                 {
-                    return await Traffic.ExchangeAsync(taken, 4, CancellationToken.None);
+                    return await Loopback.ExchangeAsync(taken, 4);
                 }
                 catch (SocketException)
                 {
                     return -1L;
                 }
             },
-            b => b == 4);
+            b => b == 4,
+            "the frontend on the freed port serves");
         Assert.Equal(4, bytes);
         Assert.Equal(1, await ListeningAsync(http, config, "taken_in"));
         Assert.DoesNotContain("   at ", host.Output + host.Error, StringComparison.Ordinal);

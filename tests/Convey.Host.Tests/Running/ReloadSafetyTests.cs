@@ -10,8 +10,8 @@ public class ReloadSafetyTests
     [Fact]
     public async Task A_truncated_config_file_is_refused_and_every_frontend_keeps_serving_until_the_write_completes()
     {
-        await using var first = TestBackend.ReadAllThenReply(8);
-        await using var second = TestBackend.ReadAllThenReply(16);
+        await using var first = TestServer.ReadAllThenReply(8);
+        await using var second = TestServer.ReadAllThenReply(16);
         using var config = HostConfigFile.Write([("s1", first.EndPoint)], withStats: false);
         var original = await File.ReadAllTextAsync(config.Path);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
@@ -27,14 +27,14 @@ public class ReloadSafetyTests
             Assert.Contains("the file is empty", refused, StringComparison.Ordinal);
             for (var i = 0; i < Requests; i++)
             {
-                Assert.Equal(8, await Traffic.ExchangeAsync(config.Frontend, 1, CancellationToken.None));
+                Assert.Equal(8, await Loopback.ExchangeAsync(config.Frontend, 1));
             }
 
             await writer.WriteAsync(Encoding.UTF8.GetBytes(original.Replace(first.EndPoint.ToString(), second.EndPoint.ToString(), StringComparison.Ordinal)));
         }
 
         await host.WaitForOutputAsync("Reload applied", TimeSpan.FromSeconds(20));
-        Assert.Equal(16, await Traffic.ExchangeAsync(config.Frontend, 1, CancellationToken.None));
+        Assert.Equal(16, await Loopback.ExchangeAsync(config.Frontend, 1));
         host.Terminate();
         Assert.Equal(0, await host.WaitForExitAsync());
     }

@@ -9,11 +9,9 @@ public class StartupFailureTests
     [Fact]
     public async Task A_taken_stats_port_exits_1_with_one_clear_line_and_no_stack_trace()
     {
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
-        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        squatter.Bind(config.Stats!);
-        squatter.Listen();
+        using var squatter = config.Occupy(config.Stats!);
 
         var (code, output, error) = await HostProcess.RunToExitAsync($"--config={config.Path}");
 
@@ -25,9 +23,9 @@ public class StartupFailureTests
     [Fact]
     public async Task A_frontend_whose_port_is_taken_exits_1_with_one_line_naming_it_and_never_says_started()
     {
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
-        using var squatter = Listen(config.Frontend);
+        using var squatter = config.Occupy(config.Frontend);
 
         var (code, output, error) = await HostProcess.RunToExitAsync($"--config={config.Path}");
 
@@ -41,7 +39,7 @@ public class StartupFailureTests
     [Fact]
     public async Task A_frontend_on_an_address_this_host_does_not_hold_exits_1_saying_the_address_is_not_local()
     {
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         var foreign = new IPEndPoint(IPAddress.Parse("198.18.0.1"), config.Frontend.Port);
         await File.WriteAllTextAsync(config.Path, (await File.ReadAllTextAsync(config.Path)).Replace(config.Frontend.ToString(), foreign.ToString(), StringComparison.Ordinal));
@@ -59,7 +57,7 @@ public class StartupFailureTests
     public async Task A_passthrough_frontend_on_an_address_this_host_does_not_hold_exits_1_with_one_line_naming_it()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the packet engine runs on Linux");
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)], withStats: false);
         var foreign = new IPEndPoint(IPAddress.Parse("198.18.0.1"), config.Frontend.Port);
         var toml = (await File.ReadAllTextAsync(config.Path))
@@ -83,7 +81,7 @@ public class StartupFailureTests
         RequiredTool.Require("/usr/bin/setpriv", "util-linux's setpriv runs the host without CAP_NET_BIND_SERVICE");
         var unprivilegedStart = int.Parse(await File.ReadAllTextAsync("/proc/sys/net/ipv4/ip_unprivileged_port_start"), System.Globalization.CultureInfo.InvariantCulture);
         Skip.If(unprivilegedStart <= 1, "net.ipv4.ip_unprivileged_port_start lets everyone bind every port here");
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)], withStats: false);
         var privileged = new IPEndPoint(IPAddress.Loopback, 1);
         await File.WriteAllTextAsync(config.Path, (await File.ReadAllTextAsync(config.Path)).Replace(config.Frontend.ToString(), privileged.ToString(), StringComparison.Ordinal));
@@ -96,14 +94,6 @@ public class StartupFailureTests
         var line = Assert.Single(Lines(error));
         Assert.StartsWith($"convey: frontend 'pool_in' cannot listen on {privileged}: permission denied: port 1 needs root or CAP_NET_BIND_SERVICE", line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
-    }
-
-    private static Socket Listen(IPEndPoint endPoint)
-    {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(endPoint);
-        socket.Listen();
-        return socket;
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

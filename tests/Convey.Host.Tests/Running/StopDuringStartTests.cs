@@ -14,10 +14,12 @@ public class StopDuringStartTests
         // Thousands of frontends, each on its own loopback address (127.77.0.0/16) so no port of another test is
         // taken: binding and announcing them keeps the host in its start for a measurable time.
         var folder = Directory.CreateTempSubdirectory("convey-host-test-");
+        using var port = new ReservedPort();
+        using var server = new ReservedPort();
         try
         {
             var path = Path.Combine(folder.FullName, "convey.toml");
-            await File.WriteAllTextAsync(path, LargeConfig(FreePort.Next()));
+            await File.WriteAllTextAsync(path, LargeConfig(port.Port, server.EndPoint));
             await using var host = HostProcess.Start([$"--config={path}"]);
             await host.WaitForOutputAsync("listening on");
             host.Terminate();
@@ -34,7 +36,7 @@ public class StopDuringStartTests
         }
     }
 
-    private static string LargeConfig(int port)
+    private static string LargeConfig(int port, System.Net.IPEndPoint server)
     {
         var toml = new StringBuilder();
         for (var i = 0; i < Frontends; i++)
@@ -43,7 +45,7 @@ public class StopDuringStartTests
         }
 
         // A server nobody listens on: health checks see it down, which is irrelevant to a stop during start.
-        toml.Append(CultureInfo.InvariantCulture, $"[backends.pool.servers.s1]\naddr = \"127.0.0.1:{FreePort.Next()}\"\n");
+        toml.Append(CultureInfo.InvariantCulture, $"[backends.pool.servers.s1]\naddr = \"{server}\"\n");
         return toml.ToString();
     }
 }

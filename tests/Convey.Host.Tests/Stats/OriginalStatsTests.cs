@@ -12,18 +12,19 @@ public class OriginalStatsTests
     [Fact]
     public async Task Bytes_tx_count_client_to_server_and_bytes_rx_server_to_client_in_frontends_backends_and_totals()
     {
-        await using var backend = TestBackend.ReadAllThenReply(Returned);
+        await using var backend = TestServer.ReadAllThenReply(Returned);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Application started");
 
-        Assert.Equal(Returned, await Traffic.ExchangeAsync(config.Frontend, Sent, CancellationToken.None));
+        Assert.Equal(Returned, await Loopback.ExchangeAsync(config.Frontend, Sent));
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         using var stats = await Eventually.ReturnsAsync(
             async () => JsonDocument.Parse(await http.GetStringAsync($"{config.StatsUrl}/stats")),
             json => json.RootElement.GetProperty("current_connections").GetInt64() == 0
-                && json.RootElement.GetProperty("total_bytes_rx").GetInt64() == Returned);
+                && json.RootElement.GetProperty("total_bytes_rx").GetInt64() == Returned,
+            "/stats shows the connection closed and its bytes");
         var root = stats.RootElement;
         var frontend = root.GetProperty("frontends").GetProperty("pool_in");
         var pool = root.GetProperty("backends").GetProperty("pool");

@@ -11,13 +11,13 @@ public class ReadinessEndpointTests
     [Fact]
     public async Task Readyz_is_200_ready_when_every_frontend_listens_and_every_pool_has_a_healthy_server()
     {
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Application started");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 
-        var (status, body) = await Eventually.ReturnsAsync(() => ReadyzAsync(http, config), r => r.Status == HttpStatusCode.OK);
+        var (status, body) = await Eventually.ReturnsAsync(() => ReadyzAsync(http, config), r => r.Status == HttpStatusCode.OK, "/readyz answers 200");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
@@ -28,16 +28,16 @@ public class ReadinessEndpointTests
     [Fact]
     public async Task Readyz_is_200_degraded_with_the_reason_while_a_pool_has_no_healthy_server()
     {
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Application started");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        await Eventually.ReturnsAsync(() => ReadyzAsync(http, config), r => r.Status == HttpStatusCode.OK);
+        await Eventually.ReturnsAsync(() => ReadyzAsync(http, config), r => r.Status == HttpStatusCode.OK, "/readyz answers 200");
 
-        await backend.StopAsync();
+        await backend.StopListeningAsync();
 
-        var (status, body) = await Eventually.ReturnsAsync(() => ReadyzAsync(http, config), r => Text(r.Body, "status") == "degraded");
+        var (status, body) = await Eventually.ReturnsAsync(() => ReadyzAsync(http, config), r => Text(r.Body, "status") == "degraded", "/readyz says degraded");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(["pool pool has no healthy server (all 1 down)"], body.RootElement.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
         Assert.Equal("degraded", body.RootElement.GetProperty("checks").GetProperty("convey_pools").GetProperty("status").GetString());
@@ -46,13 +46,11 @@ public class ReadinessEndpointTests
     [Fact]
     public async Task Healthz_is_200_and_readyz_is_503_naming_a_frontend_that_cannot_listen()
     {
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Application started");
-        using var held = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        held.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        held.Listen();
+        using var held = config.Occupy(config.ReservePort());
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 
         await File.AppendAllTextAsync(config.Path, $"""
@@ -65,7 +63,8 @@ public class ReadinessEndpointTests
 
         var (status, body) = await Eventually.ReturnsAsync(
             () => ReadyzAsync(http, config),
-            r => r.Body.RootElement.GetProperty("reasons").EnumerateArray().Any(reason => reason.GetString()!.StartsWith("frontend held_in", StringComparison.Ordinal)));
+            r => r.Body.RootElement.GetProperty("reasons").EnumerateArray().Any(reason => reason.GetString()!.StartsWith("frontend held_in", StringComparison.Ordinal)),
+            "/readyz names frontend held_in");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("unhealthy", Text(body, "status"));
         Assert.Contains(body.RootElement.GetProperty("reasons").EnumerateArray(),

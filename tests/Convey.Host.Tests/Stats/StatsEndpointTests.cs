@@ -11,21 +11,22 @@ public class StatsEndpointTests
     [Fact]
     public async Task Stats_json_and_prometheus_metrics_match_the_traffic_the_test_sent()
     {
-        await using var first = TestBackend.ReadAllThenReply(Reply);
-        await using var second = TestBackend.ReadAllThenReply(Reply);
+        await using var first = TestServer.ReadAllThenReply(Reply);
+        await using var second = TestServer.ReadAllThenReply(Reply);
         using var config = HostConfigFile.Write([("s1", first.EndPoint), ("s2", second.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Application started");
 
         for (var i = 0; i < Connections; i++)
         {
-            Assert.Equal(Reply, await Traffic.ExchangeAsync(config.Frontend, Request, CancellationToken.None));
+            Assert.Equal(Reply, await Loopback.ExchangeAsync(config.Frontend, Request));
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         using var stats = await Eventually.ReturnsAsync(
             async () => JsonDocument.Parse(await http.GetStringAsync($"{config.StatsUrl}/stats")),
-            json => json.RootElement.GetProperty("current_connections").GetInt64() == 0);
+            json => json.RootElement.GetProperty("current_connections").GetInt64() == 0,
+            "/stats shows every connection closed");
         var samples = PrometheusText.Parse(await http.GetStringAsync($"{config.StatsUrl}/metrics"));
 
         var root = stats.RootElement;
@@ -66,7 +67,7 @@ public class StatsEndpointTests
     [Fact]
     public async Task Stats_listener_binds_only_the_configured_loopback_address()
     {
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Application started");

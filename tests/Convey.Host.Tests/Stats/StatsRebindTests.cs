@@ -11,24 +11,23 @@ public class StatsRebindTests
     [Fact]
     public async Task A_reload_that_changes_the_stats_port_moves_the_listener_and_a_taken_port_keeps_the_old_one()
     {
-        await using var backend = TestBackend.ReadAllThenReply(1);
+        await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Application started");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var first = config.Stats!.Port;
-        var second = FreePort.Next();
+        var second = config.ReservePort().Port;
 
         await RewriteStatsPortAsync(config, first, second);
 
-        Assert.True(await Eventually.ReturnsAsync(() => AnswersAsync(http, second), answers => answers));
-        Assert.False(await Eventually.ReturnsAsync(() => AnswersAsync(http, first), answers => !answers));
+        await Eventually.ReturnsAsync(() => AnswersAsync(http, second), answers => answers, "the stats listener answers on the new port");
+        await Eventually.ReturnsAsync(() => AnswersAsync(http, first), answers => !answers, "the stats listener leaves the old port");
         await host.WaitForOutputAsync($"Stats listener moved from 127.0.0.1:{first} to 127.0.0.1:{second}");
 
-        using var held = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        held.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        held.Listen();
-        var taken = ((IPEndPoint)held.LocalEndPoint!).Port;
+        var takenPort = config.ReservePort();
+        using var held = config.Occupy(takenPort);
+        var taken = takenPort.Port;
         await RewriteStatsPortAsync(config, second, taken);
 
         await host.WaitForOutputAsync($"Stats listener cannot bind 127.0.0.1:{taken}");

@@ -11,13 +11,13 @@ public class StatsReloadTests
     [Fact]
     public async Task A_removed_frontend_stays_listed_draining_while_a_connection_is_open_and_leaves_after()
     {
-        await using var backend = TestBackend.ReadAllThenReply(5);
+        await using var backend = TestServer.ReadAllThenReply(5);
         using var config = HostConfigFile.WritePools([("pool", [("s1", backend.EndPoint)]), ("other", [("s2", backend.EndPoint)])]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Application started");
         using var client = new Socket(config.Frontends["other"].AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(config.Frontends["other"]);
-        await Traffic.SendAsync(client, 100, CancellationToken.None);
+        await Loopback.SendAsync(client, 100);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await FrontendAsync(http, config, "other_in", f => f?.GetProperty("current_connections").GetInt64() == 1);
 
@@ -30,7 +30,7 @@ public class StatsReloadTests
         Assert.Contains("data-frontend=\"other_in\" data-state=\"draining\"", page, StringComparison.Ordinal);
 
         client.Shutdown(SocketShutdown.Send);
-        Assert.Equal(5, await Traffic.ReadToEndAsync(client, CancellationToken.None));
+        Assert.Equal(5, await Loopback.CountToEndAsync(client));
 
         Assert.Null(await FrontendAsync(http, config, "other_in", f => f is null));
     }
@@ -38,7 +38,7 @@ public class StatsReloadTests
     [Fact]
     public async Task A_refused_reload_is_shown_in_stats_and_on_the_page_with_its_error_and_source()
     {
-        await using var backend = TestBackend.ReadAllThenReply(5);
+        await using var backend = TestServer.ReadAllThenReply(5);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
         await host.WaitForOutputAsync("Application started");
@@ -54,7 +54,8 @@ public class StatsReloadTests
 
         using var stats = await Eventually.ReturnsAsync(
             async () => JsonDocument.Parse(await http.GetStringAsync($"{config.StatsUrl}/stats")),
-            json => json.RootElement.GetProperty("last_reload").ValueKind == JsonValueKind.Object);
+            json => json.RootElement.GetProperty("last_reload").ValueKind == JsonValueKind.Object,
+            "/stats shows the last reload");
         var reload = stats.RootElement.GetProperty("last_reload");
         Assert.Equal("refused", reload.GetProperty("result").GetString());
         Assert.Equal(config.Path, reload.GetProperty("source").GetString());
@@ -73,7 +74,8 @@ public class StatsReloadTests
                 using var json = JsonDocument.Parse(await http.GetStringAsync($"{config.StatsUrl}/stats"));
                 return json.RootElement.GetProperty("frontends").TryGetProperty(name, out var frontend) ? frontend.Clone() : (JsonElement?)null;
             },
-            condition);
+            condition,
+            $"/stats shows frontend {name} as expected");
 
     /// <summary>The TOML text without the table that starts with <paramref name="header"/> (up to the next blank line).</summary>
     private static string WithoutTable(string toml, string header)

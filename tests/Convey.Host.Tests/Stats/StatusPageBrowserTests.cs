@@ -10,9 +10,9 @@ public class StatusPageBrowserTests
     public async Task Status_page_in_a_browser_shows_every_pool_and_server_and_a_stopped_server_turns_down()
     {
         RequiredTool.Require(Chromium.Path, Chromium.MissingReason);
-        await using var web1 = TestBackend.ReadAllThenReply(10);
-        await using var web2 = TestBackend.ReadAllThenReply(10);
-        await using var db1 = TestBackend.ReadAllThenReply(10);
+        await using var web1 = TestServer.ReadAllThenReply(10);
+        await using var web2 = TestServer.ReadAllThenReply(10);
+        await using var db1 = TestServer.ReadAllThenReply(10);
         using var config = HostConfigFile.WritePools(
         [
             ("web", [("web1", web1.EndPoint), ("web2", web2.EndPoint)]),
@@ -30,9 +30,9 @@ public class StatusPageBrowserTests
         Assert.Equal("up", StateOf(page, "db1"));
         Assert.Contains(web2.EndPoint.ToString(), page, StringComparison.Ordinal);
 
-        await web2.StopAsync();
+        await web2.StopListeningAsync();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        await Eventually.ReturnsAsync(() => http.GetStringAsync(config.StatsUrl + "/"), html => StateOf(html, "web2") == "down");
+        await Eventually.ReturnsAsync(() => http.GetStringAsync(config.StatsUrl + "/"), html => StateOf(html, "web2") == "down", "the status page shows web2 down");
         page = await Chromium.DumpDomAsync(config.StatsUrl + "/");
 
         Assert.Equal("down", StateOf(page, "web2"));
