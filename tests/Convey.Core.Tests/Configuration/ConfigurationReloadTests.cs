@@ -64,8 +64,8 @@ public sealed class ConfigurationReloadTests : IAsyncLifetime
         }
         """;
 
-    private async Task WaitUntilAsync(Func<bool> condition) =>
-        Assert.True(await FileEventPump.UntilAsync(_time, condition), "the runtime did not react to the edit of appsettings.json in time");
+    private Task WaitUntilAsync(Func<bool> condition) =>
+        FileEventPump.UntilAsync(_time, condition, "the runtime reacts to the edit of appsettings.json");
 
     private static string ServerAddress(ConveyRuntime runtime) =>
         runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString()!;

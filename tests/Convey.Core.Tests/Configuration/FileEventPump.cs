@@ -9,22 +9,11 @@ namespace Convey.Core.Tests.Configuration;
 /// </summary>
 internal static class FileEventPump
 {
-    /// <summary>The longest a test waits for the operating system to deliver file events.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
+    /// <summary>Pumps until <paramref name="condition"/> holds; fails naming <paramref name="what"/> (see <see cref="Eventually"/>).</summary>
+    public static Task UntilAsync(FakeTimeProvider time, Func<bool> condition, string what) =>
+        Eventually.TrueAsync(condition, what, () => time.Advance(TomlFileConfigSource.DefaultDebounce));
 
-    /// <summary>Pumps until <paramref name="condition"/> holds or <see cref="Patience"/> is out; returns whether it holds.</summary>
-    public static async Task<bool> UntilAsync(FakeTimeProvider time, Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await StepAsync(time);
-        }
-
-        return condition();
-    }
-
-    /// <summary>Pumps for the whole of <paramref name="duration"/>, to let late events arrive.</summary>
+    /// <summary>Pumps for the whole of <paramref name="duration"/>, to let late events arrive: a bounded "nothing more happens" check.</summary>
     public static async Task ForAsync(FakeTimeProvider time, TimeSpan duration)
     {
         var until = DateTime.UtcNow + duration;

@@ -43,8 +43,8 @@ public sealed class TomlFileReloadTests : IAsyncLifetime
         addr = "{serverAddress}"
         """;
 
-    private async Task WaitUntilAsync(Func<bool> condition) =>
-        Assert.True(await FileEventPump.UntilAsync(_time, condition), "the runtime did not react to the file change in time");
+    private Task WaitUntilAsync(Func<bool> condition) =>
+        FileEventPump.UntilAsync(_time, condition, "the runtime reacts to the file change");
 
     private static string ServerAddress(ConveyRuntime runtime) =>
         runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString()!;

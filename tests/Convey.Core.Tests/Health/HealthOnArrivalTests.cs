@@ -143,7 +143,7 @@ public sealed class HealthOnArrivalTests : IAsyncDisposable
         Reload(Server("a", 8001), Server("b", 8002));
 
         _time.Advance(Health.Interval * 2);
-        SpinWait.SpinUntil(() => _probed.Count(p => p == 8001) >= 2, TimeSpan.FromSeconds(30));
+        Eventually.True(() => _probed.Count(p => p == 8001) >= 2, "server a is probed by its arrival and by the round", TimeSpan.FromSeconds(30));
 
         Assert.Equal(1, _probed.Count(p => p == 8002));
     }
@@ -175,10 +175,7 @@ public sealed class HealthOnArrivalTests : IAsyncDisposable
         var answer = Answer(port);
         answer.SetResult(result);
         _answers.TryRemove(KeyValuePair.Create(port, answer));
-        if (!SpinWait.SpinUntil(() => At(port).Health == expected, TimeSpan.FromSeconds(30)))
-        {
-            throw new TimeoutException($"Server on port {port} never became {expected}.");
-        }
+        Eventually.True(() => At(port).Health == expected, $"the server on port {port} becomes {expected}", TimeSpan.FromSeconds(30));
 
         if (!_monitors[Pool].ReportsAppliedAsync().Wait(TimeSpan.FromSeconds(30)))
         {
@@ -186,13 +183,8 @@ public sealed class HealthOnArrivalTests : IAsyncDisposable
         }
     }
 
-    private void WaitForProbes(int count)
-    {
-        if (!SpinWait.SpinUntil(() => _probed.Count >= count, TimeSpan.FromSeconds(30)))
-        {
-            throw new TimeoutException($"Only {_probed.Count} of {count} probes were sent.");
-        }
-    }
+    private void WaitForProbes(int count) =>
+        Eventually.True(() => _probed.Count >= count, $"{count} probes are sent", TimeSpan.FromSeconds(30));
 
     private ServerState At(int port) => Pool.Servers.Single(s => s.Address.Port == port);
 

@@ -130,13 +130,8 @@ internal sealed class MonitorHarness : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="count"/> probes have been called in all (a hang guard, not a timing assertion).</summary>
-    public void WaitForProbes(int count)
-    {
-        if (!SpinWait.SpinUntil(() => Probed.Count >= count, TimeSpan.FromSeconds(30)))
-        {
-            throw new TimeoutException($"Only {Probed.Count} of {count} probes were called.");
-        }
-    }
+    public void WaitForProbes(int count) =>
+        Eventually.True(() => Probed.Count >= count, $"{count} probes are called", TimeSpan.FromSeconds(30));
 
     public async ValueTask DisposeAsync()
     {

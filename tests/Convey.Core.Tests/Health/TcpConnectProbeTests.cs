@@ -28,7 +28,9 @@ public class TcpConnectProbeTests
     [Fact]
     public async Task Closed_port_is_unhealthy_with_the_socket_error()
     {
-        var result = await _probe.ProbeAsync(ClosedPort(), CancellationToken.None);
+        using var closed = new ReservedPort();
+
+        var result = await _probe.ProbeAsync(closed.EndPoint, CancellationToken.None);
 
         Assert.False(result.IsHealthy);
         Assert.Equal(nameof(SocketError.ConnectionRefused), result.Failure);
@@ -40,16 +42,11 @@ public class TcpConnectProbeTests
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        var result = await _probe.ProbeAsync(ClosedPort(), cancelled.Token);
+        using var closed = new ReservedPort();
+
+        var result = await _probe.ProbeAsync(closed.EndPoint, cancelled.Token);
 
         Assert.False(result.IsHealthy);
         Assert.Equal("timed out", result.Failure);
-    }
-
-    private static IPEndPoint ClosedPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return (IPEndPoint)socket.LocalEndPoint!;
     }
 }

@@ -95,7 +95,7 @@ public sealed class ReadinessChecksTests : IAsyncDisposable
         var source = _provider.GetRequiredService<InMemoryConfigSource>();
 
         source.Update(Config(Pool("web", Server("a", 8001, weight: -1)), Frontend("front", 9000, "web")));
-        var report = await ReadinessUntilAsync(r => r.Entries[ConveyHealthChecks.Reload].Status != HealthStatus.Healthy);
+        var report = await ReadinessUntilAsync(r => r.Entries[ConveyHealthChecks.Reload].Status != HealthStatus.Healthy, "the reload check is no longer healthy");
 
         Assert.Equal(HealthStatus.Degraded, report.Status);
         var reason = report.Entries[ConveyHealthChecks.Reload].Description!;
@@ -104,7 +104,7 @@ public sealed class ReadinessChecksTests : IAsyncDisposable
         Assert.Contains("backends.web.servers.a.weight", reason, StringComparison.Ordinal);
 
         source.Update(Good);
-        report = await ReadinessUntilAsync(r => r.Entries[ConveyHealthChecks.Reload].Status == HealthStatus.Healthy);
+        report = await ReadinessUntilAsync(r => r.Entries[ConveyHealthChecks.Reload].Status == HealthStatus.Healthy, "the reload check is healthy again");
         Assert.Equal(HealthStatus.Healthy, report.Status);
     }
 
@@ -125,18 +125,6 @@ public sealed class ReadinessChecksTests : IAsyncDisposable
     private Task<HealthReport> ReadinessAsync() =>
         _provider.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Tags.Contains(ConveyHealthChecks.ReadyTag));
 
-    private async Task<HealthReport> ReadinessUntilAsync(Func<HealthReport, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var report = await ReadinessAsync();
-            if (condition(report) || DateTime.UtcNow > deadline)
-            {
-                return report;
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private Task<HealthReport> ReadinessUntilAsync(Func<HealthReport, bool> condition, string what) =>
+        Eventually.ReturnsAsync(ReadinessAsync, condition, what, TimeSpan.FromSeconds(30));
 }

@@ -38,17 +38,6 @@ public class ReservedPortTests
     }
 
     [Fact]
-    public void A_socket_without_SO_REUSEADDR_cannot_bind_a_reserved_port()
-    {
-        using var port = new ReservedPort();
-        using var other = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-
-        var refused = Assert.Throws<SocketException>(() => other.Bind(port.EndPoint));
-
-        Assert.Equal(SocketError.AddressAlreadyInUse, refused.SocketErrorCode);
-    }
-
-    [Fact]
     public async Task A_server_listens_on_a_reserved_port_and_once_it_stops_the_port_refuses_again()
     {
         using var port = new ReservedPort();
@@ -79,7 +68,7 @@ public class ReservedPortTests
     }
 
     [Fact]
-    public async Task A_server_that_stops_listening_refuses_connections_and_keeps_its_port()
+    public async Task A_server_that_stops_listening_refuses_connections_on_its_port()
     {
         await using var server = TestServer.Echo();
 
@@ -87,7 +76,5 @@ public class ReservedPortTests
 
         var refused = await Assert.ThrowsAsync<SocketException>(async () => (await Loopback.ConnectAsync(server.EndPoint)).Dispose());
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
-        using var other = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        Assert.Throws<SocketException>(() => other.Bind(server.EndPoint));
     }
 }

@@ -3,22 +3,11 @@ using Microsoft.Extensions.Time.Testing;
 namespace Convey.Core.Tests.Runtime.Resolution;
 
 /// <summary>
-/// The service's loop runs on real threads while its timers run on a fake clock: this moves the clock in steps,
-/// giving the loop a moment of real time after each, until a condition holds (bounded in real time).
+/// The service's loop runs on real threads while its timers run on a fake clock: this moves the clock one step
+/// between tries, giving the loop real time after each, until a condition holds (see <see cref="Eventually"/>).
 /// </summary>
 internal static class ClockPump
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
-
-    public static async Task<bool> UntilAsync(FakeTimeProvider time, Func<bool> condition, TimeSpan? step = null)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            time.Advance(step ?? TimeSpan.FromSeconds(1));
-            await Task.Delay(5);
-        }
-
-        return condition();
-    }
+    public static Task UntilAsync(FakeTimeProvider time, Func<bool> condition, string what, TimeSpan? step = null) =>
+        Eventually.TrueAsync(condition, what, () => time.Advance(step ?? TimeSpan.FromSeconds(1)));
 }
