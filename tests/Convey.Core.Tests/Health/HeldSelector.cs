@@ -42,13 +42,8 @@ internal sealed class HeldSelector : IBackendSelector, IDisposable
     public ServerState? Select(in FlowKey flow) => _inner.Select(flow);
 
     /// <summary>Waits until <paramref name="count"/> rebuilds have begun (a hang guard, not a timing assertion).</summary>
-    public void WaitForRebuilds(int count)
-    {
-        if (!SpinWait.SpinUntil(() => Rebuilds >= count, TimeSpan.FromSeconds(30)))
-        {
-            throw new TimeoutException($"Only {Rebuilds} of {count} rebuilds began.");
-        }
-    }
+    public void WaitForRebuilds(int count) =>
+        Eventually.True(() => Rebuilds >= count, $"{count} rebuilds begin", TimeSpan.FromSeconds(30));
 
     public void Dispose()
     {
