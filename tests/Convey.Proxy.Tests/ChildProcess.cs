@@ -41,7 +41,7 @@ internal static class ChildProcess
         var error = child.StandardError.ReadToEndAsync();
         try
         {
-            await child.WaitForExitAsync().WaitAsync(Loopback.Patience * 2);
+            await child.WaitForExitAsync().WaitAsync(Eventually.Patience * 2);
         }
         catch (TimeoutException)
         {

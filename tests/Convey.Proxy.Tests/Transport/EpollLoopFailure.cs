@@ -31,7 +31,7 @@ internal static class EpollLoopFailure
         // Wakes a loop already waiting: the wait in progress returns, the next one fails.
         loop.Post(static _ => { }, null);
 
-        Thread.Sleep(Loopback.Patience);
+        Thread.Sleep(Eventually.Patience);
         Console.Error.WriteLine("The loop went on after its epoll_wait failed.");
         return 3;
     }

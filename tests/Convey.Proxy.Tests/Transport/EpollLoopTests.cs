@@ -71,7 +71,7 @@ public partial class EpollLoopTests
 
         loop.Post(_ => seen.SetResult(Caller.Value), null);
 
-        Assert.Null(await seen.Task.WaitAsync(Loopback.Patience));
+        Assert.Null(await seen.Task.WaitAsync(Eventually.Patience));
     }
 
     [SkippableFact]
