@@ -30,7 +30,8 @@ public class PacketEngineListenTests
     public async Task Frontend_on_a_local_address_is_reported_listening_once_its_capture_is_set_up()
     {
         Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root", "AF_PACKET sockets need root (CAP_NET_RAW)");
-        var snapshot = TestRuntime.CreateRuntime().Apply(Config(new IPEndPoint(IPAddress.Loopback, FreeLoopbackPort())));
+        using var port = new ReservedPort();
+        var snapshot = TestRuntime.CreateRuntime().Apply(Config(port.EndPoint));
         await using var engine = new PacketEngine(NullLogger<PacketEngine>.Instance, TimeProvider.System);
 
         await engine.ApplyAsync(snapshot, CancellationToken.None);
@@ -56,11 +57,4 @@ public class PacketEngineListenTests
             },
         ],
     };
-
-    internal static int FreeLoopbackPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 }

@@ -335,7 +335,7 @@ public class PacketPipelineTests
         using var metrics = ConveyMetrics.CreateStandalone(TestRuntime.CreateRuntime());
         await using var monitor = new HealthMonitor(pool, new PassingProbe(), lab.Time, NullLogger.Instance, metrics, () => 0.5);
         monitor.Start();
-        Assert.True(SpinWait.SpinUntil(() => server.IsHealthy, TimeSpan.FromSeconds(30)), "the server passes its first probe");
+        Eventually.True(() => server.IsHealthy, "the server passes its first probe", TimeSpan.FromSeconds(30));
 
         for (var i = 0; i < 1000; i++)
         {

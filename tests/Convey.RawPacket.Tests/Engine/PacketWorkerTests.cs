@@ -45,7 +45,8 @@ public class PacketWorkerTests
     private static async Task<(long Faulted, IReadOnlyList<FakeLogRecord> Logged, string?[] Seen)> FailTwiceAsync()
     {
         var seen = new ConcurrentQueue<string?>();
-        var listen = new IPEndPoint(IPAddress.Loopback, PacketEngineListenTests.FreeLoopbackPort());
+        using var port = new ReservedPort();
+        var listen = port.EndPoint;
         var snapshot = TestRuntime.CreateRuntime(new BackendSelectorRegistration("throwing", _ => new ThrowingSelector(seen)))
             .Apply(PacketEngineListenTests.Config(listen, balance: "throwing"));
         var logger = new FakeLogger<PacketEngine>();

@@ -173,23 +173,20 @@ internal sealed class NamespaceLab : IAsyncDisposable
     /// <summary>Waits until a request from the client succeeds (through the balancer: the host is up and its filters are in place).</summary>
     public async Task WaitUntilServingAsync(string url)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if ((await GetAsync(url, 1)).FirstOrDefault()?.StartsWith("ok", StringComparison.Ordinal) == true)
-            {
-                return;
-            }
-
-            if (_host is { HasExited: true })
-            {
-                throw new InvalidOperationException($"Convey.Host exited with {_host.ExitCode}:\n{HostOutput}");
-            }
-
-            await Task.Delay(200);
+            await Eventually.ReturnsAsync(
+                async () => _host is { HasExited: true }
+                    ? throw new InvalidOperationException($"Convey.Host exited with {_host.ExitCode}:\n{HostOutput}")
+                    : (await GetAsync(url, 1)).FirstOrDefault(),
+                result => result?.StartsWith("ok", StringComparison.Ordinal) == true,
+                $"{url} is served",
+                TimeSpan.FromSeconds(30));
         }
-
-        throw new TimeoutException($"{url} was not served within 30 s. Host output:\n{HostOutput}");
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\nHost output:\n{HostOutput}", ex);
+        }
     }
 
     /// <summary>Runs a command in one of the lab's namespaces and returns its output.</summary>

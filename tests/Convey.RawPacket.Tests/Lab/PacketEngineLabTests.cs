@@ -61,7 +61,7 @@ public class PacketEngineLabTests
         Assert.Contains(AllSucceeded(await lab.GetAsync(url, 20)), a => a.Backend == "b2");
 
         await lab.StopBackendAsync("b2");
-        await Task.Delay(TimeSpan.FromSeconds(4)); // interval 1 s, fall 2
+        await Eventually.TrueAsync(() => lab.HostOutput.Contains("server b2 (198.19.1.12:8080) is DOWN", StringComparison.Ordinal), "health marks b2 down");
 
         var answers = AllSucceeded(await lab.GetAsync(url, 50));
         Assert.All(answers, a => Assert.Equal("b1", a.Backend));
