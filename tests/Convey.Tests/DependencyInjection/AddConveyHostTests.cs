@@ -14,22 +14,13 @@ namespace Convey.Tests.DependencyInjection;
 public sealed class AddConveyHostTests : IAsyncDisposable
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
-    private readonly TcpListener _backend = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stopBackend = new();
-    private readonly Task _backendLoop;
-
-    public AddConveyHostTests()
-    {
-        _backend.Start();
-        _backendLoop = EchoAsync(_backend, _stopBackend.Token);
-    }
-
-    private IPEndPoint BackendEndPoint => (IPEndPoint)_backend.LocalEndpoint;
+    private readonly TestServer _backend = TestServer.Echo();
+    private readonly ReservedPort _frontendPort = new();
 
     [Fact]
     public async Task Host_starts_with_an_in_memory_config_serves_a_connection_and_stops_cleanly()
     {
-        var config = Config(FreePort());
+        var config = Config();
         using var host = Build(config);
 
         await host.StartAsync().WaitAsync(Guard);
@@ -49,7 +40,7 @@ public sealed class AddConveyHostTests : IAsyncDisposable
     [Fact]
     public async Task Updating_the_in_memory_source_reloads_the_running_host()
     {
-        var config = Config(FreePort());
+        var config = Config();
         using var host = Build(config);
         await host.StartAsync().WaitAsync(Guard);
         var runtime = host.Services.GetRequiredService<ConveyRuntime>();
@@ -59,23 +50,16 @@ public sealed class AddConveyHostTests : IAsyncDisposable
         };
 
         host.Services.GetRequiredService<InMemoryConfigSource>().Update(next);
-        var deadline = DateTime.UtcNow + Guard;
-        while (!ReferenceEquals(runtime.Current.Config, next) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.TrueAsync(() => ReferenceEquals(runtime.Current.Config, next), "the update is applied");
 
-        Assert.Same(next, runtime.Current.Config);
         Assert.Equal(2, runtime.Current.Pools["pool"].Servers.Length);
         await host.StopAsync().WaitAsync(Guard);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stopBackend.CancelAsync();
-        _backend.Stop();
-        await _backendLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stopBackend.Dispose();
+        await _backend.DisposeAsync();
+        _frontendPort.Dispose();
     }
 
     private static IHost Build(ConveyConfig config)
@@ -85,61 +69,15 @@ public sealed class AddConveyHostTests : IAsyncDisposable
         return builder.Build();
     }
 
-    private ConveyConfig Config(IPEndPoint listen) => new()
+    private ConveyConfig Config() => new()
     {
-        Frontends = [new FrontendConfig { Name = "front", ListenEndPoint = listen, Backend = "pool" }],
-        Backends = [new BackendPoolConfig { Name = "pool", Servers = [new ServerConfig { Name = "s1", Address = BackendEndPoint }] }],
+        Frontends = [new FrontendConfig { Name = "front", ListenEndPoint = _frontendPort.EndPoint, Backend = "pool" }],
+        Backends = [new BackendPoolConfig { Name = "pool", Servers = [new ServerConfig { Name = "s1", Address = _backend.EndPoint }] }],
     };
-
-    private static IPEndPoint FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return (IPEndPoint)probe.LocalEndPoint!;
-    }
 
     private static async Task AssertEchoThroughAsync(IPEndPoint frontend)
     {
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(frontend).WaitAsync(Guard);
-        await client.SendAsync("ping"u8.ToArray());
-        var buffer = new byte[4];
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await client.ReceiveAsync(buffer.AsMemory(read)).AsTask().WaitAsync(Guard);
-            Assert.NotEqual(0, n);
-            read += n;
-        }
-
-        Assert.Equal("ping"u8.ToArray(), buffer);
-    }
-
-    private static async Task EchoAsync(TcpListener listener, CancellationToken stopping)
-    {
-        var connections = new List<Task>();
-        try
-        {
-            while (!stopping.IsCancellationRequested)
-            {
-                var socket = await listener.AcceptSocketAsync(stopping);
-                connections.Add(Task.Run(async () =>
-                {
-                    using (socket)
-                    {
-                        var buffer = new byte[1024];
-                        int n;
-                        while ((n = await socket.ReceiveAsync(buffer, stopping)) > 0)
-                        {
-                            await socket.SendAsync(buffer.AsMemory(0, n), stopping);
-                        }
-                    }
-                }, stopping));
-            }
-        }
-        finally
-        {
-            await Task.WhenAll(connections).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
+        using var client = await Loopback.ConnectAsync(frontend);
+        await Loopback.AssertEchoAsync(client, "ping");
     }
 }

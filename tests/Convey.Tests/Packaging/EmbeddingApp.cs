@@ -67,12 +67,16 @@ internal sealed partial class EmbeddingApp : IAsyncDisposable
     /// <summary>Waits until the app has written <paramref name="text"/> <paramref name="times"/> times; fails if it exits or takes a minute.</summary>
     public async Task WaitForOutputAsync(string text, int times = 1)
     {
-        var deadline = DateTime.UtcNow + StartPatience;
-        while (Occurrences(Output, text) < times)
+        try
         {
-            Assert.False(_process.HasExited, $"the app exited ({(_process.HasExited ? _process.ExitCode : 0)}):\n{Output}");
-            Assert.True(DateTime.UtcNow < deadline, $"the app did not write \"{text}\" within {StartPatience.TotalSeconds} s:\n{Output}");
-            await Task.Delay(100);
+            await Eventually.TrueAsync(
+                () => Occurrences(Output, text) >= times || (_process.HasExited ? throw new InvalidOperationException($"the app exited ({_process.ExitCode}):\n{Output}") : false),
+                $"the app writes \"{text}\" {times} time(s)",
+                StartPatience);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\n{Output}", ex);
         }
     }
 
