@@ -1,4 +1,5 @@
 using Convey.Configuration;
+using Convey.Core.Tests.Runtime;
 using Convey.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,18 +68,16 @@ public sealed class ConfigurationReloadTests : IAsyncLifetime
     private Task WaitUntilAsync(Func<bool> condition) =>
         FileEventPump.UntilAsync(_time, condition, "the runtime reacts to the edit of appsettings.json");
 
-    private static string ServerAddress(ConveyRuntime runtime) =>
-        runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString()!;
 
     [Fact]
     public async Task An_edit_of_appsettings_json_is_applied_live()
     {
         var (service, runtime) = await StartAsync();
-        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+        Assert.Equal("127.0.0.1:8080", TestConfigs.OnlyServerAddress(runtime));
         Assert.Equal(100, runtime.Current.Config.Frontends.Single().MaxConnections);
 
         await File.WriteAllTextAsync(AppSettings, Json("127.0.0.1:8081"));
-        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8081");
+        await WaitUntilAsync(() => TestConfigs.OnlyServerAddress(runtime) == "127.0.0.1:8081");
 
         Assert.Equal(ConfigurationSectionReader.SourceName, runtime.Current.Config.Source);
         Assert.Equal(0, service.ReloadFailures);
@@ -93,13 +92,13 @@ public sealed class ConfigurationReloadTests : IAsyncLifetime
         await File.WriteAllTextAsync(AppSettings, Json("nope"));
         await WaitUntilAsync(() => service.ReloadFailures == 1);
 
-        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+        Assert.Equal("127.0.0.1:8080", TestConfigs.OnlyServerAddress(runtime));
         var error = Assert.Single(service.LastReloadError!.Errors);
         Assert.Equal((ConfigurationSectionReader.SourceName, "Convey:backends:pool:servers:a:addr"), (error.Source, error.KeyPath));
         Assert.Contains("Convey:backends:pool:servers:a:addr: \"nope\"", service.LastReloadError.Message, StringComparison.Ordinal);
 
         await File.WriteAllTextAsync(AppSettings, Json("127.0.0.1:8082"));
-        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8082" && service.LastReloadError is null);
+        await WaitUntilAsync(() => TestConfigs.OnlyServerAddress(runtime) == "127.0.0.1:8082" && service.LastReloadError is null);
 
         Assert.Equal(1, service.ReloadFailures);
         await service.StopAsync(default);
@@ -114,10 +113,10 @@ public sealed class ConfigurationReloadTests : IAsyncLifetime
 
         await File.WriteAllTextAsync(AppSettings, Json("127.0.0.1:8084")[..^10]);
         await WaitUntilAsync(() => Volatile.Read(ref loadFailures) > 0);
-        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+        Assert.Equal("127.0.0.1:8080", TestConfigs.OnlyServerAddress(runtime));
 
         await File.WriteAllTextAsync(AppSettings, Json("127.0.0.1:8084"));
-        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8084");
+        await WaitUntilAsync(() => TestConfigs.OnlyServerAddress(runtime) == "127.0.0.1:8084");
 
         Assert.Equal(0, service.ReloadFailures);
         await service.StopAsync(default);
@@ -138,12 +137,12 @@ public sealed class ConfigurationReloadTests : IAsyncLifetime
         await WaitUntilAsync(() => service.ReloadFailures == 1);
 
         Assert.True(Volatile.Read(ref loadFailures) > 0, "the JSON provider parsed the broken file");
-        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+        Assert.Equal("127.0.0.1:8080", TestConfigs.OnlyServerAddress(runtime));
         Assert.Equal("web", Assert.Single(runtime.Current.Frontends).Key);
         Assert.Contains("section 'Convey' is empty or missing", Assert.Single(service.LastReloadError!.Errors).Message, StringComparison.Ordinal);
 
         await File.WriteAllTextAsync(AppSettings, Json("127.0.0.1:8083"));
-        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8083" && service.LastReloadError is null);
+        await WaitUntilAsync(() => TestConfigs.OnlyServerAddress(runtime) == "127.0.0.1:8083" && service.LastReloadError is null);
 
         Assert.Equal(1, service.ReloadFailures);
         await service.StopAsync(default);

@@ -1,4 +1,5 @@
 using Convey.Configuration;
+using Convey.Core.Tests.Runtime;
 using Convey.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -46,8 +47,6 @@ public sealed class TomlFileReloadTests : IAsyncLifetime
     private Task WaitUntilAsync(Func<bool> condition) =>
         FileEventPump.UntilAsync(_time, condition, "the runtime reacts to the file change");
 
-    private static string ServerAddress(ConveyRuntime runtime) =>
-        runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString()!;
 
     [Fact]
     public async Task Bad_edit_keeps_the_last_good_config_and_surfaces_the_error_then_a_fix_applies()
@@ -56,17 +55,17 @@ public sealed class TomlFileReloadTests : IAsyncLifetime
         var service = _provider.GetRequiredService<ConveyService>();
         var runtime = _provider.GetRequiredService<ConveyRuntime>();
         await service.StartAsync(default);
-        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+        Assert.Equal("127.0.0.1:8080", TestConfigs.OnlyServerAddress(runtime));
 
         await File.WriteAllTextAsync(Path, Config("127.0.0.1:80800"));
         await WaitUntilAsync(() => service.ReloadFailures == 1);
 
-        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+        Assert.Equal("127.0.0.1:8080", TestConfigs.OnlyServerAddress(runtime));
         var error = Assert.Single(service.LastReloadError!.Errors);
         Assert.Equal((Path, 6, 1, "backends.pool.servers.s1.addr"), (error.Source, error.Line, error.Column, error.KeyPath));
 
         await File.WriteAllTextAsync(Path, Config("127.0.0.1:8081"));
-        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8081" && service.LastReloadError is null);
+        await WaitUntilAsync(() => TestConfigs.OnlyServerAddress(runtime) == "127.0.0.1:8081" && service.LastReloadError is null);
 
         Assert.Null(service.LastReloadError);
         Assert.Equal(1, service.ReloadFailures);
@@ -87,12 +86,12 @@ public sealed class TomlFileReloadTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path, empty);
         await WaitUntilAsync(() => service.ReloadFailures == 1);
 
-        Assert.Equal("127.0.0.1:8080", ServerAddress(runtime));
+        Assert.Equal("127.0.0.1:8080", TestConfigs.OnlyServerAddress(runtime));
         Assert.Equal("web", Assert.Single(runtime.Current.Frontends).Key);
         Assert.Contains("the file is empty", Assert.Single(service.LastReloadError!.Errors).Message, StringComparison.Ordinal);
 
         await File.WriteAllTextAsync(Path, Config("127.0.0.1:8081"));
-        await WaitUntilAsync(() => ServerAddress(runtime) == "127.0.0.1:8081" && service.LastReloadError is null);
+        await WaitUntilAsync(() => TestConfigs.OnlyServerAddress(runtime) == "127.0.0.1:8081" && service.LastReloadError is null);
 
         Assert.Null(service.LastReloadError);
         Assert.Equal(1, service.ReloadFailures);

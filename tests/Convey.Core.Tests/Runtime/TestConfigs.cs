@@ -12,6 +12,10 @@ namespace Convey.Core.Tests.Runtime;
 /// <summary>Small builders for configurations and runtimes used by the runtime, health and metrics tests.</summary>
 internal static class TestConfigs
 {
+    /// <summary>The address of the one server of the one pool <paramref name="runtime"/> runs, as text.</summary>
+    public static string OnlyServerAddress(ConveyRuntime runtime) =>
+        runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString()!;
+
     public static ServerConfig Server(string name, int port, int weight = 1) =>
         new() { Name = name, Address = new IPEndPoint(IPAddress.Loopback, port), Weight = weight };
 
