@@ -1,4 +1,5 @@
 using Convey.Configuration;
+using Convey.Core.Tests.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Extensions.Time.Testing;
@@ -27,14 +28,7 @@ public sealed class TomlFileConfigSourceTests : IDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    private static string Config(int port) => $"""
-        [frontends.web]
-        listen_addr = "127.0.0.1:{port}"
-        backend = "pool"
-
-        [backends.pool.servers.s1]
-        addr = "127.0.0.1:8080"
-        """;
+    private static string Config(int port) => TestConfigs.WebToml(port: port);
 
     private TomlFileConfigSource Watch(string path, TimeSpan? pollInterval = null)
     {

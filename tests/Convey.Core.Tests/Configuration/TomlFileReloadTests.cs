@@ -35,14 +35,7 @@ public sealed class TomlFileReloadTests : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    private static string Config(string serverAddress) => $"""
-        [frontends.web]
-        listen_addr = "127.0.0.1:3000"
-        backend = "pool"
-
-        [backends.pool.servers.s1]
-        addr = "{serverAddress}"
-        """;
+    private static string Config(string serverAddress) => TestConfigs.WebToml(server: serverAddress);
 
     private Task WaitUntilAsync(Func<bool> condition) =>
         FileEventPump.UntilAsync(_time, condition, "the runtime reacts to the file change");

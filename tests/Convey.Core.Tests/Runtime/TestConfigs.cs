@@ -12,6 +12,16 @@ namespace Convey.Core.Tests.Runtime;
 /// <summary>Small builders for configurations and runtimes used by the runtime, health and metrics tests.</summary>
 internal static class TestConfigs
 {
+    /// <summary>The TOML of frontend <c>web</c> on 127.0.0.1:<paramref name="port"/> over pool <c>pool</c> with one server at <paramref name="server"/>.</summary>
+    public static string WebToml(int port = 3000, string server = "127.0.0.1:8080") => $"""
+        [frontends.web]
+        listen_addr = "127.0.0.1:{port}"
+        backend = "pool"
+
+        [backends.pool.servers.s1]
+        addr = "{server}"
+        """;
+
     /// <summary>The address of the one server of the one pool <paramref name="runtime"/> runs, as text.</summary>
     public static string OnlyServerAddress(ConveyRuntime runtime) =>
         runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString()!;
