@@ -142,7 +142,9 @@ public class RelayTests
         {
             socket.ReceiveBufferSize = SmallBuffer;
             await serverReads.Task.WaitAsync(stopping);
-            received.TrySetResult(await Loopback.ReadToEndAsync(socket, cancellationToken: stopping));
+            using var transfer = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            transfer.CancelAfter(TransferPatience);
+            received.TrySetResult(await Loopback.ReadToEndAsync(socket, cancellationToken: transfer.Token));
         });
         await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: RelayPaths.Options(path));
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = SmallBuffer };
@@ -164,12 +166,15 @@ public class RelayTests
 
         Assert.False(sending.IsCompleted, $"the client sent all {payload.Length} bytes while the server read none");
         Assert.InRange(held, 1, bound);
+        // The whole payload then crosses the proxy: on a machine busy with other tests that takes longer than one step.
         serverReads.SetResult();
-        await sending.WaitAsync(Eventually.Patience);
-        var got = await received.Task.WaitAsync(Eventually.Patience);
+        await sending.WaitAsync(TransferPatience);
+        var got = await received.Task.WaitAsync(TransferPatience);
         Assert.Equal(payload.Length, got.Length);
         Assert.Equal(SHA256.HashData(payload), SHA256.HashData(got));
     }
+
+    private static readonly TimeSpan TransferPatience = TimeSpan.FromSeconds(60);
 
     /// <summary>The receive buffer of the server and the send buffer of the client (the kernel doubles it).</summary>
     private const int SmallBuffer = 64 * 1024;

@@ -5,8 +5,8 @@ using System.Text;
 namespace Convey.Testing;
 
 /// <summary>
-/// What a client (or a test server) does with a socket in a test. Every wait is bounded by
-/// <see cref="Eventually.Patience"/> or the caller's token, so a broken balancer fails a test instead of hanging it.
+/// What a client (or a test server) does with a socket in a test. Every wait is bounded by the caller's token or,
+/// without one, by <see cref="Eventually.Patience"/>, so a broken balancer fails a test instead of hanging it.
 /// </summary>
 public static class Loopback
 {
@@ -134,11 +134,15 @@ public static class Loopback
         }
     }
 
-    /// <summary>The caller's token, cancelled after <see cref="Eventually.Patience"/> at the latest.</summary>
+    /// <summary>The caller's token when it can be cancelled (the caller bounds the step), else one cancelled after <see cref="Eventually.Patience"/>.</summary>
     private static CancellationTokenSource Bounded(CancellationToken cancellationToken)
     {
         var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter(Eventually.Patience);
+        if (!cancellationToken.CanBeCanceled)
+        {
+            bound.CancelAfter(Eventually.Patience);
+        }
+
         return bound;
     }
 }
