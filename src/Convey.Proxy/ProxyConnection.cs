@@ -85,13 +85,13 @@ internal sealed partial class ProxyConnection
         var frontend = _listener.Frontend;
         if (fromClient)
         {
-            frontend.AddBytesIn(count);
-            _serverState!.AddBytesSent(count);
+            frontend.AddBytesToServer(count);
+            _serverState!.AddBytesToServer(count);
         }
         else
         {
-            frontend.AddBytesOut(count);
-            _serverState!.AddBytesReceived(count);
+            frontend.AddBytesToClient(count);
+            _serverState!.AddBytesToClient(count);
         }
     }
 
@@ -154,8 +154,8 @@ internal sealed partial class ProxyConnection
                 return;
             }
 
-            var sendProxy = _binding.Pool.Config.SendProxy;
-            if (sendProxy != Configuration.ProxyProtocolVersion.None)
+            var sendProxy = ProxySettings.SendProxy(_binding.Pool.Config);
+            if (sendProxy != ProxyProtocolVersion.None)
             {
                 await SendProxyHeaderAsync(sendProxy, client, local).ConfigureAwait(false);
             }
@@ -248,7 +248,7 @@ internal sealed partial class ProxyConnection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendProxyHeaderAsync(Configuration.ProxyProtocolVersion version, IPEndPoint client, IPEndPoint local)
+    private async ValueTask SendProxyHeaderAsync(ProxyProtocolVersion version, IPEndPoint client, IPEndPoint local)
     {
         var header = ArrayPool<byte>.Shared.Rent(ProxyProtocolHeader.MaxLength);
         try

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Metrics;
 using Convey.Proxy.Transport;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Convey.Proxy;
 
 /// <summary>
-/// The engine of <see cref="ForwardingMode.Proxy"/> frontends: one listening socket per frontend, and for
+/// The engine of <c>proxy</c> frontends: one listening socket per frontend, and for
 /// each client connection a connection to a server chosen by the frontend's pool, with bytes relayed both ways.
 /// A reload opens listeners of new frontends, rebinds those whose address changed, and stops accepting on
 /// removed ones while their connections finish (up to the frontend's drain timeout). A frontend that cannot
@@ -57,8 +58,20 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     /// <summary>The last snapshot this engine finished applying.</summary>
     internal RuntimeSnapshot? LastApplied { get; private set; }
 
+    /// <summary>The mode this engine serves.</summary>
+    internal const string Mode = "proxy";
+
     /// <inheritdoc />
-    public bool Handles(ForwardingMode mode) => mode == ForwardingMode.Proxy;
+    public IReadOnlyCollection<string> Modes { get; } = [Mode];
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> FrontendKeys { get; } = [ProxySettings.ReusePortKey];
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> PoolKeys { get; } = [ProxySettings.SendProxyKey];
+
+    /// <inheritdoc />
+    public IEnumerable<ConfigError> Validate(ConveyConfig config) => ProxySettings.Validate(config);
 
     /// <summary>The address a frontend listens on now (with the actual port when configured with port 0); null when it does not listen.</summary>
     public IPEndPoint? GetListenEndPoint(string frontend)
@@ -104,7 +117,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
 
                 if (_listeners.TryGetValue(frontend.Name, out var current))
                 {
-                    if (current.ConfiguredEndPoint.Equals(frontend.Config.ListenEndPoint) && current.ReusePort == frontend.Config.ReusePort)
+                    if (current.ConfiguredEndPoint.Equals(frontend.Config.ListenEndPoint) && current.ReusePort == ProxySettings.ReusePort(frontend.Config))
                     {
                         current.OnSettingsChanged();
                         continue;
@@ -171,7 +184,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         _applyLock.Dispose();
     }
 
-    private bool Serves(FrontendState frontend) => Handles(frontend.Mode) && !frontend.IsDraining;
+    private static bool Serves(FrontendState frontend) => frontend.Mode == Mode && !frontend.IsDraining;
 
     /// <summary>
     /// Sizes the engine-wide connection cap from the descriptor limit, beside one listener per proxy frontend;

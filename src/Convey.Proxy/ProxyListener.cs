@@ -31,7 +31,7 @@ internal sealed partial class ProxyListener
     {
         Frontend = frontend;
         ConfiguredEndPoint = frontend.Config.ListenEndPoint;
-        ReusePort = frontend.Config.ReusePort;
+        ReusePort = ProxySettings.ReusePort(frontend.Config);
         _context = context;
         _logger = context.Logger;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
@@ -73,7 +73,7 @@ internal sealed partial class ProxyListener
 
     private static ProxyListener StartDetached(FrontendState frontend, ProxyContext context)
     {
-        var socket = ListenSocket.Open(frontend.Config.ListenEndPoint, frontend.Config.ReusePort, context.Options.ListenBacklog);
+        var socket = ListenSocket.Open(frontend.Config.ListenEndPoint, ProxySettings.ReusePort(frontend.Config), context.Options.ListenBacklog);
         var listener = new ProxyListener(frontend, socket, context);
         listener._acceptLoop = listener.AcceptLoopAsync();
         return listener;

@@ -50,10 +50,10 @@ public class HealthTests
         await using var proxy = await ProxyFixture.StartAsync(config, probeServers: true);
         await Eventually.TrueAsync(() => proxy.Servers().Single().IsHealthy, "the first server passes its first probe");
 
-        var pool = config.Backends[0];
+        var pool = config.Pools[0];
         await proxy.UpdateAsync(config with
         {
-            Backends = [pool with { Servers = [.. pool.Servers, new ServerConfig { Name = "added", Address = down.EndPoint }] }],
+            Pools = [pool with { Servers = [.. pool.Servers, new ServerConfig { Name = "added", Address = down.EndPoint }] }],
         });
         var added = proxy.Servers().Single(s => s.Address.Equals(down.EndPoint));
 

@@ -98,7 +98,7 @@ public class LimitsTests
         var config = ProxyFixture.Config([small.EndPoint, large.EndPoint]);
         config = config with
         {
-            Backends = [config.Backends[0] with { Servers = [config.Backends[0].Servers[0] with { MaxConnections = 1 }, config.Backends[0].Servers[1]] }],
+            Pools = [config.Pools[0] with { Servers = [config.Pools[0].Servers[0] with { MaxConnections = 1 }, config.Pools[0].Servers[1]] }],
         };
         await using var proxy = await ProxyFixture.StartAsync(config, options: RelayPaths.Options(path));
 

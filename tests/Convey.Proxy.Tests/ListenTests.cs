@@ -130,7 +130,7 @@ public class ListenTests
     {
         await using var server = TestServer.Echo();
         await using var proxy = await ProxyFixture.StartAsync(
-            ProxyFixture.Config([server.EndPoint], frontend: f => f with { ReusePort = true }), options: RelayPaths.Options(path));
+            ProxyFixture.Config([server.EndPoint], frontend: f => f with { Settings = new ConfigSettings([new("reuse_port", "true")]) }), options: RelayPaths.Options(path));
         using var second = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         SetOption(second, SoReuseAddr);
         SetOption(second, SoReusePort);
@@ -142,7 +142,7 @@ public class ListenTests
     }
 
     private static FrontendConfig Frontend(string name, IPEndPoint listen) =>
-        new() { Name = name, ListenEndPoint = listen, Backend = "pool" };
+        new() { Name = name, ListenEndPoint = listen, Pool = "pool" };
 
     private static void SetOption(Socket socket, int option) =>
         socket.SetRawSocketOption(SolSocket, option, BitConverter.GetBytes(1));

@@ -43,7 +43,7 @@ public class MetricsTests
         await Eventually.ReturnsAsync(() => proxy.FrontendState().ActiveConnections, active => active == 0, "connection closed");
         var frontend = proxy.FrontendState();
         var backend = proxy.Servers().Single();
-        Assert.Equal((1, 5, 5), (frontend.TotalConnections, frontend.BytesIn, frontend.BytesOut));
-        Assert.Equal((1, 0, 5, 5), (backend.TotalConnections, backend.ActiveConnections, backend.BytesSent, backend.BytesReceived));
+        Assert.Equal((1, 5, 5), (frontend.TotalConnections, frontend.BytesToServer, frontend.BytesToClient));
+        Assert.Equal((1, 0, 5, 5), (backend.TotalConnections, backend.ActiveConnections, backend.BytesToServer, backend.BytesToClient));
     }
 }

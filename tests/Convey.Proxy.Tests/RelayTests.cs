@@ -41,10 +41,10 @@ public class RelayTests
             clientPayloads.Select(p => Convert.ToHexString(SHA256.HashData(p))).Order(),
             receivedByServer.Order());
         await Eventually.ReturnsAsync(() => proxy.FrontendState().ActiveConnections, active => active == 0, "connections closed");
-        Assert.Equal(4L * PayloadSize, proxy.FrontendState().BytesIn);
-        Assert.Equal(4L * PayloadSize, proxy.FrontendState().BytesOut);
-        Assert.Equal(4L * PayloadSize, proxy.Servers()[0].BytesSent);
-        Assert.Equal(4L * PayloadSize, proxy.Servers()[0].BytesReceived);
+        Assert.Equal(4L * PayloadSize, proxy.FrontendState().BytesToServer);
+        Assert.Equal(4L * PayloadSize, proxy.FrontendState().BytesToClient);
+        Assert.Equal(4L * PayloadSize, proxy.Servers()[0].BytesToServer);
+        Assert.Equal(4L * PayloadSize, proxy.Servers()[0].BytesToClient);
     }
 
     [SkippableTheory]

@@ -222,7 +222,7 @@ public class ReloadTests
 
     private static ConveyConfig WithServers(ConveyConfig config, params IPEndPoint[] servers) => config with
     {
-        Backends = [config.Backends[0] with { Servers = [.. servers.Select((a, i) => new ServerConfig { Name = $"s{i}", Address = a })] }],
+        Pools = [config.Pools[0] with { Servers = [.. servers.Select((a, i) => new ServerConfig { Name = $"s{i}", Address = a })] }],
     };
 
     /// <summary>The n-th configuration of the reload run: servers come and go, weights change, and a frontend is added and removed.</summary>
@@ -230,13 +230,13 @@ public class ReloadTests
     {
         var count = 1 + (n % servers.Length);
         var chosen = servers.Skip(n % 3).Concat(servers).Distinct().Take(count).ToArray();
-        var pool = baseline.Backends[0] with
+        var pool = baseline.Pools[0] with
         {
             Servers = [.. chosen.Select((s, i) => new ServerConfig { Name = $"s{i}", Address = s.EndPoint, Weight = 1 + ((n + i) % 4) })],
         };
         var frontends = n % 5 == 2
             ? baseline.Frontends.Add(baseline.Frontends[0] with { Name = "extra", ListenEndPoint = extraPort })
             : baseline.Frontends;
-        return baseline with { Backends = [pool], Frontends = frontends };
+        return baseline with { Pools = [pool], Frontends = frontends };
     }
 }

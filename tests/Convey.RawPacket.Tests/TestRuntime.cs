@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Globalization;
 using System.Net;
 using Convey.Balancing;
 using Convey.Configuration;
@@ -11,11 +13,11 @@ namespace Convey.RawPacket.Tests;
 internal static class TestRuntime
 {
     public static RuntimeSnapshot Build(
-        ForwardingMode mode, DsrMethod dsrMethod = DsrMethod.L3, int capacity = 1000,
+        string mode, string dsrMethod = "l3", int capacity = 1000,
         params (string Name, string Address, int Weight)[] servers) => Build(mode, dsrMethod, capacity, 0, servers);
 
     public static RuntimeSnapshot Build(
-        ForwardingMode mode, DsrMethod dsrMethod, int capacity, int maxConnections,
+        string mode, string dsrMethod, int capacity, int maxConnections,
         params (string Name, string Address, int Weight)[] servers)
     {
         if (servers.Length == 0)
@@ -31,13 +33,13 @@ internal static class TestRuntime
                 {
                     Name = "web",
                     ListenEndPoint = IPEndPoint.Parse("198.18.0.2:8080"),
-                    Backend = "pool",
+                    Pool = "pool",
                     Mode = mode,
-                    DsrMethod = dsrMethod,
+                    Settings = new ConfigSettings([new("dsr_method", dsrMethod)]),
                     MaxConnections = maxConnections,
                 },
             ],
-            Backends =
+            Pools =
             [
                 new BackendPoolConfig
                 {
@@ -46,7 +48,7 @@ internal static class TestRuntime
                     Servers = [.. servers.Select(s => new ServerConfig { Name = s.Name, Address = IPEndPoint.Parse(s.Address), Weight = s.Weight })],
                 },
             ],
-            Passthrough = new PassthroughConfig { ConnectionTrackerCapacity = capacity },
+            Sections = ImmutableDictionary<string, ConfigSettings>.Empty.Add("passthrough", new ConfigSettings([new("connection_tracker_capacity", capacity.ToString(CultureInfo.InvariantCulture))])),
         };
         return CreateRuntime().Apply(config);
     }

@@ -31,8 +31,8 @@ internal sealed class EngineUnderTest : IAsyncDisposable
         StartAsync(
             new ConveyConfig
             {
-                Frontends = [new FrontendConfig { Name = "bench", ListenEndPoint = FreePort(), Backend = "pool" }],
-                Backends = [new BackendPoolConfig { Name = "pool", Servers = [new ServerConfig { Name = "server", Address = server }] }],
+                Frontends = [new FrontendConfig { Name = "bench", ListenEndPoint = FreePort(), Pool = "pool" }],
+                Pools = [new BackendPoolConfig { Name = "pool", Servers = [new ServerConfig { Name = "server", Address = server }] }],
             },
             options,
             _ => { });

@@ -15,7 +15,7 @@ internal static class CommandLineParser
         ArgumentNullException.ThrowIfNull(args);
         HostCommand? command = null;
         string? configPath = null;
-        ForwardingMode? mode = null;
+        string? mode = null;
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -43,7 +43,7 @@ internal static class CommandLineParser
                         return CommandLineResult.Fail($"{flag} takes no value.");
                     }
 
-                    var flagMode = flag is "--dsr" or "-d" ? ForwardingMode.Dsr : ForwardingMode.Passthrough;
+                    var flagMode = flag is "--dsr" or "-d" ? "dsr" : "passthrough";
                     if (mode is not null && mode != flagMode)
                     {
                         return CommandLineResult.Fail("--passthrough and --dsr exclude each other; choose one default mode.");

@@ -6,7 +6,7 @@ namespace Convey.Host.CommandLine;
 /// <param name="Command">The command to run (the balancer itself unless a command flag was given).</param>
 /// <param name="ConfigPath">The configuration file (<c>--config</c>, default <c>config.toml</c>).</param>
 /// <param name="DefaultMode">The mode set by <c>--passthrough</c> or <c>--dsr</c>; null keeps proxy as the default.</param>
-internal sealed record HostArguments(HostCommand Command, string ConfigPath, ForwardingMode? DefaultMode)
+internal sealed record HostArguments(HostCommand Command, string ConfigPath, string? DefaultMode)
 {
     /// <summary>The configuration file used when <c>--config</c> is not given.</summary>
     public const string DefaultConfigPath = "config.toml";

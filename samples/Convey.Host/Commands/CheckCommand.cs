@@ -26,7 +26,7 @@ internal static class CheckCommand
         }
 
         await console.Out.WriteLineAsync(
-            $"{arguments.ConfigPath}: configuration is valid ({config.Frontends.Length} frontend(s), {config.Backends.Length} pool(s)).");
+            $"{arguments.ConfigPath}: configuration is valid ({config.Frontends.Length} frontend(s), {config.Pools.Length} pool(s)).");
         return ExitCodes.Success;
     }
 }

@@ -19,7 +19,7 @@ internal static class PrintFirewallCommand
             return ExitCodes.ConfigRefused;
         }
 
-        var rules = FirewallRules.Render(config, arguments.DefaultMode ?? ForwardingMode.Proxy);
+        var rules = FirewallRules.Render(config, arguments.DefaultMode ?? "proxy");
         await console.Out.WriteAsync(rules.Length > 0
             ? rules
             : "# No passthrough or DSR frontend: the packet engine needs no firewall rules (add --passthrough or --dsr?).\n");

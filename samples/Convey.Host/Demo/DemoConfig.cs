@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Net;
 using Convey.Configuration;
-using Convey.Forwarding;
+using Convey.Host.Stats;
 
 namespace Convey.Host.Demo;
 
@@ -24,13 +25,13 @@ internal static class DemoConfig
             {
                 Name = "demo",
                 ListenEndPoint = Frontend,
-                Backend = "demo_backends",
+                Pool = "demo_backends",
                 // In-process loopback backends can only be reached by the proxy engine, whatever -p/-d say.
-                Mode = ForwardingMode.Proxy,
+                Mode = "proxy",
                 DrainTimeout = TimeSpan.FromSeconds(5),
             },
         ],
-        Backends =
+        Pools =
         [
             new BackendPoolConfig
             {
@@ -39,6 +40,10 @@ internal static class DemoConfig
                 HealthCheck = new HealthCheckConfig { Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(1) },
             },
         ],
-        Stats = new StatsConfig { Port = Stats.Port, ListenAddress = Stats.Address },
+        Sections = ImmutableDictionary<string, ConfigSettings>.Empty.Add(StatsSettings.Section, new ConfigSettings(
+        [
+            new(StatsSettings.PortKey, Stats.Port.ToString(CultureInfo.InvariantCulture)),
+            new(StatsSettings.ListenAddrKey, Stats.Address.ToString()),
+        ])),
     };
 }

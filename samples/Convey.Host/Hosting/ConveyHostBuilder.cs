@@ -56,7 +56,7 @@ internal static class ConveyHostBuilder
             {
                 options.DefaultMode = mode;
             }
-        });
+        }).AddSettingsOwner<StatsSettings.Owner>();
 
     private static void ConfigureLogging(ILoggingBuilder logging)
     {

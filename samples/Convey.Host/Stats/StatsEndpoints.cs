@@ -15,15 +15,15 @@ internal static class StatsEndpoints
 {
     public static void Map(WebApplication app)
     {
-        app.MapGet("/", (ConveyRuntime runtime, ConveyService service, TimeProvider time) =>
+        app.MapGet("/", (ConveyBalancer balancer, TimeProvider time) =>
         {
-            var page = StatusPage.Render(Capture(runtime, service), time.GetUtcNow());
+            var page = StatusPage.Render(balancer.GetStats(), time.GetUtcNow());
             return Results.Content(page, "text/html; charset=utf-8");
         });
-        app.MapGet("/stats", async (ConveyRuntime runtime, ConveyService service, HttpContext context) =>
+        app.MapGet("/stats", async (ConveyBalancer balancer, HttpContext context) =>
         {
             context.Response.ContentType = "application/json; charset=utf-8";
-            await StatsJson.SerializeAsync(context.Response.Body, Capture(runtime, service), indented: true, context.RequestAborted);
+            await StatsJson.SerializeAsync(context.Response.Body, balancer.GetStats(), indented: true, context.RequestAborted);
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
 
@@ -37,7 +37,4 @@ internal static class StatsEndpoints
             ResponseWriter = ReadinessJson.WriteAsync,
         });
     }
-
-    private static StatsSnapshot Capture(ConveyRuntime runtime, ConveyService service) =>
-        StatsSnapshot.Capture(runtime) with { LastReload = service.LastReload };
 }

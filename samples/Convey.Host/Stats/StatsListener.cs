@@ -26,7 +26,7 @@ internal sealed partial class StatsListener(
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
     private IPEndPoint? _bound;
-    private StatsConfig? _applied;
+    private StatsSettings? _applied;
     private Task _watch = Task.CompletedTask;
 
     /// <summary>Where the listener is bound now; null when the configuration has no <c>[stats]</c> table.</summary>
@@ -34,7 +34,7 @@ internal sealed partial class StatsListener(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _applied = runtime.Current.Config.Stats;
+        _applied = StatsSettings.Of(runtime.Current.Config);
         if (EndPointOf(_applied) is { } endPoint)
         {
             _app = await OpenAsync(endPoint, cancellationToken);
@@ -74,7 +74,7 @@ internal sealed partial class StatsListener(
             try
             {
                 await Task.Delay(CheckInterval, time, stopping);
-                var wanted = runtime.Current.Config.Stats;
+                var wanted = StatsSettings.Of(runtime.Current.Config);
                 if (!Equals(wanted, _applied))
                 {
                     _applied = wanted;
@@ -185,8 +185,7 @@ internal sealed partial class StatsListener(
         await app.DisposeAsync();
     }
 
-    private static IPEndPoint? EndPointOf(StatsConfig stats) =>
-        stats.Port is { } port ? new IPEndPoint(stats.ListenAddress, port) : null;
+    private static IPEndPoint? EndPointOf(StatsSettings stats) => stats.EndPoint;
 
     [LoggerMessage(EventId = HostLogEvents.StatsListenerMoved, EventName = nameof(HostLogEvents.StatsListenerMoved), Level = LogLevel.Information, Message = "Stats listener moved from {Old} to {New}")]
     private partial void LogMoved(string old, string @new);

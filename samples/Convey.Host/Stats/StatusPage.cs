@@ -60,7 +60,7 @@ internal static class StatusPage
             """);
         AppendReload(html, stats.LastReload);
         AppendFrontends(html, stats);
-        foreach (var (name, pool) in stats.Backends.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (name, pool) in stats.Pools.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             AppendPool(html, name, pool);
         }
@@ -119,10 +119,10 @@ internal static class StatusPage
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr class=\"{state}\" data-frontend=\"{Encode(name)}\" data-state=\"{state}\">" +
                 $"<td>{Encode(name)}</td><td>{Encode(frontend.ListenAddr)}</td>" +
-                $"<td>{Encode(frontend.Mode)}</td><td>{Encode(frontend.Backend)}</td><td>{Encode(shown)}</td>" +
+                $"<td>{Encode(frontend.Mode)}</td><td>{Encode(frontend.Pool)}</td><td>{Encode(shown)}</td>" +
                 $"<td class=\"num\">{frontend.CurrentConnections}</td><td class=\"num\">{frontend.TotalConnections}</td><td class=\"num\">{frontend.RefusedConnections}</td>" +
                 $"<td class=\"num\">{frontend.ConnectFailures}</td><td class=\"num\">{frontend.Retries}</td>" +
-                $"<td class=\"num\">{Bytes(frontend.BytesTx)}</td><td class=\"num\">{Bytes(frontend.BytesRx)}</td></tr>\n");
+                $"<td class=\"num\">{Bytes(frontend.BytesToServer)}</td><td class=\"num\">{Bytes(frontend.BytesToClient)}</td></tr>\n");
         }
 
         html.Append("</table>\n");
@@ -143,7 +143,7 @@ internal static class StatusPage
                 $"<tr class=\"{state}\" data-server=\"{Encode(server.Name)}\" data-state=\"{state}\"><td>{Encode(server.Name)}</td><td>{Encode(server.Address)}</td>" +
                 $"<td class=\"num\">{server.Weight}</td><td>{state.ToUpperInvariant()}</td>" +
                 $"<td class=\"num\">{server.CurrentConnections}</td><td class=\"num\">{server.TotalConnections}</td><td class=\"num\">{server.ConnectFailures}</td>" +
-                $"<td class=\"num\">{Bytes(server.BytesTx)}</td><td class=\"num\">{Bytes(server.BytesRx)}</td></tr>\n");
+                $"<td class=\"num\">{Bytes(server.BytesToServer)}</td><td class=\"num\">{Bytes(server.BytesToClient)}</td></tr>\n");
         }
 
         foreach (var hostName in pool.Unresolved)

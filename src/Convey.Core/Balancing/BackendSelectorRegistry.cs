@@ -1,7 +1,7 @@
 namespace Convey.Balancing;
 
 /// <summary>Looks up balancing policies by name and creates a selector per pool. Later registrations of a name win.</summary>
-public sealed class BackendSelectorRegistry
+internal sealed class BackendSelectorRegistry
 {
     private readonly Dictionary<string, BackendSelectorRegistration> _registrations;
     private readonly IServiceProvider _services;

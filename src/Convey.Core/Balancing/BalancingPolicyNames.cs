@@ -1,7 +1,7 @@
 namespace Convey.Balancing;
 
 /// <summary>Names of the built-in balancing policies, as written in <c>balance = "…"</c>.</summary>
-public static class BalancingPolicyNames
+internal static class BalancingPolicyNames
 {
     /// <summary>Smooth weighted round-robin (NGINX's algorithm); the default for proxy frontends.</summary>
     public const string RoundRobin = "round_robin";

@@ -10,7 +10,7 @@ namespace Convey.Balancing;
 /// in proportion to weight, so an idle pool still shares flows by weight. Each pick reads every server's
 /// counter: cost grows with the pool, but nothing is locked or allocated.
 /// </summary>
-public sealed class LeastConnectionsSelector : IBackendSelector
+internal sealed class LeastConnectionsSelector : IBackendSelector
 {
     private WeightedServers _servers = WeightedServers.Empty;
 

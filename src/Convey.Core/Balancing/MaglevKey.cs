@@ -1,7 +1,7 @@
 namespace Convey.Balancing;
 
 /// <summary>What a <see cref="MaglevSelector"/> hashes to place a flow.</summary>
-public enum MaglevKey
+internal enum MaglevKey
 {
     /// <summary>Both addresses and both ports: each connection is placed on its own.</summary>
     Flow,

@@ -11,7 +11,7 @@ namespace Convey.Balancing;
 /// The table is rebuilt on <see cref="Update"/>; a pick is a hash and an array read.
 /// </summary>
 /// <param name="key">What to hash: the whole flow (<c>maglev</c>) or the client address (<c>maglev_source</c>).</param>
-public sealed class MaglevSelector(MaglevKey key) : IBackendSelector
+internal sealed class MaglevSelector(MaglevKey key) : IBackendSelector
 {
     private MaglevTable _table = MaglevTable.Build([]);
 

@@ -10,7 +10,7 @@ namespace Convey.Balancing;
 /// pool size. If the chosen server cannot take the flow, the other candidate is tried, then the next server
 /// that can.
 /// </summary>
-public sealed class PowerOfTwoChoicesSelector : IBackendSelector
+internal sealed class PowerOfTwoChoicesSelector : IBackendSelector
 {
     private WeightedServers _servers = WeightedServers.Empty;
 

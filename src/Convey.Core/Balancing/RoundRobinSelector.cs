@@ -11,7 +11,7 @@ namespace Convey.Balancing;
 /// allocate. A server that cannot take the flow (full, or gone unhealthy since the update) is skipped for the
 /// next one that can.
 /// </summary>
-public sealed class RoundRobinSelector : IBackendSelector
+internal sealed class RoundRobinSelector : IBackendSelector
 {
     private Cycle _cycle = new(WeightedServers.Empty, []);
 

@@ -9,7 +9,7 @@ namespace Convey.Balancing;
 /// between picks at all (the thread-safe <see cref="Random.Shared"/> draws without allocating). A server that
 /// cannot take the flow is skipped for the next one that can.
 /// </summary>
-public sealed class WeightedRandomSelector : IBackendSelector
+internal sealed class WeightedRandomSelector : IBackendSelector
 {
     private WeightedServers _servers = WeightedServers.Empty;
 

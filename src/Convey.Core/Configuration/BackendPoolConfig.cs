@@ -6,10 +6,10 @@ namespace Convey.Configuration;
 public sealed record BackendPoolConfig
 {
     /// <summary>Default for <see cref="Retries"/>.</summary>
-    public const int DefaultRetries = 3;
+    internal const int DefaultRetries = 3;
 
     /// <summary>Default for <see cref="ResolveInterval"/>.</summary>
-    public static readonly TimeSpan DefaultResolveInterval = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan DefaultResolveInterval = TimeSpan.FromSeconds(30);
 
     /// <summary>The pool's name (the TOML table key).</summary>
     public required string Name { get; init; }
@@ -29,6 +29,20 @@ public sealed record BackendPoolConfig
     /// <summary>How often the host names of servers given by name are resolved again (<c>resolve_interval</c>).</summary>
     public TimeSpan ResolveInterval { get; init; } = DefaultResolveInterval;
 
-    /// <summary>PROXY protocol header sent to servers before the client's bytes (<c>send_proxy</c>).</summary>
-    public ProxyProtocolVersion SendProxy { get; init; } = ProxyProtocolVersion.None;
+    /// <summary>The pool's other keys, read by the engines that serve its frontends (for example <c>send_proxy</c>).</summary>
+    public ConfigSettings Settings { get; init; } = ConfigSettings.Empty;
+
+    /// <inheritdoc/>
+    public bool Equals(BackendPoolConfig? other) =>
+        other is not null
+        && Name == other.Name
+        && Servers.SequenceEqual(other.Servers)
+        && HealthCheck == other.HealthCheck
+        && Balance == other.Balance
+        && Retries == other.Retries
+        && ResolveInterval == other.ResolveInterval
+        && Settings.Equals(other.Settings);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Name, Servers.Length, Balance, Settings);
 }

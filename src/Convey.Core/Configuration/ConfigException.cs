@@ -22,26 +22,6 @@ public sealed class ConfigException : Exception
     {
     }
 
-    /// <summary>Creates an exception with no located errors (required by the exception pattern).</summary>
-    public ConfigException()
-        : this([])
-    {
-    }
-
-    /// <summary>Creates an exception with a message and no located errors.</summary>
-    public ConfigException(string message)
-        : base(message)
-    {
-        Errors = [];
-    }
-
-    /// <summary>Creates an exception with a message and an inner exception.</summary>
-    public ConfigException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Errors = [];
-    }
-
     /// <summary>Every problem found, in file order.</summary>
     public IReadOnlyList<ConfigError> Errors { get; }
 

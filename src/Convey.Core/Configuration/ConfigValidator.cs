@@ -4,12 +4,12 @@ namespace Convey.Configuration;
 
 /// <summary>
 /// Checks the rules that hold across a whole snapshot, whatever its source: names unique, every frontend's
-/// pool present, listen addresses (the stats listener's too) not overlapping, no server that is its own frontend,
+/// pool present, listen addresses not overlapping, no server that is its own frontend,
 /// pools non-empty, values in range, policies known.
 /// The TOML reader runs the same rules and places each error at its line and column; programmatic
 /// configurations get the same errors with the key path only.
 /// </summary>
-public static class ConfigValidator
+internal static class ConfigValidator
 {
     /// <summary>Largest <see cref="BackendPoolConfig.Retries"/>.</summary>
     internal const int MaxRetries = 100;
@@ -17,17 +17,8 @@ public static class ConfigValidator
     /// <summary>Largest <see cref="HealthCheckConfig.Rise"/> and <see cref="HealthCheckConfig.Fall"/>.</summary>
     internal const int MaxThreshold = 100;
 
-    /// <summary>Largest <see cref="PassthroughConfig.Workers"/>.</summary>
-    internal const int MaxWorkers = 256;
-
-    /// <summary>Largest <see cref="PassthroughConfig.ConnectionTrackerCapacity"/>.</summary>
-    internal const int MaxTrackerCapacity = 16_777_216;
-
     /// <summary>Frontends on <c>[::]</c> are IPv6-only (the proxy engine binds them so; the packet engine is IPv4-only).</summary>
     private const bool FrontendDualStack = false;
-
-    /// <summary>The stats listener on <c>[::]</c> is dual-stack (Kestrel binds it so).</summary>
-    private const bool StatsDualStack = true;
 
     /// <summary>Returns every problem in <paramref name="config"/>; empty when it can be applied.</summary>
     /// <param name="config">The snapshot to check.</param>
@@ -55,7 +46,7 @@ public static class ConfigValidator
         void Add(string key, string message) => errors.Add(new ConfigError(config.Source, 0, 0, key, message));
 
         var pools = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var pool in config.Backends)
+        foreach (var pool in config.Pools)
         {
             ValidatePool(pool, pools, knownPolicies, Add);
         }
@@ -79,10 +70,10 @@ public static class ConfigValidator
                 ValidateListen(frontend, listens, Add);
             }
 
-            if (!pools.Contains(frontend.Backend))
+            if (!pools.Contains(frontend.Pool))
             {
                 var choices = pools.Count == 0 ? "no pool is defined yet" : "defined pools: " + string.Join(", ", pools.Order(StringComparer.Ordinal));
-                Add($"{key}.backend", $"no pool named '{frontend.Backend}'; define [backends.{frontend.Backend}] or name an existing pool ({choices}).");
+                Add($"{key}.backend", $"no pool named '{frontend.Pool}'; define [backends.{frontend.Pool}] or name an existing pool ({choices}).");
             }
 
             Positive(frontend.ConnectTimeout, $"{key}.connect_timeout", Add);
@@ -98,18 +89,7 @@ public static class ConfigValidator
             }
         }
 
-        if (config.Stats.Port is { } port and (< 1 or > 65535))
-        {
-            Add("stats.port", $"the stats port must be between 1 and 65535, not {port}.");
-        }
-        else if (config.Stats.Port is { } statsPort)
-        {
-            ValidateStatsListen(new IPEndPoint(config.Stats.ListenAddress, statsPort), listens, Add);
-        }
-
         ValidateNoSelfLoops(config, host, Add);
-
-        ValidatePassthrough(config.Passthrough, Add);
         return errors;
     }
 
@@ -133,18 +113,6 @@ public static class ConfigValidator
         onPort.Add(frontend);
     }
 
-    /// <summary>The stats listener must not take a port a frontend takes.</summary>
-    private static void ValidateStatsListen(IPEndPoint stats, Dictionary<int, List<FrontendConfig>> listens, Action<string, string> add)
-    {
-        if (listens.TryGetValue(stats.Port, out var onPort) && onPort.FirstOrDefault(f => ListenOverlap.Overlaps(f.ListenEndPoint, FrontendDualStack, stats, StatsDualStack)) is { } taken)
-        {
-            var why = ListenOverlap.Explain(taken.ListenEndPoint, FrontendDualStack, stats, StatsDualStack);
-            add("stats.port", why.Length == 0
-                ? $"the stats listener {Format(stats)} is also the listen address of frontend '{taken.Name}'; only one of them could listen, give [stats] another port."
-                : $"the stats listener {Format(stats)} clashes with frontend '{taken.Name}' on {Format(taken.ListenEndPoint)}:{why} Only one of them could listen; give [stats] another port.");
-        }
-    }
-
     /// <summary>
     /// A server must not be a frontend of its own pool: its address equal to the frontend's listen address, or an
     /// address of this host on the port of a frontend listening on a wildcard. The balancer would connect to itself
@@ -152,8 +120,8 @@ public static class ConfigValidator
     /// </summary>
     private static void ValidateNoSelfLoops(ConveyConfig config, LocalAddresses host, Action<string, string> add)
     {
-        var byPool = config.Frontends.Where(f => f.ListenEndPoint.Port > 0).ToLookup(f => f.Backend, StringComparer.Ordinal);
-        foreach (var pool in config.Backends)
+        var byPool = config.Frontends.Where(f => f.ListenEndPoint.Port > 0).ToLookup(f => f.Pool, StringComparer.Ordinal);
+        foreach (var pool in config.Pools)
         {
             var frontends = byPool[pool.Name];
             if (!frontends.Any() || pool.Servers.IsDefault)
@@ -256,21 +224,6 @@ public static class ConfigValidator
                 add($"{serverKey}.max_connections", $"max_connections must be 0 (no limit) or more, not {server.MaxConnections}.");
             }
         }
-    }
-
-    private static void ValidatePassthrough(PassthroughConfig passthrough, Action<string, string> add)
-    {
-        if (passthrough.ConnectionTrackerCapacity is < 1 or > MaxTrackerCapacity)
-        {
-            add("passthrough.connection_tracker_capacity", $"connection_tracker_capacity must be between 1 and {MaxTrackerCapacity}, not {passthrough.ConnectionTrackerCapacity}.");
-        }
-
-        if (passthrough.Workers is < 1 or > MaxWorkers)
-        {
-            add("passthrough.workers", $"workers must be between 1 and {MaxWorkers}, not {passthrough.Workers}.");
-        }
-
-        Positive(passthrough.StatsUpdateFrequency, "passthrough.stats_update_frequency", add);
     }
 
     private static void Positive(TimeSpan value, string key, Action<string, string> add)

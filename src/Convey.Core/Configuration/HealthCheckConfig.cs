@@ -4,10 +4,10 @@ namespace Convey.Configuration;
 public sealed record HealthCheckConfig
 {
     /// <summary>Default for <see cref="Interval"/> (also used when the seed's <c>health_check_interval</c> is 0).</summary>
-    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
+    internal static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Default for <see cref="Timeout"/>.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Time between two probes of a server (<c>health_check_interval</c>, seconds).</summary>
     public TimeSpan Interval { get; init; } = DefaultInterval;

@@ -6,10 +6,10 @@ namespace Convey.Configuration;
 public sealed record ServerConfig
 {
     /// <summary>Default for <see cref="Weight"/>.</summary>
-    public const int DefaultWeight = 1;
+    internal const int DefaultWeight = 1;
 
     /// <summary>Largest accepted <see cref="Weight"/>.</summary>
-    public const int MaxWeight = 1_000_000;
+    internal const int MaxWeight = 1_000_000;
 
     /// <summary>The server's name (the TOML table key).</summary>
     public required string Name { get; init; }

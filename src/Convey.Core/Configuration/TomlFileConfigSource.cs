@@ -15,7 +15,7 @@ namespace Convey.Configuration;
 /// exactly one reload and a write in progress is not reported half done. A slow poll backs the watcher up where
 /// file events are not delivered (some network and container file systems).
 /// </summary>
-public sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
+internal sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
 {
     /// <summary>Default quiet time after the last file event before the file is read again.</summary>
     public static readonly TimeSpan DefaultDebounce = TimeSpan.FromMilliseconds(200);

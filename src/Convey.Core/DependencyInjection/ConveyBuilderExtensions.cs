@@ -85,7 +85,19 @@ public static class ConveyBuilderExtensions
         return builder;
     }
 
-    /// <summary>Adds a forwarding engine; engines are told about every frontend and serve the modes they handle.</summary>
+    /// <summary>
+    /// Adds an owner of settings beyond Core's own (keys of frontends or pools, or top-level tables): its keys are
+    /// accepted, and it checks them with every configuration before it is applied. Engines need not be added here.
+    /// </summary>
+    public static IConveyBuilder AddSettingsOwner<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TOwner>(this IConveyBuilder builder)
+        where TOwner : class, IConfigSettingsOwner
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigSettingsOwner, TOwner>());
+        return builder;
+    }
+
+    /// <summary>Adds a forwarding engine; engines are told about every frontend and serve the modes they claim.</summary>
     public static IConveyBuilder AddForwardingEngine<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TEngine>(this IConveyBuilder builder)
         where TEngine : class, IForwardingEngine
     {

@@ -1,3 +1,4 @@
+using Convey.Configuration;
 using System.Diagnostics.Metrics;
 using Convey.Balancing;
 using Convey.DependencyInjection;
@@ -33,12 +34,14 @@ public static class ConveyCoreServiceCollectionExtensions
         services.TryAddSingleton(sp => new ConveyRuntime(
             sp.GetRequiredService<BackendSelectorRegistry>(),
             sp.GetRequiredService<IOptions<ConveyOptions>>(),
-            () => sp.GetServices<IForwardingEngine>()));
+            () => sp.GetServices<IForwardingEngine>(),
+            () => sp.GetServices<IConfigSettingsOwner>()));
         services.TryAddSingleton<IHealthProbe, TcpConnectProbe>();
         services.TryAddSingleton<HealthCoordinator>();
         services.TryAddSingleton(CreateMetrics);
         services.TryAddSingleton<ConveyService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConveyService>(sp => sp.GetRequiredService<ConveyService>()));
+        services.TryAddSingleton(sp => new ConveyBalancer(sp.GetRequiredService<ConveyRuntime>(), sp.GetRequiredService<ConveyService>()));
         AddBuiltInSelectors(services);
         AddHealthChecks(services);
         return new ConveyBuilder(services);

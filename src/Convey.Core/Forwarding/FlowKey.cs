@@ -15,7 +15,7 @@ public readonly record struct FlowKey
     /// <param name="sourcePort">Client port.</param>
     /// <param name="destinationAddress">Frontend address as a 128-bit big-endian number (IPv4-mapped for IPv4).</param>
     /// <param name="destinationPort">Frontend port.</param>
-    public FlowKey(UInt128 sourceAddress, ushort sourcePort, UInt128 destinationAddress, ushort destinationPort)
+    internal FlowKey(UInt128 sourceAddress, ushort sourcePort, UInt128 destinationAddress, ushort destinationPort)
     {
         SourceAddress = sourceAddress;
         SourcePort = sourcePort;
@@ -36,7 +36,7 @@ public readonly record struct FlowKey
     public ushort DestinationPort { get; }
 
     /// <summary>Builds a key from two IPv4 addresses given as numbers (read big-endian from a packet: 198.18.0.2 is 0xC6120002).</summary>
-    public static FlowKey FromIPv4(uint sourceAddress, ushort sourcePort, uint destinationAddress, ushort destinationPort) =>
+    internal static FlowKey FromIPv4(uint sourceAddress, ushort sourcePort, uint destinationAddress, ushort destinationPort) =>
         new(MapIPv4(sourceAddress), sourcePort, MapIPv4(destinationAddress), destinationPort);
 
     /// <summary>Builds a key from socket end points (client and local listener).</summary>
@@ -48,7 +48,7 @@ public readonly record struct FlowKey
     }
 
     /// <summary>Converts an address to the 128-bit form used by <see cref="FlowKey"/>.</summary>
-    public static UInt128 ToUInt128(IPAddress address)
+    internal static UInt128 ToUInt128(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
         Span<byte> bytes = stackalloc byte[16];

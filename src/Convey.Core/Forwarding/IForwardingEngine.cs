@@ -4,31 +4,29 @@ using Convey.Runtime;
 namespace Convey.Forwarding;
 
 /// <summary>
-/// Moves flows for the frontends of the modes it handles. The runtime hands every engine each new live
-/// state; an engine opens listeners for frontends that are new to it, rebinds those whose listen address
-/// changed, and stops accepting on those no longer in its set while their established flows finish.
+/// Moves flows for the frontends of the modes it serves. The runtime hands every engine each new live state; an
+/// engine opens listeners for frontends that are new to it, rebinds those whose listen address changed, and stops
+/// accepting on those no longer in its set while their established flows finish. An engine owns the settings its
+/// frontends and pools need beyond Core's own (<see cref="IConfigSettingsOwner"/>) and checks them before any
+/// configuration is applied, and in <c>convey --check</c>.
 /// </summary>
-public interface IForwardingEngine
+public interface IForwardingEngine : IConfigSettingsOwner
 {
-    /// <summary>Whether this engine serves frontends of <paramref name="mode"/>.</summary>
-    bool Handles(ForwardingMode mode);
+    /// <summary>The modes it serves, by the name a frontend gives in <c>mode</c> (for example <c>proxy</c>).</summary>
+    IReadOnlyCollection<string> Modes { get; }
 
     /// <summary>
-    /// Checks the settings this engine needs of <paramref name="frontend"/>, a frontend of a mode it handles, before
-    /// any configuration is applied and by <c>convey --check</c>: what the engine cannot serve is refused here, with the
-    /// rest of the configuration's errors, instead of failing at run time. The default accepts every frontend.
+    /// The balancing policy of a pool that names none and serves frontends of <paramref name="mode"/>; null leaves the
+    /// choice to other modes, then <c>round_robin</c>. The packet engine wants <c>maglev</c>: its flows must stick to a
+    /// server without shared state.
     /// </summary>
-    /// <param name="frontend">The frontend to check.</param>
-    /// <param name="mode">Its effective mode (its own, or the host's default).</param>
-    /// <param name="config">The whole snapshot, for the frontend's pool and the engine's sections.</param>
-    /// <returns>
-    /// The problems found, each with its key path (for example <c>frontends.web.listen_addr</c>) and a message that
-    /// says how to fix it; leave <see cref="ConfigError.Line"/> 0: the runtime places each error in the file.
-    /// </returns>
-    IEnumerable<ConfigError> Validate(FrontendConfig frontend, ForwardingMode mode, ConveyConfig config) => [];
+    string? DefaultPolicy(string mode) => null;
+
+    /// <summary>Whether flows of <paramref name="mode"/> can go to IPv6 servers; when not, host names resolve to their IPv4 addresses only.</summary>
+    bool ServesIPv6(string mode) => true;
 
     /// <summary>
-    /// Brings the engine in line with <paramref name="snapshot"/> (only frontends whose mode it handles). A frontend
+    /// Brings the engine in line with <paramref name="snapshot"/> (only frontends whose mode it serves). A frontend
     /// that cannot receive its traffic is reported on its <see cref="FrontendState"/> (<see cref="FrontendState.ReportNotListening"/>,
     /// and <see cref="FrontendState.ReportListening"/> once it can), retried by the engine, and listed in a
     /// <see cref="FrontendListenException"/> thrown after everything else was applied; a problem that keeps the

@@ -9,7 +9,7 @@ namespace Convey.Health;
 /// gets a monitor (whose first round probes every server at once), a removed pool's monitor stops, a kept pool's
 /// monitor adopts its new settings and probes the servers the reload added, both at once.
 /// </summary>
-public sealed class HealthCoordinator : IAsyncDisposable, IDisposable
+internal sealed class HealthCoordinator : IAsyncDisposable, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly IHealthProbe _probe;

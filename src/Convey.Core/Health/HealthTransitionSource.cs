@@ -1,7 +1,7 @@
 namespace Convey.Health;
 
 /// <summary>What changed a server's health.</summary>
-public enum HealthTransitionSource
+internal enum HealthTransitionSource
 {
     /// <summary>Active health-check probes.</summary>
     Probe,

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Convey.Health;
 
 /// <summary>The default probe: a server is healthy when a TCP connection to it opens; the connection is closed at once.</summary>
-public sealed class TcpConnectProbe : IHealthProbe
+internal sealed class TcpConnectProbe : IHealthProbe
 {
     /// <inheritdoc />
     public async ValueTask<HealthProbeResult> ProbeAsync(IPEndPoint address, CancellationToken cancellationToken)

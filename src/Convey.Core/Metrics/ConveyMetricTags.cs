@@ -1,7 +1,7 @@
 namespace Convey.Metrics;
 
 /// <summary>Names of the tags on Convey's instruments.</summary>
-public static class ConveyMetricTags
+internal static class ConveyMetricTags
 {
     /// <summary>The frontend's name.</summary>
     public const string Frontend = "convey.frontend";

@@ -26,7 +26,7 @@ public sealed class ConveyMetrics : IDisposable
     private readonly Histogram<double> _connectionDuration;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
-    public ConveyMetrics(IMeterFactory meterFactory, ConveyRuntime runtime)
+    internal ConveyMetrics(IMeterFactory meterFactory, ConveyRuntime runtime)
         : this(Create(meterFactory), runtime, owned: false)
     {
     }
@@ -42,7 +42,7 @@ public sealed class ConveyMetrics : IDisposable
             "{connection}", "Client connections or flows open now, per frontend.");
         meter.CreateObservableCounter("convey.frontend.connections", ObserveFrontends(f => f.TotalConnections),
             "{connection}", "Client connections or flows accepted, per frontend.");
-        meter.CreateObservableCounter("convey.frontend.rejected_connections", ObserveFrontends(f => f.RefusedConnections),
+        meter.CreateObservableCounter("convey.frontend.refused_connections", ObserveFrontends(f => f.RefusedConnections),
             "{connection}", "Client connections refused (limit reached or no server available), per frontend.");
         meter.CreateObservableCounter("convey.frontend.connect_failures", ObserveFrontends(f => f.ConnectFailures),
             "{connection}", "Proxied connection attempts to servers that failed (refused, timed out, unreachable), per frontend.");
@@ -78,13 +78,13 @@ public sealed class ConveyMetrics : IDisposable
     }
 
     /// <summary>The meter holding Convey's instruments.</summary>
-    public Meter Meter { get; }
+    internal Meter Meter { get; }
 
     /// <summary>Creates the instruments on a meter of their own, for when no <see cref="IMeterFactory"/> is registered.</summary>
-    public static ConveyMetrics CreateStandalone(ConveyRuntime runtime) => new(new Meter(MeterName), runtime, owned: true);
+    internal static ConveyMetrics CreateStandalone(ConveyRuntime runtime) => new(new Meter(MeterName), runtime, owned: true);
 
     /// <summary>Records the duration of a finished client connection or flow; engines call it when a flow ends.</summary>
-    public void RecordConnectionDuration(FrontendState frontend, TimeSpan duration)
+    internal void RecordConnectionDuration(FrontendState frontend, TimeSpan duration)
     {
         ArgumentNullException.ThrowIfNull(frontend);
         if (_connectionDuration.Enabled)
@@ -96,7 +96,7 @@ public sealed class ConveyMetrics : IDisposable
     }
 
     /// <summary>Counts a change of a server's health.</summary>
-    public void RecordHealthTransition(BackendPool pool, ServerState server, bool healthy, HealthTransitionSource source)
+    internal void RecordHealthTransition(BackendPool pool, ServerState server, bool healthy, HealthTransitionSource source)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(server);
@@ -107,7 +107,7 @@ public sealed class ConveyMetrics : IDisposable
     }
 
     /// <summary>Counts health checking of <paramref name="pool"/> that failed itself: a whole round, or applying an engine's report.</summary>
-    public void RecordHealthCheckFailure(BackendPool pool, HealthTransitionSource source)
+    internal void RecordHealthCheckFailure(BackendPool pool, HealthTransitionSource source)
     {
         ArgumentNullException.ThrowIfNull(pool);
         _healthCheckFailures.Add(1,
@@ -116,19 +116,21 @@ public sealed class ConveyMetrics : IDisposable
     }
 
     /// <summary>Counts a configuration snapshot that was applied.</summary>
-    public void RecordReloadApplied() =>
+    internal void RecordReloadApplied() =>
         _reloads.Add(1, new KeyValuePair<string, object?>(ConveyMetricTags.ReloadResult, "applied"));
 
     /// <summary>Counts a configuration snapshot that the runtime applied but at least one engine failed to apply.</summary>
-    public void RecordReloadPartiallyApplied() =>
+    internal void RecordReloadPartiallyApplied() =>
         _reloads.Add(1, new KeyValuePair<string, object?>(ConveyMetricTags.ReloadResult, "partial"));
 
     /// <summary>Counts a configuration snapshot that was refused (the previous one stays in force).</summary>
-    public void RecordReloadRefused() =>
+    internal void RecordReloadRefused() =>
         _reloads.Add(1, new KeyValuePair<string, object?>(ConveyMetricTags.ReloadResult, "refused"));
 
     /// <inheritdoc />
-    public void Dispose() => _ownedMeter?.Dispose();
+    internal void Dispose() => _ownedMeter?.Dispose();
+
+    void IDisposable.Dispose() => Dispose();
 
     private static Meter Create(IMeterFactory meterFactory)
     {
@@ -160,8 +162,8 @@ public sealed class ConveyMetrics : IDisposable
         foreach (var frontend in _runtime.Current.Frontends.Values)
         {
             var tags = FrontendTags(frontend);
-            yield return new Measurement<long>(frontend.BytesIn, WithDirection(tags, "receive"));
-            yield return new Measurement<long>(frontend.BytesOut, WithDirection(tags, "transmit"));
+            yield return new Measurement<long>(frontend.BytesToServer, WithDirection(tags, "receive"));
+            yield return new Measurement<long>(frontend.BytesToClient, WithDirection(tags, "transmit"));
         }
     }
 
@@ -172,8 +174,8 @@ public sealed class ConveyMetrics : IDisposable
             foreach (var server in pool.Servers)
             {
                 var tags = ServerTags(pool, server);
-                yield return new Measurement<long>(server.BytesReceived, WithDirection(tags, "receive"));
-                yield return new Measurement<long>(server.BytesSent, WithDirection(tags, "transmit"));
+                yield return new Measurement<long>(server.BytesToClient, WithDirection(tags, "receive"));
+                yield return new Measurement<long>(server.BytesToServer, WithDirection(tags, "transmit"));
             }
         }
     }

@@ -9,47 +9,63 @@ namespace Convey.Metrics;
 /// The counters of one frontend in a <see cref="StatsSnapshot"/>. The first four are the original Convey's keys;
 /// <c>tx</c> flows from its clients toward the servers, <c>rx</c> from the servers back to its clients.
 /// </summary>
-public sealed record FrontendStats
+public sealed class FrontendStats
 {
     /// <summary>Client connections or flows accepted since start.</summary>
-    public long TotalConnections { get; init; }
+    [JsonInclude]
+    public long TotalConnections { get; internal init; }
 
     /// <summary>Client connections or flows open now.</summary>
-    public long CurrentConnections { get; init; }
+    [JsonInclude]
+    public long CurrentConnections { get; internal init; }
 
     /// <summary>Bytes received from its clients (client toward server).</summary>
-    public long BytesTx { get; init; }
+    [JsonInclude]
+    [JsonPropertyName("bytes_tx")]
+    public long BytesToServer { get; internal init; }
 
     /// <summary>Bytes sent to its clients (server toward client).</summary>
-    public long BytesRx { get; init; }
+    [JsonInclude]
+    [JsonPropertyName("bytes_rx")]
+    public long BytesToClient { get; internal init; }
 
     /// <summary>The address and port it listens on.</summary>
-    public string ListenAddr { get; init; } = "";
+    [JsonInclude]
+    public string ListenAddr { get; internal init; } = "";
 
     /// <summary>The pool it feeds.</summary>
-    public string Backend { get; init; } = "";
+    [JsonInclude]
+    [JsonPropertyName("backend")]
+    public string Pool { get; internal init; } = "";
 
     /// <summary><c>proxy</c>, <c>passthrough</c> or <c>dsr</c>.</summary>
-    public string Mode { get; init; } = "";
+    [JsonInclude]
+    public string Mode { get; internal init; } = "";
 
     /// <summary>Whether its engine receives its traffic now (socket bound, or packet capture set up).</summary>
-    public bool Listening { get; init; }
+    [JsonInclude]
+    public bool Listening { get; internal init; }
 
     /// <summary>Why it is not listening (for example "address already in use"); absent while it listens or before its engine has tried.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? ListenError { get; init; }
+    [JsonInclude]
+    public string? ListenError { get; internal init; }
 
     /// <summary>Whether it was removed and only finishes its established flows.</summary>
-    public bool Draining { get; init; }
+    [JsonInclude]
+    public bool Draining { get; internal init; }
 
     /// <summary>Client connections refused.</summary>
-    public long RefusedConnections { get; init; }
+    [JsonInclude]
+    public long RefusedConnections { get; internal init; }
 
     /// <summary>Proxied connection attempts to servers that failed.</summary>
-    public long ConnectFailures { get; init; }
+    [JsonInclude]
+    public long ConnectFailures { get; internal init; }
 
     /// <summary>Proxied connection attempts repeated on another server after a connect failure.</summary>
-    public long Retries { get; init; }
+    [JsonInclude]
+    public long Retries { get; internal init; }
 
     internal static FrontendStats Capture(FrontendState frontend)
     {
@@ -58,11 +74,11 @@ public sealed record FrontendStats
         {
             TotalConnections = frontend.TotalConnections,
             CurrentConnections = frontend.ActiveConnections,
-            BytesTx = frontend.BytesIn,
-            BytesRx = frontend.BytesOut,
+            BytesToServer = frontend.BytesToServer,
+            BytesToClient = frontend.BytesToClient,
             ListenAddr = binding.Config.ListenEndPoint.ToString(),
-            Backend = binding.Pool.Name,
-            Mode = ModeName(binding.Mode),
+            Pool = binding.Pool.Name,
+            Mode = binding.Mode,
             Listening = frontend.IsListening,
             ListenError = frontend.ListenError,
             Draining = frontend.IsDraining,
@@ -71,12 +87,4 @@ public sealed record FrontendStats
             Retries = frontend.Retries,
         };
     }
-
-    private static string ModeName(ForwardingMode mode) => mode switch
-    {
-        ForwardingMode.Proxy => "proxy",
-        ForwardingMode.Passthrough => "passthrough",
-        ForwardingMode.Dsr => "dsr",
-        _ => ((int)mode).ToString(CultureInfo.InvariantCulture),
-    };
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Collections.Immutable;
 using Convey.Runtime;
 
@@ -7,37 +8,49 @@ namespace Convey.Metrics;
 /// The counters of one backend pool in a <see cref="StatsSnapshot"/>, summed over its servers. The first five
 /// are the original Convey's keys; <c>tx</c> flows from clients toward the servers, <c>rx</c> from the servers back.
 /// </summary>
-public sealed record PoolStats
+public sealed class PoolStats
 {
     /// <summary>Connections or flows opened to its servers.</summary>
-    public long TotalConnections { get; init; }
+    [JsonInclude]
+    public long TotalConnections { get; internal init; }
 
     /// <summary>Connections or flows open to its servers now.</summary>
-    public long CurrentConnections { get; init; }
+    [JsonInclude]
+    public long CurrentConnections { get; internal init; }
 
     /// <summary>Bytes sent to its servers (client toward server).</summary>
-    public long BytesTx { get; init; }
+    [JsonInclude]
+    [JsonPropertyName("bytes_tx")]
+    public long BytesToServer { get; internal init; }
 
     /// <summary>Bytes received from its servers (server toward client).</summary>
-    public long BytesRx { get; init; }
+    [JsonInclude]
+    [JsonPropertyName("bytes_rx")]
+    public long BytesToClient { get; internal init; }
 
     /// <summary>The original's map: each server's address to whether health checks consider it up.</summary>
-    public IReadOnlyDictionary<string, bool> Servers { get; init; } = ImmutableSortedDictionary<string, bool>.Empty;
+    [JsonInclude]
+    public IReadOnlyDictionary<string, bool> Servers { get; internal init; } = ImmutableSortedDictionary<string, bool>.Empty;
 
     /// <summary>The balancing policy in use.</summary>
-    public string Policy { get; init; } = "";
+    [JsonInclude]
+    public string Policy { get; internal init; } = "";
 
     /// <summary>Whether a reload removed the pool and its servers only finish their established flows.</summary>
-    public bool Draining { get; init; }
+    [JsonInclude]
+    public bool Draining { get; internal init; }
 
     /// <summary>Servers that may take new flows (healthy, not draining, weight above 0).</summary>
-    public int HealthyServers { get; init; }
+    [JsonInclude]
+    public int HealthyServers { get; internal init; }
 
     /// <summary>Each server's full counters, by address.</summary>
-    public IReadOnlyDictionary<string, ServerStats> ServerDetails { get; init; } = ImmutableSortedDictionary<string, ServerStats>.Empty;
+    [JsonInclude]
+    public IReadOnlyDictionary<string, ServerStats> ServerDetails { get; internal init; } = ImmutableSortedDictionary<string, ServerStats>.Empty;
 
     /// <summary>Servers given by host name (<c>name:port</c>) that yield no server now: the name never resolved, or to no usable address.</summary>
-    public IReadOnlyList<string> Unresolved { get; init; } = [];
+    [JsonInclude]
+    public IReadOnlyList<string> Unresolved { get; internal init; } = [];
 
     internal static PoolStats Capture(BackendPool pool, bool draining)
     {
@@ -58,8 +71,8 @@ public sealed record PoolStats
         {
             TotalConnections = details.Values.Sum(s => s.TotalConnections),
             CurrentConnections = details.Values.Sum(s => s.CurrentConnections),
-            BytesTx = details.Values.Sum(s => s.BytesTx),
-            BytesRx = details.Values.Sum(s => s.BytesRx),
+            BytesToServer = details.Values.Sum(s => s.BytesToServer),
+            BytesToClient = details.Values.Sum(s => s.BytesToClient),
             Servers = health,
             Policy = pool.Policy,
             Draining = draining,

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Convey.Runtime;
 
 namespace Convey.Metrics;
@@ -6,40 +7,53 @@ namespace Convey.Metrics;
 /// The counters of one server in a <see cref="StatsSnapshot"/>. Bytes by direction as the original Convey counted
 /// them: <c>tx</c> flows from the client toward the server, <c>rx</c> from the server back toward the client.
 /// </summary>
-public sealed record ServerStats
+public sealed class ServerStats
 {
     /// <summary>The server's name.</summary>
-    public string Name { get; init; } = "";
+    [JsonInclude]
+    public string Name { get; internal init; } = "";
 
     /// <summary>The server's address and port (its identity in the pool).</summary>
-    public string Address { get; init; } = "";
+    [JsonInclude]
+    public string Address { get; internal init; } = "";
 
     /// <summary>Whether health checks consider it up.</summary>
-    public bool Healthy { get; init; }
+    [JsonInclude]
+    public bool Healthy { get; internal init; }
 
     /// <summary>Whether it is new to its pool and not probed yet (it takes no new flows unless its pool is at its cold start).</summary>
-    public bool Pending { get; init; }
+    [JsonInclude]
+    public bool Pending { get; internal init; }
 
     /// <summary>Whether a reload removed it and it only finishes its established flows.</summary>
-    public bool Draining { get; init; }
+    [JsonInclude]
+    public bool Draining { get; internal init; }
 
     /// <summary>Its weight.</summary>
-    public int Weight { get; init; }
+    [JsonInclude]
+    public int Weight { get; internal init; }
 
     /// <summary>Connections or flows opened to it.</summary>
-    public long TotalConnections { get; init; }
+    [JsonInclude]
+    public long TotalConnections { get; internal init; }
 
     /// <summary>Connections or flows open to it now.</summary>
-    public long CurrentConnections { get; init; }
+    [JsonInclude]
+    public long CurrentConnections { get; internal init; }
 
     /// <summary>Bytes sent to it (client toward server).</summary>
-    public long BytesTx { get; init; }
+    [JsonInclude]
+    [JsonPropertyName("bytes_tx")]
+    public long BytesToServer { get; internal init; }
 
     /// <summary>Bytes received from it (server toward client).</summary>
-    public long BytesRx { get; init; }
+    [JsonInclude]
+    [JsonPropertyName("bytes_rx")]
+    public long BytesToClient { get; internal init; }
 
     /// <summary>Connection attempts to it that failed.</summary>
-    public long ConnectFailures { get; init; }
+    [JsonInclude]
+    public long ConnectFailures { get; internal init; }
 
     internal static ServerStats Capture(ServerState server) => new()
     {
@@ -51,8 +65,8 @@ public sealed record ServerStats
         Weight = server.Weight,
         TotalConnections = server.TotalConnections,
         CurrentConnections = server.ActiveConnections,
-        BytesTx = server.BytesSent,
-        BytesRx = server.BytesReceived,
+        BytesToServer = server.BytesToServer,
+        BytesToClient = server.BytesToClient,
         ConnectFailures = server.ConnectFailures,
     };
 }

@@ -14,12 +14,12 @@ public static class StatsJson
         JsonSerializer.Serialize(snapshot, Context(indented).StatsSnapshot);
 
     /// <summary>Writes the snapshot as UTF-8 JSON to <paramref name="utf8Json"/>.</summary>
-    public static Task SerializeAsync(Stream utf8Json, StatsSnapshot snapshot, bool indented = false, CancellationToken cancellationToken = default) =>
+    internal static Task SerializeAsync(Stream utf8Json, StatsSnapshot snapshot, bool indented = false, CancellationToken cancellationToken = default) =>
         JsonSerializer.SerializeAsync(utf8Json, snapshot, Context(indented).StatsSnapshot, cancellationToken);
 
     /// <summary>Reads a snapshot written by <see cref="Serialize"/> (for clients and tests).</summary>
     /// <exception cref="JsonException">The text is not a stats document.</exception>
-    public static StatsSnapshot Deserialize(string json) =>
+    internal static StatsSnapshot Deserialize(string json) =>
         JsonSerializer.Deserialize(json, StatsJsonContext.Default.StatsSnapshot) ?? throw new JsonException("The stats document is null.");
 
     private static StatsJsonContext Context(bool indented) => indented ? Indented : StatsJsonContext.Default;

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Collections.Immutable;
 using Convey.Runtime;
 
@@ -11,44 +12,56 @@ namespace Convey.Metrics;
 /// Bytes by direction as the original counted them, everywhere: <c>tx</c> flows from clients toward servers,
 /// <c>rx</c> from servers back toward clients.
 /// </summary>
-public sealed record StatsSnapshot
+public sealed class StatsSnapshot
 {
     /// <summary>Client connections or flows accepted since start, all frontends.</summary>
-    public long TotalConnections { get; init; }
+    [JsonInclude]
+    public long TotalConnections { get; internal init; }
 
     /// <summary>Client connections or flows open now, all frontends.</summary>
-    public long CurrentConnections { get; init; }
+    [JsonInclude]
+    public long CurrentConnections { get; internal init; }
 
     /// <summary>Bytes received from clients (client toward server), all frontends.</summary>
-    public long TotalBytesTx { get; init; }
+    [JsonInclude]
+    [JsonPropertyName("total_bytes_tx")]
+    public long TotalBytesToServer { get; internal init; }
 
     /// <summary>Bytes sent to clients (server toward client), all frontends.</summary>
-    public long TotalBytesRx { get; init; }
+    [JsonInclude]
+    [JsonPropertyName("total_bytes_rx")]
+    public long TotalBytesToClient { get; internal init; }
 
     /// <summary>Each backend pool by name.</summary>
-    public IReadOnlyDictionary<string, PoolStats> Backends { get; init; } = ImmutableSortedDictionary<string, PoolStats>.Empty;
+    [JsonInclude]
+    [JsonPropertyName("backends")]
+    public IReadOnlyDictionary<string, PoolStats> Pools { get; internal init; } = ImmutableSortedDictionary<string, PoolStats>.Empty;
 
     /// <summary>Each frontend by name.</summary>
-    public IReadOnlyDictionary<string, FrontendStats> Frontends { get; init; } = ImmutableSortedDictionary<string, FrontendStats>.Empty;
+    [JsonInclude]
+    public IReadOnlyDictionary<string, FrontendStats> Frontends { get; internal init; } = ImmutableSortedDictionary<string, FrontendStats>.Empty;
 
     /// <summary>Client connections refused, all frontends.</summary>
-    public long RefusedConnections { get; init; }
+    [JsonInclude]
+    public long RefusedConnections { get; internal init; }
 
     /// <summary>Where the configuration in force was read from (for a file, its path).</summary>
-    public string ConfigSource { get; init; } = "";
+    [JsonInclude]
+    public string ConfigSource { get; internal init; } = "";
 
-    /// <summary>How the last reload ended; null until the first reload (set by whoever knows it, such as the host).</summary>
-    public ReloadStatus? LastReload { get; init; }
+    /// <summary>How the last reload ended; null until the first configuration was loaded.</summary>
+    [JsonInclude]
+    public ReloadStatus? LastReload { get; internal init; }
 
     /// <summary>Copies the counters of the runtime's current state.</summary>
-    public static StatsSnapshot Capture(ConveyRuntime runtime)
+    internal static StatsSnapshot Capture(ConveyRuntime runtime, ReloadStatus? lastReload = null)
     {
         ArgumentNullException.ThrowIfNull(runtime);
-        return Capture(runtime.Current);
+        return Capture(runtime.Current, lastReload);
     }
 
     /// <summary>Copies the counters of one live state, draining frontends and pools included.</summary>
-    public static StatsSnapshot Capture(RuntimeSnapshot snapshot)
+    internal static StatsSnapshot Capture(RuntimeSnapshot snapshot, ReloadStatus? lastReload = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         // Each frontend is read once, so the totals agree with the entries. A name a later reload brought back is
@@ -77,12 +90,13 @@ public sealed record StatsSnapshot
         {
             TotalConnections = all.Sum(f => f.TotalConnections),
             CurrentConnections = all.Sum(f => f.CurrentConnections),
-            TotalBytesTx = all.Sum(f => f.BytesTx),
-            TotalBytesRx = all.Sum(f => f.BytesRx),
-            Backends = pools,
+            TotalBytesToServer = all.Sum(f => f.BytesToServer),
+            TotalBytesToClient = all.Sum(f => f.BytesToClient),
+            Pools = pools,
             Frontends = frontends,
             RefusedConnections = all.Sum(f => f.RefusedConnections),
             ConfigSource = snapshot.Config.Source,
+            LastReload = lastReload,
         };
     }
 }

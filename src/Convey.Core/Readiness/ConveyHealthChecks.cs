@@ -11,11 +11,11 @@ public static class ConveyHealthChecks
     public const string ReadyTag = "ready";
 
     /// <summary>Readiness: the configuration is applied and every frontend's engine receives its traffic (unhealthy otherwise).</summary>
-    public const string Frontends = "convey_frontends";
+    internal const string Frontends = "convey_frontends";
 
     /// <summary>Readiness: every pool has at least one healthy server (degraded otherwise).</summary>
-    public const string Pools = "convey_pools";
+    internal const string Pools = "convey_pools";
 
     /// <summary>Readiness: the last reload, if any, was applied (degraded when refused or partially applied).</summary>
-    public const string Reload = "convey_reload";
+    internal const string Reload = "convey_reload";
 }

@@ -32,31 +32,31 @@ public sealed class BackendPool
     }
 
     /// <summary>The pool's name.</summary>
-    public string Name => Config.Name;
+    internal string Name => Config.Name;
 
     /// <summary>The pool's current settings, with each server given by host name replaced by one server per address it resolved to.</summary>
     public BackendPoolConfig Config => Volatile.Read(ref _config);
 
     /// <summary>The name of the balancing policy in use.</summary>
-    public string Policy => Volatile.Read(ref _policy);
+    internal string Policy => Volatile.Read(ref _policy);
 
     /// <summary>Every server of the pool, including removed ones still draining.</summary>
     public ImmutableArray<ServerState> Servers => _servers;
 
     /// <summary>Servers given by host name (<c>name:port</c>) that yield no server now: the name never resolved, or to no usable address.</summary>
-    public ImmutableArray<string> UnresolvedServers => _unresolved;
+    internal ImmutableArray<string> UnresolvedServers => _unresolved;
 
     /// <summary>Raised when a server comes up or goes down (including its first probe's verdict); arguments are the server and whether it is up.</summary>
-    public event Action<ServerState, bool>? ServerHealthChanged;
+    internal event Action<ServerState, bool>? ServerHealthChanged;
 
     /// <summary>Raised when an engine reports a failed connection to a server (passive health).</summary>
-    public event Action<ServerState>? ConnectFailureReported;
+    internal event Action<ServerState>? ConnectFailureReported;
 
     /// <summary>Chooses a server for a new flow; null when none is available.</summary>
     public ServerState? Select(in FlowKey flow) => Volatile.Read(ref _selector).Select(flow);
 
     /// <summary>Finds a configured (not draining) server by address.</summary>
-    public ServerState? FindServer(IPEndPoint address)
+    internal ServerState? FindServer(IPEndPoint address)
     {
         foreach (var server in Servers)
         {
@@ -76,7 +76,7 @@ public sealed class BackendPool
     public void ReportConnectFailure(ServerState server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        server.OnConnectFailed();
+        server.OnConnectFailure();
         ConnectFailureReported?.Invoke(server);
     }
 

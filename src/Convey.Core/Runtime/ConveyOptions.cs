@@ -1,4 +1,3 @@
-using Convey.Forwarding;
 
 namespace Convey.Runtime;
 
@@ -6,5 +5,5 @@ namespace Convey.Runtime;
 public sealed class ConveyOptions
 {
     /// <summary>Mode of every frontend that does not set its own (the host's <c>--passthrough</c>/<c>--dsr</c> flags).</summary>
-    public ForwardingMode DefaultMode { get; set; } = ForwardingMode.Proxy;
+    public string DefaultMode { get; set; } = "proxy";
 }

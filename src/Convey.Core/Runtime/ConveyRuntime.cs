@@ -11,34 +11,37 @@ namespace Convey.Runtime;
 /// Holds the live frontends and pools and applies configuration snapshots to them: validate everything,
 /// then diff and swap. A refused snapshot changes nothing. Reads of <see cref="Current"/> are lock-free.
 /// </summary>
-public sealed class ConveyRuntime
+internal sealed class ConveyRuntime
 {
     private readonly Lock _applyLock = new();
     private readonly BackendSelectorRegistry _selectors;
     private readonly ConveyOptions _options;
     private readonly Func<IEnumerable<IForwardingEngine>> _engines;
+    private readonly Func<IEnumerable<IConfigSettingsOwner>> _owners;
     private RuntimeSnapshot _current = RuntimeSnapshot.Empty;
     private HostAddresses _hosts = HostAddresses.None;
 
-    /// <summary>Creates an empty runtime that checks no engine's settings (no engine is known to it).</summary>
+    /// <summary>Creates an empty runtime that knows no engine: it checks Core's rules only, and every mode passes.</summary>
     public ConveyRuntime(BackendSelectorRegistry selectors, IOptions<ConveyOptions> options)
-        : this(selectors, options, static () => [])
+        : this(selectors, options, static () => [], static () => [])
     {
     }
 
-    /// <summary>Creates an empty runtime whose validation also asks <paramref name="engines"/>.</summary>
+    /// <summary>Creates an empty runtime whose validation also asks <paramref name="engines"/> and <paramref name="owners"/>.</summary>
     /// <param name="selectors">The registered balancing policies.</param>
     /// <param name="options">The host's default mode.</param>
     /// <param name="engines">
     /// The registered engines, asked for on each validation rather than taken here: the engines depend on the
     /// metrics, which depend on this runtime.
     /// </param>
-    internal ConveyRuntime(BackendSelectorRegistry selectors, IOptions<ConveyOptions> options, Func<IEnumerable<IForwardingEngine>> engines)
+    /// <param name="owners">The other owners of settings (the host's stats listener).</param>
+    public ConveyRuntime(BackendSelectorRegistry selectors, IOptions<ConveyOptions> options, Func<IEnumerable<IForwardingEngine>> engines, Func<IEnumerable<IConfigSettingsOwner>> owners)
     {
         ArgumentNullException.ThrowIfNull(options);
         _selectors = selectors;
         _options = options.Value;
         _engines = engines;
+        _owners = owners;
     }
 
     /// <summary>The live state as of the last applied snapshot.</summary>
@@ -102,8 +105,8 @@ public sealed class ConveyRuntime
             var frontends = ImmutableDictionary.CreateBuilder<string, FrontendState>(StringComparer.Ordinal);
             foreach (var frontendConfig in config.Frontends)
             {
-                var mode = ModeOf(frontendConfig);
-                var pool = pools[frontendConfig.Backend];
+                var mode = frontendConfig.Mode ?? _options.DefaultMode;
+                var pool = pools[frontendConfig.Pool];
                 if (previous.Frontends.TryGetValue(frontendConfig.Name, out var frontend))
                 {
                     frontend.Rebind(frontendConfig, mode, pool);
@@ -140,18 +143,21 @@ public sealed class ConveyRuntime
     /// <summary>
     /// Every problem that makes <see cref="Apply(ConveyConfig)"/> refuse <paramref name="config"/>, without applying anything: the
     /// snapshot-wide rules (<see cref="ConfigValidator"/>), balancing policies (named or defaulted) registered, each
-    /// frontend's mode (its own or the host's default) handled by a registered engine, and each engine's own checks
-    /// of the frontends it handles (<see cref="IForwardingEngine.Validate"/>). A snapshot read from a file has each
-    /// error placed at its line and column. With no engine registered (the control plane alone) engines are not asked.
+    /// frontend's mode (its own or the host's default) served by a registered engine, every setting claimed by an
+    /// owner (<see cref="IConfigSettingsOwner"/>: the engines, the host), and each owner's own checks. A snapshot read
+    /// from a file has each error placed at its line and column. With no engine registered (the control plane alone)
+    /// modes and settings are not checked.
     /// </summary>
     /// <returns>The errors; empty when <paramref name="config"/> can be applied.</returns>
     public IReadOnlyList<ConfigError> Validate(ConveyConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        config = WithEffectiveModes(config);
+        var engines = _engines().ToList();
         var errors = new List<ConfigError>(ConfigValidator.Validate(config, _selectors.Names));
-        foreach (var pool in config.Backends.Where(p => p.Balance is null))
+        foreach (var pool in config.Pools.Where(p => p.Balance is null))
         {
-            var policy = DefaultPolicy(pool.Name, config);
+            var policy = DefaultPolicy(pool.Name, config, engines);
             if (!_selectors.Contains(policy))
             {
                 errors.Add(new ConfigError(config.Source, 0, 0, $"backends.{pool.Name}.balance",
@@ -159,7 +165,17 @@ public sealed class ConveyRuntime
             }
         }
 
-        ValidateEngines(config, errors);
+        if (engines.Count > 0)
+        {
+            ValidateModes(config, engines, errors);
+            var owners = engines.Concat(_owners()).Distinct().ToList();
+            errors.AddRange(SettingsClaims.Check(config, owners));
+            foreach (var owner in owners)
+            {
+                errors.AddRange(owner.Validate(config));
+            }
+        }
+
         return config.SourceMap is { } map ? [.. errors.Select(map.Place)] : errors;
     }
 
@@ -196,70 +212,69 @@ public sealed class ConveyRuntime
         var pools = snapshot.RetiredPools.RemoveAll(p => p.Servers.IsEmpty);
         return frontends.Length == snapshot.DrainingFrontends.Length && pools.Length == snapshot.RetiredPools.Length
             ? snapshot
-            : snapshot with { DrainingFrontends = frontends, RetiredPools = pools };
+            : new RuntimeSnapshot(snapshot.Config, snapshot.Frontends, snapshot.Pools) { DrainingFrontends = frontends, RetiredPools = pools };
     }
 
     /// <summary>Resolves each pool's policy and creates the selectors it needs, without touching live state (policies were validated).</summary>
     private List<PoolPlan> PlanPools(ConveyConfig config, RuntimeSnapshot previous, HostAddresses hosts)
     {
-        var plans = new List<PoolPlan>(config.Backends.Length);
-        foreach (var poolConfig in config.Backends)
+        var engines = _engines().ToList();
+        var plans = new List<PoolPlan>(config.Pools.Length);
+        foreach (var poolConfig in config.Pools)
         {
-            var packetMode = ServesPacketFrontends(poolConfig.Name, config);
-            var policy = poolConfig.Balance ?? (packetMode ? BalancingPolicyNames.Maglev : BalancingPolicyNames.RoundRobin);
+            var policy = poolConfig.Balance ?? DefaultPolicy(poolConfig.Name, config, engines);
 
             previous.Pools.TryGetValue(poolConfig.Name, out var existing);
             var selector = existing is not null && existing.Policy == policy ? null : _selectors.Create(policy);
-            // The packet engine forwards IPv4 only, so a name's IPv6 addresses would be servers that take no flow.
-            var servers = ResolvedServers.Expand(poolConfig, hosts, ipv4Only: packetMode);
+            // A name's IPv6 addresses would be servers that take no flow when an engine of the pool's frontends cannot reach them.
+            var servers = ResolvedServers.Expand(poolConfig, hosts, ipv4Only: !ServesIPv6(poolConfig.Name, config, engines));
             plans.Add(new PoolPlan(poolConfig, servers, policy, existing, selector));
         }
 
         return plans;
     }
 
-    /// <summary>A frontend's mode is handled by a registered engine, and every engine that handles it accepts its settings.</summary>
-    private void ValidateEngines(ConveyConfig config, List<ConfigError> errors)
+    /// <summary>Each frontend's mode is served by exactly one registered engine.</summary>
+    private static void ValidateModes(ConveyConfig config, List<IForwardingEngine> engines, List<ConfigError> errors)
     {
-        var engines = _engines().ToList();
-        if (engines.Count == 0)
-        {
-            return;
-        }
-
         foreach (var frontend in config.Frontends)
         {
-            var mode = ModeOf(frontend);
-            var handlers = engines.Where(e => e.Handles(mode)).ToList();
-            if (handlers.Count == 0)
+            var mode = frontend.Mode!;
+            var servers = engines.Count(e => e.Modes.Contains(mode, StringComparer.Ordinal));
+            if (servers == 1)
             {
-                var how = frontend.Mode is null ? "the host's default mode" : "its mode";
-                errors.Add(new ConfigError(config.Source, 0, 0, $"frontends.{frontend.Name}.mode",
-                    $"no registered forwarding engine handles {how} '{ModeName(mode)}'; register one that does (AddConvey() adds the proxy, passthrough and DSR engines) or choose another mode."));
                 continue;
             }
 
-            foreach (var engine in handlers)
-            {
-                errors.AddRange(engine.Validate(frontend, mode, config));
-            }
+            var known = string.Join(", ", engines.SelectMany(e => e.Modes).Distinct().Order(StringComparer.Ordinal));
+            errors.Add(new ConfigError(config.Source, 0, 0, $"frontends.{frontend.Name}.mode", servers == 0
+                ? $"no registered forwarding engine serves the mode '{mode}'; use one of: {known} (or register an engine that serves it)."
+                : $"{servers} registered forwarding engines claim the mode '{mode}'; register only one of them."));
         }
     }
 
-    private ForwardingMode ModeOf(FrontendConfig frontend) => frontend.Mode ?? _options.DefaultMode;
-
-    private static string ModeName(ForwardingMode mode) => mode.ToString().ToLowerInvariant();
-
-    /// <summary>Round-robin when only proxy frontends use the pool; Maglev as soon as a packet-mode frontend does.</summary>
-    private string DefaultPolicy(string pool, ConveyConfig config) =>
-        ServesPacketFrontends(pool, config) ? BalancingPolicyNames.Maglev : BalancingPolicyNames.RoundRobin;
+    /// <summary>The configuration with every frontend's effective mode: its own, or the host's default.</summary>
+    private ConveyConfig WithEffectiveModes(ConveyConfig config) =>
+        config.Frontends.All(f => f.Mode is not null)
+            ? config
+            : config with { Frontends = [.. config.Frontends.Select(f => f.Mode is null ? f with { Mode = _options.DefaultMode } : f)] };
 
     /// <summary>
-    /// Whether a passthrough or DSR frontend uses the pool. Its default policy is then Maglev rather than round-robin,
-    /// since packet-mode flows must stick without shared state.
+    /// The policy of a pool that names none: the first preference of an engine serving one of its frontends
+    /// (the packet engine prefers Maglev), else round-robin.
     /// </summary>
-    private bool ServesPacketFrontends(string pool, ConveyConfig config) =>
-        config.Frontends.Any(f => f.Backend == pool && ModeOf(f) != ForwardingMode.Proxy);
+    private string DefaultPolicy(string pool, ConveyConfig config, List<IForwardingEngine> engines) =>
+        FrontendModes(pool, config)
+            .SelectMany(mode => engines.Where(e => e.Modes.Contains(mode, StringComparer.Ordinal)).Select(e => e.DefaultPolicy(mode)))
+            .FirstOrDefault(policy => policy is not null)
+        ?? BalancingPolicyNames.RoundRobin;
+
+    /// <summary>Whether every engine serving a frontend of the pool can send flows to IPv6 servers.</summary>
+    private bool ServesIPv6(string pool, ConveyConfig config, List<IForwardingEngine> engines) =>
+        FrontendModes(pool, config).All(mode => engines.Where(e => e.Modes.Contains(mode, StringComparer.Ordinal)).All(e => e.ServesIPv6(mode)));
+
+    private IEnumerable<string> FrontendModes(string pool, ConveyConfig config) =>
+        config.Frontends.Where(f => f.Pool == pool).Select(f => f.Mode ?? _options.DefaultMode).Distinct().Order(StringComparer.Ordinal);
 
     private sealed record PoolPlan(BackendPoolConfig Config, ResolvedServers Servers, string Policy, BackendPool? Existing, IBackendSelector? Selector);
 }

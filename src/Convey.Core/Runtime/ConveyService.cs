@@ -17,7 +17,7 @@ namespace Convey.Runtime;
 /// a frontend cannot listen, the descriptor limit is too small) stops the host too; on a reload it is logged,
 /// one line per frontend, and the rest of the reload stays applied.
 /// </summary>
-public sealed partial class ConveyService : IHostedService, IAsyncDisposable, IDisposable
+internal sealed partial class ConveyService : IHostedService, IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
     private readonly IConfigSource _source;
@@ -116,7 +116,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
             throw;
         }
 
-        LogStarted(config.Source, config.Frontends.Length, config.Backends.Length);
+        LogStarted(config.Source, config.Frontends.Length, config.Pools.Length);
         _reloads = Task.Run(() => ReloadLoopAsync(triggers, _stopping.Token), CancellationToken.None);
     }
 
@@ -225,7 +225,7 @@ public sealed partial class ConveyService : IHostedService, IAsyncDisposable, ID
                 var hosts = await _hostNames.ResolveAllAsync(config, stopping).ConfigureAwait(false);
                 var engineFailures = await ApplyAsync(config, hosts, starting: false, stopping).ConfigureAwait(false);
                 LastReloadError = null;
-                LogReloadApplied(config.Source, config.Frontends.Length, config.Backends.Length);
+                LogReloadApplied(config.Source, config.Frontends.Length, config.Pools.Length);
                 if (engineFailures.Count > 0)
                 {
                     RecordReload(ReloadResult.PartiallyApplied, config.Source,

@@ -7,4 +7,4 @@ namespace Convey.Runtime;
 /// <param name="Config">The frontend's settings.</param>
 /// <param name="Mode">The resolved forwarding mode.</param>
 /// <param name="Pool">The pool serving the frontend.</param>
-public sealed record FrontendBinding(FrontendConfig Config, ForwardingMode Mode, BackendPool Pool);
+internal sealed record FrontendBinding(FrontendConfig Config, string Mode, BackendPool Pool);

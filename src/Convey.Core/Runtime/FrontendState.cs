@@ -14,87 +14,87 @@ public sealed class FrontendState
     private long _activeConnections;
     private long _totalConnections;
     private long _refusedConnections;
-    private long _bytesIn;
-    private long _bytesOut;
+    private long _bytesToServer;
+    private long _bytesToClient;
     private long _connectFailures;
     private long _retries;
     private volatile bool _draining;
     private ListenState _listen = ListenState.Pending;
 
-    internal FrontendState(FrontendConfig config, ForwardingMode mode, BackendPool pool)
+    internal FrontendState(FrontendConfig config, string mode, BackendPool pool)
     {
         _binding = new FrontendBinding(config, mode, pool);
     }
 
     /// <summary>The frontend's name.</summary>
-    public string Name => Binding.Config.Name;
+    internal string Name => Binding.Config.Name;
 
     /// <summary>The frontend's current settings.</summary>
     public FrontendConfig Config => Binding.Config;
 
     /// <summary>The mode this frontend runs in (its own, or the host default).</summary>
-    public ForwardingMode Mode => Binding.Mode;
+    public string Mode => Binding.Mode;
 
     /// <summary>The pool that serves this frontend now.</summary>
     public BackendPool Pool => Binding.Pool;
 
     /// <summary>Settings, mode and pool read together, consistent with one another.</summary>
-    public FrontendBinding Binding => Volatile.Read(ref _binding);
+    internal FrontendBinding Binding => Volatile.Read(ref _binding);
 
     /// <summary>Whether the frontend was removed and only finishes its established flows.</summary>
     public bool IsDraining => _draining;
 
     /// <summary>Whether the frontend's engine is receiving its traffic now (its socket is bound, or its packet capture is set up).</summary>
-    public bool IsListening => Volatile.Read(ref _listen).Listening;
+    internal bool IsListening => Volatile.Read(ref _listen).Listening;
 
     /// <summary>Why the frontend is not listening (the last bind error); null while it listens or before its engine has tried.</summary>
-    public string? ListenError => Volatile.Read(ref _listen).Error;
+    internal string? ListenError => Volatile.Read(ref _listen).Error;
 
     /// <summary>Client connections or flows open now.</summary>
-    public long ActiveConnections => Volatile.Read(ref _activeConnections);
+    internal long ActiveConnections => Volatile.Read(ref _activeConnections);
 
     /// <summary>Client connections or flows accepted since start.</summary>
-    public long TotalConnections => Volatile.Read(ref _totalConnections);
+    internal long TotalConnections => Volatile.Read(ref _totalConnections);
 
     /// <summary>Client connections refused (connection limit reached, or no server available).</summary>
-    public long RefusedConnections => Volatile.Read(ref _refusedConnections);
+    internal long RefusedConnections => Volatile.Read(ref _refusedConnections);
 
-    /// <summary>Bytes received from clients.</summary>
-    public long BytesIn => Volatile.Read(ref _bytesIn);
+    /// <summary>Bytes from clients toward servers.</summary>
+    internal long BytesToServer => Volatile.Read(ref _bytesToServer);
 
-    /// <summary>Bytes sent to clients.</summary>
-    public long BytesOut => Volatile.Read(ref _bytesOut);
+    /// <summary>Bytes from servers back to clients.</summary>
+    internal long BytesToClient => Volatile.Read(ref _bytesToClient);
 
     /// <summary>Connection attempts to servers that failed (refused, timed out, unreachable), for any client of this frontend.</summary>
-    public long ConnectFailures => Volatile.Read(ref _connectFailures);
+    internal long ConnectFailures => Volatile.Read(ref _connectFailures);
 
     /// <summary>Connection attempts repeated on another server after a connect failure.</summary>
-    public long Retries => Volatile.Read(ref _retries);
+    internal long Retries => Volatile.Read(ref _retries);
 
     /// <summary>Counts a client connection or flow accepted.</summary>
-    public void OnConnectionOpened()
+    internal void OnConnectionOpened()
     {
         Interlocked.Increment(ref _activeConnections);
         Interlocked.Increment(ref _totalConnections);
     }
 
     /// <summary>Counts a client connection or flow that ended.</summary>
-    public void OnConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
+    internal void OnConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
 
     /// <summary>Counts a client connection refused.</summary>
-    public void OnConnectionRefused() => Interlocked.Increment(ref _refusedConnections);
+    internal void OnConnectionRefused() => Interlocked.Increment(ref _refusedConnections);
 
-    /// <summary>Adds to the bytes received from clients.</summary>
-    public void AddBytesIn(long count) => Interlocked.Add(ref _bytesIn, count);
+    /// <summary>Adds to the bytes from clients toward servers.</summary>
+    internal void AddBytesToServer(long count) => Interlocked.Add(ref _bytesToServer, count);
 
-    /// <summary>Adds to the bytes sent to clients.</summary>
-    public void AddBytesOut(long count) => Interlocked.Add(ref _bytesOut, count);
+    /// <summary>Adds to the bytes from servers back to clients.</summary>
+    internal void AddBytesToClient(long count) => Interlocked.Add(ref _bytesToClient, count);
 
     /// <summary>Counts a failed connection attempt to a server.</summary>
-    public void OnConnectFailure() => Interlocked.Increment(ref _connectFailures);
+    internal void OnConnectFailure() => Interlocked.Increment(ref _connectFailures);
 
     /// <summary>Counts a connection attempt repeated on another server.</summary>
-    public void OnRetry() => Interlocked.Increment(ref _retries);
+    internal void OnRetry() => Interlocked.Increment(ref _retries);
 
     /// <summary>Reported by the frontend's engine once it receives the frontend's traffic.</summary>
     public void ReportListening() => Volatile.Write(ref _listen, ListenState.Up);
@@ -107,7 +107,7 @@ public sealed class FrontendState
         Volatile.Write(ref _listen, new ListenState(false, reason));
     }
 
-    internal void Rebind(FrontendConfig config, ForwardingMode mode, BackendPool pool) =>
+    internal void Rebind(FrontendConfig config, string mode, BackendPool pool) =>
         Volatile.Write(ref _binding, new FrontendBinding(config, mode, pool));
 
     internal void MarkDraining() => _draining = true;

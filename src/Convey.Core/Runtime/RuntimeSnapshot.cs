@@ -4,23 +4,33 @@ using Convey.Configuration;
 namespace Convey.Runtime;
 
 /// <summary>The live state as of the last applied configuration: frontends and pools by name.</summary>
-/// <param name="Config">The configuration in force.</param>
-/// <param name="Frontends">Live frontends by name.</param>
-/// <param name="Pools">Live pools by name.</param>
-public sealed record RuntimeSnapshot(
-    ConveyConfig Config,
-    ImmutableDictionary<string, FrontendState> Frontends,
-    ImmutableDictionary<string, BackendPool> Pools)
+public sealed class RuntimeSnapshot
 {
+    internal RuntimeSnapshot(ConveyConfig config, ImmutableDictionary<string, FrontendState> frontends, ImmutableDictionary<string, BackendPool> pools)
+    {
+        Config = config;
+        Frontends = frontends;
+        Pools = pools;
+    }
+
     /// <summary>The state before any configuration was applied.</summary>
-    public static RuntimeSnapshot Empty { get; } = new(
+    internal static RuntimeSnapshot Empty { get; } = new(
         new ConveyConfig(),
         ImmutableDictionary.Create<string, FrontendState>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, BackendPool>(StringComparer.Ordinal));
 
+    /// <summary>The configuration in force, as its source gave it (each frontend's effective mode is <see cref="FrontendState.Mode"/>).</summary>
+    public ConveyConfig Config { get; }
+
+    /// <summary>Live frontends by name.</summary>
+    public ImmutableDictionary<string, FrontendState> Frontends { get; }
+
+    /// <summary>Live pools by name.</summary>
+    public ImmutableDictionary<string, BackendPool> Pools { get; }
+
     /// <summary>Frontends removed by a reload that still finish established flows; each leaves once its last flow has ended.</summary>
-    public ImmutableArray<FrontendState> DrainingFrontends { get; init; } = [];
+    public ImmutableArray<FrontendState> DrainingFrontends { get; internal init; } = [];
 
     /// <summary>Pools removed by a reload whose servers still carry flows; each leaves once its last flow has ended.</summary>
-    public ImmutableArray<BackendPool> RetiredPools { get; init; } = [];
+    internal ImmutableArray<BackendPool> RetiredPools { get; init; } = [];
 }

@@ -1,7 +1,7 @@
 namespace Convey.Runtime;
 
 /// <summary>What health checks know of a server.</summary>
-public enum ServerHealth
+internal enum ServerHealth
 {
     /// <summary>
     /// New to its pool (at start or added by a reload) and not probed yet. A pending server takes no new flows,

@@ -16,13 +16,13 @@ public sealed class ServerState
     private volatile bool _draining;
     private long _activeConnections;
     private long _totalConnections;
-    private long _bytesSent;
-    private long _bytesReceived;
+    private long _bytesToServer;
+    private long _bytesToClient;
     private long _connectFailures;
 
     /// <summary>Creates the state of a server outside any pool, for custom selectors and their tests: it starts <see cref="ServerHealth.Up"/>.</summary>
     /// <param name="config">The server; its address must be an IP endpoint (a host name is resolved into servers first).</param>
-    public ServerState(ServerConfig config)
+    internal ServerState(ServerConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
@@ -54,16 +54,16 @@ public sealed class ServerState
     public int Weight => Config.Weight;
 
     /// <summary>What health checks know of the server: pending (not probed yet), up or down.</summary>
-    public ServerHealth Health => (ServerHealth)Volatile.Read(ref _health);
+    internal ServerHealth Health => (ServerHealth)Volatile.Read(ref _health);
 
     /// <summary>Whether health checks consider the server up (a pending server is not, yet).</summary>
-    public bool IsHealthy => Health == ServerHealth.Up;
+    internal bool IsHealthy => Health == ServerHealth.Up;
 
     /// <summary>Whether the server is new to its pool and waits for its first probe.</summary>
-    public bool IsPending => Health == ServerHealth.Pending;
+    internal bool IsPending => Health == ServerHealth.Pending;
 
     /// <summary>Whether the server was removed by a reload and only finishes its established flows.</summary>
-    public bool IsDraining => _draining;
+    internal bool IsDraining => _draining;
 
     /// <summary>
     /// Whether the server may take new flows at all: in service (up, or pending while its pool is at its cold
@@ -72,7 +72,7 @@ public sealed class ServerState
     public bool IsAvailable => InService && !_draining && Config.Weight > 0;
 
     /// <summary>Whether the server may take one more proxied connection now (available and below its own limit).</summary>
-    public bool CanAccept
+    internal bool CanAccept
     {
         get
         {
@@ -86,16 +86,16 @@ public sealed class ServerState
     public long ActiveConnections => Volatile.Read(ref _activeConnections);
 
     /// <summary>Connections or flows opened to the server since it was added.</summary>
-    public long TotalConnections => Volatile.Read(ref _totalConnections);
+    internal long TotalConnections => Volatile.Read(ref _totalConnections);
 
     /// <summary>Bytes sent to the server.</summary>
-    public long BytesSent => Volatile.Read(ref _bytesSent);
+    internal long BytesToServer => Volatile.Read(ref _bytesToServer);
 
     /// <summary>Bytes received from the server.</summary>
-    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+    internal long BytesToClient => Volatile.Read(ref _bytesToClient);
 
     /// <summary>Connection attempts to the server that failed.</summary>
-    public long ConnectFailures => Volatile.Read(ref _connectFailures);
+    internal long ConnectFailures => Volatile.Read(ref _connectFailures);
 
     /// <summary>Up, or pending while no server of the pool has come up yet.</summary>
     private bool InService => Health switch
@@ -109,23 +109,23 @@ public sealed class ServerState
     internal event Action<ServerState, bool>? HealthChanged;
 
     /// <summary>Counts a connection or flow opened to the server.</summary>
-    public void OnConnectionOpened()
+    internal void OnConnectionOpened()
     {
         Interlocked.Increment(ref _activeConnections);
         Interlocked.Increment(ref _totalConnections);
     }
 
     /// <summary>Counts a connection or flow to the server that ended.</summary>
-    public void OnConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
+    internal void OnConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
 
     /// <summary>Adds to the bytes sent to the server.</summary>
-    public void AddBytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
+    internal void AddBytesToServer(long count) => Interlocked.Add(ref _bytesToServer, count);
 
     /// <summary>Adds to the bytes received from the server.</summary>
-    public void AddBytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
+    internal void AddBytesToClient(long count) => Interlocked.Add(ref _bytesToClient, count);
 
     /// <summary>Counts a failed connection attempt (the pool's passive health also hears of it).</summary>
-    public void OnConnectFailed() => Interlocked.Increment(ref _connectFailures);
+    internal void OnConnectFailure() => Interlocked.Increment(ref _connectFailures);
 
     /// <summary>Sets the server up or down; returns whether that changed its health (only one of concurrent callers sees the change).</summary>
     internal bool SetHealthy(bool healthy)

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Convey.Configuration;
 
 namespace Convey.Proxy.ProxyProtocol;
 

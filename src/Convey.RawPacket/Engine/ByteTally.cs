@@ -45,14 +45,14 @@ internal sealed class ByteTally
         {
             if (toServer > 0)
             {
-                frontend.AddBytesIn(toServer);
-                server.AddBytesSent(toServer);
+                frontend.AddBytesToServer(toServer);
+                server.AddBytesToServer(toServer);
             }
 
             if (toClient > 0)
             {
-                server.AddBytesReceived(toClient);
-                frontend.AddBytesOut(toClient);
+                server.AddBytesToClient(toClient);
+                frontend.AddBytesToClient(toClient);
             }
         }
 

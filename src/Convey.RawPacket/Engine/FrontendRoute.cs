@@ -9,4 +9,4 @@ namespace Convey.RawPacket.Engine;
 /// <param name="DsrMethod">L3 or L2 (DSR only).</param>
 /// <param name="IdleTimeout">Idle flows are forgotten after this long.</param>
 /// <param name="Draining">The frontend was removed or the engine is stopping: established flows pass, new ones are refused.</param>
-internal sealed record FrontendRoute(FrontendState Frontend, ForwardingMode Mode, DsrMethod DsrMethod, TimeSpan IdleTimeout, bool Draining = false);
+internal sealed record FrontendRoute(FrontendState Frontend, PacketMode Mode, DsrMethod DsrMethod, TimeSpan IdleTimeout, bool Draining = false);

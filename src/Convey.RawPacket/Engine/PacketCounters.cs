@@ -16,13 +16,13 @@ public sealed class PacketCounters
     public long PacketsIn => Volatile.Read(ref _packetsIn);
 
     /// <summary>Bytes of the packets received (IPv4 header included).</summary>
-    public long BytesIn => Volatile.Read(ref _bytesIn);
+    public long BytesReceived => Volatile.Read(ref _bytesIn);
 
     /// <summary>Packets sent on after rewriting.</summary>
     public long PacketsOut => Volatile.Read(ref _packetsOut);
 
     /// <summary>Bytes of the packets sent on.</summary>
-    public long BytesOut => Volatile.Read(ref _bytesOut);
+    public long BytesSent => Volatile.Read(ref _bytesOut);
 
     /// <summary>Flows the engine started tracking.</summary>
     public long FlowsCreated => Volatile.Read(ref _flowsCreated);

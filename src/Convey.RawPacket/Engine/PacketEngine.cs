@@ -71,12 +71,33 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     public long Expirations => _pipeline?.Tracker.Expirations ?? 0;
 
     /// <inheritdoc />
-    public bool Handles(ForwardingMode mode) => mode is ForwardingMode.Passthrough or ForwardingMode.Dsr;
+    public IReadOnlyCollection<string> Modes { get; } = [PacketSettings.PassthroughMode, PacketSettings.DsrMode];
 
     /// <inheritdoc />
-    /// <remarks>Refuses IPv6 frontends and servers (the engine forwards IPv4 only for now) and wildcard listen addresses.</remarks>
-    public IEnumerable<ConfigError> Validate(FrontendConfig frontend, ForwardingMode mode, ConveyConfig config) =>
-        PacketFrontendRules.Check(frontend, mode, config);
+    public IReadOnlyCollection<string> FrontendKeys { get; } = [PacketSettings.DsrMethodKey, PacketSettings.ManageFirewallKey];
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> Sections { get; } = [PacketSettings.Section];
+
+    /// <inheritdoc />
+    /// <remarks>Maglev: packet-mode flows must stick to a server without state shared between instances or restarts.</remarks>
+    public string? DefaultPolicy(string mode) => PacketSettings.ModeOf(mode) is null ? null : "maglev";
+
+    /// <inheritdoc />
+    /// <remarks>The engine forwards IPv4 only for now.</remarks>
+    public bool ServesIPv6(string mode) => PacketSettings.ModeOf(mode) is null;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Checks dsr_method, manage_firewall and [passthrough], and refuses what the engine cannot serve: IPv6 frontends
+    /// and servers (IPv4 only for now), wildcard listen addresses, and pools that send a PROXY header.
+    /// </remarks>
+    public IEnumerable<ConfigError> Validate(ConveyConfig config) =>
+        PacketSettings.Validate(config).Concat(config.Frontends
+            .Where(f => PacketSettings.ModeOf(f.Mode) is not null)
+            .SelectMany(f => PacketFrontendRules.Check(f, PacketSettings.ModeOf(f.Mode)!.Value, config)));
+
+    private static bool Handles(string mode) => PacketSettings.ModeOf(mode) is not null;
 
     /// <inheritdoc />
     public async Task ApplyAsync(RuntimeSnapshot snapshot, CancellationToken cancellationToken)
@@ -194,18 +215,19 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
         var draining = _draining.Values.Select(d => d.Frontend).ToList();
         var all = live.Concat(draining).ToList();
-        var pipeline = EnsurePipeline(snapshot.Config.Passthrough.ConnectionTrackerCapacity);
-        pipeline.StatsUpdateFrequency = snapshot.Config.Passthrough.StatsUpdateFrequency;
+        var settings = PacketSettings.EngineOf(snapshot.Config);
+        var pipeline = EnsurePipeline(settings.TrackerCapacity);
+        pipeline.StatsUpdateFrequency = settings.StatsUpdateFrequency;
         var routes = RouteTable.Build(live, draining);
         pipeline.Routes = routes;
         WantNeighbours(live);
         var firewallError = await ApplyFirewallAsync(all, cancellationToken).ConfigureAwait(false);
-        var unreachable = ApplyReceiveGroups(all, routes, snapshot.Config.Passthrough.Workers, pipeline);
+        var unreachable = ApplyReceiveGroups(all, routes, settings.Workers, pipeline);
         var failures = new List<FrontendListenFailure>();
         foreach (var frontend in live)
         {
             var reason = unreachable.GetValueOrDefault(frontend.Name)
-                ?? (firewallError is not null && frontend.Config.ManageFirewall ? firewallError : null);
+                ?? (firewallError is not null && PacketSettings.ManageFirewall(frontend.Config) ? firewallError : null);
             if (reason is null)
             {
                 frontend.ReportListening();
@@ -357,7 +379,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     private void WantNeighbours(List<FrontendState> frontends)
     {
-        foreach (var frontend in frontends.Where(f => f.Mode == ForwardingMode.Dsr && f.Config.DsrMethod == DsrMethod.L2))
+        foreach (var frontend in frontends.Where(f => f.Mode == PacketSettings.DsrMode && PacketSettings.DsrMethodOf(f.Config) == DsrMethod.L2))
         {
             foreach (var server in frontend.Pool.Servers)
             {
@@ -373,8 +395,8 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     private async Task<string?> ApplyFirewallAsync(List<FrontendState> frontends, CancellationToken cancellationToken)
     {
         var script = FirewallRules.Render(frontends
-            .Where(f => f.Config.ManageFirewall)
-            .Select(f => (f.Name, f.Config.ListenEndPoint, f.Mode == ForwardingMode.Passthrough)));
+            .Where(f => PacketSettings.ManageFirewall(f.Config))
+            .Select(f => (f.Name, f.Config.ListenEndPoint, f.Mode == PacketSettings.PassthroughMode)));
         if (script == _firewallScript)
         {
             return null;

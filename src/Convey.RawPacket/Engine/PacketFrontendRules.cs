@@ -12,10 +12,10 @@ namespace Convey.RawPacket.Engine;
 /// </summary>
 internal static class PacketFrontendRules
 {
-    public static IEnumerable<ConfigError> Check(FrontendConfig frontend, ForwardingMode mode, ConveyConfig config)
+    public static IEnumerable<ConfigError> Check(FrontendConfig frontend, PacketMode mode, ConveyConfig config)
     {
         var key = $"frontends.{frontend.Name}";
-        var what = $"frontend '{frontend.Name}' is a {Name(mode)} frontend{(frontend.Mode is null ? " (the host's default mode, from --passthrough or --dsr)" : "")}";
+        var what = $"frontend '{frontend.Name}' is a {Name(mode)} frontend";
         var listen = frontend.ListenEndPoint;
         if (!IPv4Address.TryGet(listen.Address, out var address))
         {
@@ -28,13 +28,14 @@ internal static class PacketFrontendRules
                 $"{what} on {listen}, but the packet engine takes a frontend's packets by their destination address, which is never 0.0.0.0; listen on the address of the interface that receives the traffic.");
         }
 
-        var pool = config.Backends.FirstOrDefault(p => p.Name == frontend.Backend);
+        var pool = config.Pools.FirstOrDefault(p => p.Name == frontend.Pool);
         if (pool is null || pool.Servers.IsDefault)
         {
             yield break;
         }
 
-        if (pool.SendProxy != ProxyProtocolVersion.None)
+        // send_proxy belongs to the proxy engine; whatever its version, a header the packet engine cannot write is refused.
+        if (pool.Settings.TryGetValue("send_proxy", out var sendProxy) && !string.Equals(sendProxy, "none", StringComparison.OrdinalIgnoreCase))
         {
             yield return Error(config, $"backends.{pool.Name}.send_proxy",
                 $"pool '{pool.Name}' sends a PROXY protocol header, but {what}: the packet engine forwards the client's own packets and cannot add one, so its servers would read the client's bytes as a broken header; remove send_proxy, or serve this pool from proxy frontends only.");
@@ -50,7 +51,7 @@ internal static class PacketFrontendRules
         }
     }
 
-    private static string Name(ForwardingMode mode) => mode == ForwardingMode.Dsr ? "DSR" : "passthrough";
+    private static string Name(PacketMode mode) => mode == PacketMode.Dsr ? "DSR" : "passthrough";
 
     private static ConfigError Error(ConveyConfig config, string key, string message) => new(config.Source, 0, 0, key, message);
 }

@@ -23,8 +23,8 @@ internal static class PacketMetrics
         }, "{packet}", "Packets received for passthrough and DSR frontends, and sent on after rewriting.");
         meter.CreateObservableCounter("convey.packet.io", () => new[]
         {
-            new Measurement<long>(counters.BytesIn, new KeyValuePair<string, object?>(ConveyMetricTags.NetworkIoDirection, "receive")),
-            new Measurement<long>(counters.BytesOut, new KeyValuePair<string, object?>(ConveyMetricTags.NetworkIoDirection, "transmit")),
+            new Measurement<long>(counters.BytesReceived, new KeyValuePair<string, object?>(ConveyMetricTags.NetworkIoDirection, "receive")),
+            new Measurement<long>(counters.BytesSent, new KeyValuePair<string, object?>(ConveyMetricTags.NetworkIoDirection, "transmit")),
         }, "By", "Bytes of the packets received and sent by the packet engine (IPv4 headers included).");
         meter.CreateObservableCounter("convey.packet.drops",
             () => Reasons.Select(r => new Measurement<long>(counters.DroppedFor(r), new KeyValuePair<string, object?>(DropReasonTag, r.ToString()))),

@@ -135,7 +135,7 @@ internal sealed class PacketPipeline
 
         var length = ip.TotalLength;
         tally.AddToServer(route.Frontend, flow.Server, length);
-        if (route.Mode == ForwardingMode.Passthrough)
+        if (route.Mode == PacketMode.Passthrough)
         {
             Rewrite(ip, tcp, ip.Destination, flow.ServerAddress, flow.NatPort, flow.ServerPort, checksumNotReady);
             return Send(flow.ServerAddress, length);
@@ -203,8 +203,8 @@ internal sealed class PacketPipeline
         }
 
         // L2 DSR keeps the destination port: the server listens on the frontend's port on its loopback VIP.
-        var serverPort = route.Mode == ForwardingMode.Dsr && route.DsrMethod == DsrMethod.L2 ? tcp.DestinationPort : (ushort)server.Address.Port;
-        var translate = route.Mode == ForwardingMode.Passthrough;
+        var serverPort = route.Mode == PacketMode.Dsr && route.DsrMethod == DsrMethod.L2 ? tcp.DestinationPort : (ushort)server.Address.Port;
+        var translate = route.Mode == PacketMode.Passthrough;
         var opening = (tcp.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
         if (!_tracker.TryAdd(key, frontend, server, serverAddress, serverPort, translate, route.IdleTimeout, out flow, opening, tcp.SequenceNumber))
         {

@@ -16,14 +16,14 @@ internal sealed class RouteTable
         var list = routes.ToList();
         // A live frontend wins over a draining one on the same address and port (removed, then added back).
         _routes = list.GroupBy(r => Key(r.Address, r.Port)).ToFrozenDictionary(g => g.Key, g => g.OrderBy(r => r.Route.Draining).First().Route);
-        _natAddresses = list.Where(r => r.Route.Mode == ForwardingMode.Passthrough).Select(r => r.Address).ToFrozenSet();
+        _natAddresses = list.Where(r => r.Route.Mode == PacketMode.Passthrough).Select(r => r.Address).ToFrozenSet();
     }
 
     public static RouteTable Empty { get; } = new([]);
 
     /// <summary>The routes of every live passthrough and DSR frontend of <paramref name="snapshot"/> with an IPv4 address.</summary>
     public static RouteTable Build(RuntimeSnapshot snapshot) =>
-        Build(snapshot.Frontends.Values.Where(f => f.Mode is ForwardingMode.Passthrough or ForwardingMode.Dsr && !f.IsDraining), []);
+        Build(snapshot.Frontends.Values.Where(f => PacketSettings.ModeOf(f.Mode) is not null && !f.IsDraining), []);
 
     /// <summary>The routes of <paramref name="live"/> frontends and of <paramref name="draining"/> ones (no new flows).</summary>
     public static RouteTable Build(IEnumerable<FrontendState> live, IEnumerable<FrontendState> draining) =>
@@ -31,7 +31,7 @@ internal sealed class RouteTable
             .Select(f => (Ok: IPv4Address.TryGet(f.Frontend.Config.ListenEndPoint.Address, out var address), Address: address, f.Frontend, f.Draining))
             .Where(f => f.Ok)
             .Select(f => (f.Address, (ushort)f.Frontend.Config.ListenEndPoint.Port,
-                new FrontendRoute(f.Frontend, f.Frontend.Mode, f.Frontend.Config.DsrMethod, f.Frontend.Config.IdleTimeout, f.Draining))));
+                new FrontendRoute(f.Frontend, PacketSettings.ModeOf(f.Frontend.Mode)!.Value, PacketSettings.DsrMethodOf(f.Frontend.Config), f.Frontend.Config.IdleTimeout, f.Draining))));
 
     /// <summary>The same routes, all draining (engine stop).</summary>
     public RouteTable AsDraining() =>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Convey.Configuration;
-using Convey.Forwarding;
+using Convey.RawPacket.Engine;
 using Convey.RawPacket.Tracking;
 
 namespace Convey.RawPacket.Firewall;
@@ -24,13 +24,13 @@ public static class FirewallRules
     /// </summary>
     /// <param name="config">The configuration.</param>
     /// <param name="defaultMode">Mode of frontends that do not set one (the host's <c>--passthrough</c>/<c>--dsr</c>).</param>
-    public static string Render(ConveyConfig config, ForwardingMode defaultMode = ForwardingMode.Proxy)
+    public static string Render(ConveyConfig config, string defaultMode = "proxy")
     {
         ArgumentNullException.ThrowIfNull(config);
         return Render(config.Frontends
             .Select(f => (Frontend: f, Mode: f.Mode ?? defaultMode))
-            .Where(f => f.Mode is ForwardingMode.Passthrough or ForwardingMode.Dsr)
-            .Select(f => (f.Frontend.Name, f.Frontend.ListenEndPoint, f.Mode == ForwardingMode.Passthrough)));
+            .Where(f => PacketSettings.ModeOf(f.Mode) is not null)
+            .Select(f => (f.Frontend.Name, f.Frontend.ListenEndPoint, f.Mode == PacketSettings.PassthroughMode)));
     }
 
     /// <summary>The script for the given frontends; an empty string when there are none.</summary>

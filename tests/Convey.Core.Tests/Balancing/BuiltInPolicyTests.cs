@@ -1,6 +1,7 @@
 using System.Net;
 using Convey.Balancing;
 using Convey.Configuration;
+using Convey.Core.Tests.Runtime;
 using Convey.Forwarding;
 using Convey.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,12 +52,12 @@ public class BuiltInPolicyTests
     }
 
     [Theory]
-    [InlineData(ForwardingMode.Proxy, BalancingPolicyNames.RoundRobin)]
-    [InlineData(ForwardingMode.Passthrough, BalancingPolicyNames.Maglev)]
-    [InlineData(ForwardingMode.Dsr, BalancingPolicyNames.Maglev)]
-    public void A_pool_without_balance_gets_the_default_of_its_frontends_mode(ForwardingMode mode, string expected)
+    [InlineData("proxy", BalancingPolicyNames.RoundRobin)]
+    [InlineData("passthrough", BalancingPolicyNames.Maglev)]
+    [InlineData("dsr", BalancingPolicyNames.Maglev)]
+    public void A_pool_without_balance_gets_the_default_of_its_frontends_mode(string mode, string expected)
     {
-        var runtime = new ServiceCollection().AddConveyCore().Services.BuildServiceProvider().GetRequiredService<ConveyRuntime>();
+        var runtime = WithEngines();
 
         var snapshot = runtime.Apply(Config(mode, balance: null));
 
@@ -67,11 +68,11 @@ public class BuiltInPolicyTests
     [Fact]
     public void A_pool_shared_by_a_proxy_and_a_packet_frontend_defaults_to_maglev_so_packet_flows_stick()
     {
-        var runtime = new ServiceCollection().AddConveyCore().Services.BuildServiceProvider().GetRequiredService<ConveyRuntime>();
-        var config = Config(ForwardingMode.Proxy, balance: null);
+        var runtime = WithEngines();
+        var config = Config("proxy", balance: null);
         config = config with
         {
-            Frontends = [.. config.Frontends, new FrontendConfig { Name = "packets", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:9010"), Backend = "web", Mode = ForwardingMode.Passthrough }],
+            Frontends = [.. config.Frontends, new FrontendConfig { Name = "packets", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:9010"), Pool = "web", Mode = "passthrough" }],
         };
 
         Assert.Equal(BalancingPolicyNames.Maglev, runtime.Apply(config).Pools["web"].Policy);
@@ -83,19 +84,29 @@ public class BuiltInPolicyTests
     {
         var runtime = new ServiceCollection().AddConveyCore().Services.BuildServiceProvider().GetRequiredService<ConveyRuntime>();
 
-        var snapshot = runtime.Apply(Config(ForwardingMode.Proxy, policy));
+        var snapshot = runtime.Apply(Config("proxy", policy));
 
         Assert.Equal(policy, snapshot.Pools["web"].Policy);
         Assert.NotNull(snapshot.Pools["web"].Select(FlowKey.FromIPv4(1, 2, 3, 4)));
     }
 
+    /// <summary>The control plane with stand-ins for the engines, whose modes choose a pool's default policy.</summary>
+    private static ConveyRuntime WithEngines()
+    {
+        var services = new ServiceCollection();
+        services.AddConveyCore();
+        services.AddSingleton<IForwardingEngine>(StandInEngine.Proxy());
+        services.AddSingleton<IForwardingEngine>(StandInEngine.Packet());
+        return services.BuildServiceProvider().GetRequiredService<ConveyRuntime>();
+    }
+
     private static BackendSelectorRegistry Registry(IServiceCollection services) =>
         services.BuildServiceProvider().GetRequiredService<BackendSelectorRegistry>();
 
-    private static ConveyConfig Config(ForwardingMode mode, string? balance) => new()
+    private static ConveyConfig Config(string mode, string? balance) => new()
     {
-        Frontends = [new FrontendConfig { Name = "front", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:9000"), Backend = "web", Mode = mode }],
-        Backends =
+        Frontends = [new FrontendConfig { Name = "front", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:9000"), Pool = "web", Mode = mode }],
+        Pools =
         [
             new BackendPoolConfig
             {

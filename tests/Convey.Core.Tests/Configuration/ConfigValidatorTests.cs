@@ -10,8 +10,8 @@ public sealed class ConfigValidatorTests
 
     private static ConveyConfig Valid() => new()
     {
-        Frontends = [new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:3000"), Backend = "pool" }],
-        Backends = [new BackendPoolConfig { Name = "pool", Servers = [new ServerConfig { Name = "s1", Address = IPEndPoint.Parse("127.0.0.1:8080") }] }],
+        Frontends = [new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:3000"), Pool = "pool" }],
+        Pools = [new BackendPoolConfig { Name = "pool", Servers = [new ServerConfig { Name = "s1", Address = IPEndPoint.Parse("127.0.0.1:8080") }] }],
     };
 
     [Fact]
@@ -29,19 +29,17 @@ public sealed class ConfigValidatorTests
             Frontends =
             [
                 valid.Frontends[0] with { IdleTimeout = TimeSpan.Zero },
-                valid.Frontends[0] with { Name = "copy", Backend = "absent" },
+                valid.Frontends[0] with { Name = "copy", Pool = "absent" },
             ],
-            Backends =
+            Pools =
             [
-                valid.Backends[0] with
+                valid.Pools[0] with
                 {
                     Balance = "unknown",
                     HealthCheck = new HealthCheckConfig { Rise = 0 },
-                    Servers = [.. valid.Backends[0].Servers, new ServerConfig { Name = "s2", Address = IPEndPoint.Parse("127.0.0.1:8080"), Weight = -1 }],
+                    Servers = [.. valid.Pools[0].Servers, new ServerConfig { Name = "s2", Address = IPEndPoint.Parse("127.0.0.1:8080"), Weight = -1 }],
                 },
             ],
-            Stats = new StatsConfig { Port = 0 },
-            Passthrough = new PassthroughConfig { Workers = 0 },
         };
 
         var errors = ConfigValidator.Validate(config, Policies);
@@ -56,8 +54,6 @@ public sealed class ConfigValidatorTests
                 "frontends.web.idle_timeout",
                 "frontends.copy.listen_addr",
                 "frontends.copy.backend",
-                "stats.port",
-                "passthrough.workers",
             },
             errors.Select(e => e.KeyPath));
         Assert.All(errors, e => Assert.Equal((0, 0), (e.Line, e.Column)));
@@ -74,7 +70,7 @@ public sealed class ConfigValidatorTests
             new ServerConfig { Name = "no_port", Address = new DnsEndPoint("db.internal", 0) },
             new ServerConfig { Name = "twice", Address = new DnsEndPoint("db.internal", 5432) },
         ];
-        var config = valid with { Backends = [valid.Backends[0] with { Servers = [.. servers], ResolveInterval = TimeSpan.Zero }] };
+        var config = valid with { Pools = [valid.Pools[0] with { Servers = [.. servers], ResolveInterval = TimeSpan.Zero }] };
 
         var errors = ConfigValidator.Validate(config, Policies);
 

@@ -15,14 +15,14 @@ public sealed class ListenAddressRulesTests
     private static readonly LocalAddresses Host = new(() => [IPAddress.Parse("198.18.0.5")]);
 
     private static FrontendConfig Frontend(string name, string listen, string backend = "pool") =>
-        new() { Name = name, ListenEndPoint = IPEndPoint.Parse(listen), Backend = backend };
+        new() { Name = name, ListenEndPoint = IPEndPoint.Parse(listen), Pool = backend };
 
     private static BackendPoolConfig Pool(string name, params string[] servers) =>
         new() { Name = name, Servers = [.. servers.Select((s, i) => new ServerConfig { Name = $"s{i + 1}", Address = IPEndPoint.Parse(s) })] };
 
-    private static IReadOnlyList<ConfigError> Validate(FrontendConfig[] frontends, BackendPoolConfig[]? pools = null, StatsConfig? stats = null) =>
+    private static IReadOnlyList<ConfigError> Validate(FrontendConfig[] frontends, BackendPoolConfig[]? pools = null) =>
         ConfigValidator.Validate(
-            new ConveyConfig { Frontends = [.. frontends], Backends = [.. pools ?? [Pool("pool", "198.19.0.1:80")]], Stats = stats ?? new StatsConfig() },
+            new ConveyConfig { Frontends = [.. frontends], Pools = [.. pools ?? [Pool("pool", "198.19.0.1:80")]] },
             Policies,
             Host);
 
@@ -59,31 +59,6 @@ public sealed class ListenAddressRulesTests
 
         Assert.Equal("frontends.b.listen_addr", error.KeyPath);
         Assert.Contains("already the listen address of another frontend ('a')", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_stats_listener_on_a_frontends_port_is_refused()
-    {
-        var error = Assert.Single(Validate([Frontend("web", "0.0.0.0:7000")], stats: new StatsConfig { Port = 7000 }));
-
-        Assert.Equal("stats.port", error.KeyPath);
-        Assert.Contains("the stats listener 127.0.0.1:7000 clashes with frontend 'web' on 0.0.0.0:7000", error.Message, StringComparison.Ordinal);
-        Assert.Contains("give [stats] another port", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_stats_listener_on_the_ipv6_wildcard_is_dual_stack_and_clashes_with_an_ipv4_frontend()
-    {
-        var error = Assert.Single(Validate([Frontend("web", "127.0.0.1:7000")], stats: new StatsConfig { Port = 7000, ListenAddress = IPAddress.IPv6Any }));
-
-        Assert.Equal("stats.port", error.KeyPath);
-        Assert.Contains("dual-stack", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_stats_listener_on_its_own_port_is_accepted()
-    {
-        Assert.Empty(Validate([Frontend("web", "0.0.0.0:7000")], stats: new StatsConfig { Port = 7001 }));
     }
 
     [Fact]
@@ -142,15 +117,12 @@ public sealed class ListenAddressRulesTests
 
             [backends.pool.servers.s1]
             addr = "127.0.0.1:3000"
-
-            [stats]
-            port = 3000
             """;
 
         var ex = Assert.Throws<ConfigException>(() => TomlConfigReader.Parse(Text, "loop.toml"));
 
         Assert.Equal(
-            new[] { "loop.toml:6:1 backends.pool.servers.s1.addr", "loop.toml:9:1 stats.port" },
+            new[] { "loop.toml:6:1 backends.pool.servers.s1.addr" },
             ex.Errors.Select(e => $"{e.Source}:{e.Line}:{e.Column} {e.KeyPath}"));
     }
 }

@@ -22,13 +22,16 @@ public sealed class SeedFixtureTests
     {
         Assert.Null(pool.Balance);
         Assert.Equal(BackendPoolConfig.DefaultRetries, pool.Retries);
-        Assert.Equal(ProxyProtocolVersion.None, pool.SendProxy);
+        Assert.Equal(ConfigSettings.Empty, pool.Settings);
         Assert.Equal(new HealthCheckConfig { Interval = pool.HealthCheck.Interval }, pool.HealthCheck);
     }
 
+    private static ConfigSettings Settings(params (string Key, string Value)[] values) =>
+        new(values.Select(v => new KeyValuePair<string, string>(v.Key, v.Value)));
+
     private static void AssertFrontend(FrontendConfig frontend, string name, string listen, string backend)
     {
-        Assert.Equal(new FrontendConfig { Name = name, ListenEndPoint = IPEndPoint.Parse(listen), Backend = backend }, frontend);
+        Assert.Equal(new FrontendConfig { Name = name, ListenEndPoint = IPEndPoint.Parse(listen), Pool = backend }, frontend);
     }
 
     [Fact]
@@ -39,14 +42,13 @@ public sealed class SeedFixtureTests
         Assert.Equal(2, config.Frontends.Length);
         AssertFrontend(config.Frontends[0], "tcp_3000", "0.0.0.0:3000", "tcp3000_out");
         AssertFrontend(config.Frontends[1], "tcp_3001", "0.0.0.0:3001", "tcp3001_out");
-        Assert.Equal(["tcp3000_out", "tcp3001_out"], config.Backends.Select(b => b.Name));
-        AssertServers(config.Backends[0], ("server1", "127.0.0.1:8080", 10), ("server2", "127.0.0.1:8081", 1), ("server3", "127.0.0.1:8082", 1), ("server4", "127.0.0.1:8085", 10));
-        AssertServers(config.Backends[1], ("server1", "127.0.0.1:8080", 2), ("server2", "127.0.0.1:8081", 1), ("server3", "127.0.0.1:8082", 1));
-        Assert.All(config.Backends, b => Assert.Equal(Seconds3, b.HealthCheck.Interval));
-        Assert.All(config.Backends, AssertSeedPoolDefaults);
-        Assert.Equal(7000, config.Stats.Port);
-        Assert.Equal(IPAddress.Loopback, config.Stats.ListenAddress);
-        Assert.Equal(new PassthroughConfig(), config.Passthrough);
+        Assert.Equal(["tcp3000_out", "tcp3001_out"], config.Pools.Select(b => b.Name));
+        AssertServers(config.Pools[0], ("server1", "127.0.0.1:8080", 10), ("server2", "127.0.0.1:8081", 1), ("server3", "127.0.0.1:8082", 1), ("server4", "127.0.0.1:8085", 10));
+        AssertServers(config.Pools[1], ("server1", "127.0.0.1:8080", 2), ("server2", "127.0.0.1:8081", 1), ("server3", "127.0.0.1:8082", 1));
+        Assert.All(config.Pools, b => Assert.Equal(Seconds3, b.HealthCheck.Interval));
+        Assert.All(config.Pools, AssertSeedPoolDefaults);
+        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
+        Assert.False(config.Sections.ContainsKey("passthrough"));
     }
 
     [Fact]
@@ -55,12 +57,12 @@ public sealed class SeedFixtureTests
         var config = Load("proxy_test.toml");
 
         AssertFrontend(Assert.Single(config.Frontends), "tcp_3000", "0.0.0.0:8000", "tcp3000_out");
-        var pool = Assert.Single(config.Backends);
+        var pool = Assert.Single(config.Pools);
         AssertServers(pool, ("server1", "127.0.0.1:8080", 10000), ("server2", "127.0.0.1:8081", 1));
         Assert.Equal(Seconds3, pool.HealthCheck.Interval);
         AssertSeedPoolDefaults(pool);
-        Assert.Equal(7000, config.Stats.Port);
-        Assert.Equal(new PassthroughConfig(), config.Passthrough);
+        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
+        Assert.False(config.Sections.ContainsKey("passthrough"));
     }
 
     [Fact]
@@ -69,12 +71,12 @@ public sealed class SeedFixtureTests
         var config = Load("passthrough_test.toml");
 
         AssertFrontend(Assert.Single(config.Frontends), "tcp_3000", "127.0.0.1:3000", "tcp3000_out");
-        var pool = Assert.Single(config.Backends);
+        var pool = Assert.Single(config.Pools);
         AssertServers(pool, ("server1", "127.0.0.1:3080", 1), ("server2", "127.0.0.1:3081", 1));
         Assert.Equal(TimeSpan.FromSeconds(300), pool.HealthCheck.Interval);
         AssertSeedPoolDefaults(pool);
-        Assert.Equal(7000, config.Stats.Port);
-        Assert.Equal(new PassthroughConfig { ConnectionTrackerCapacity = 2, Workers = 1, StatsUpdateFrequency = Seconds3 }, config.Passthrough);
+        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
+        Assert.Equal(Settings(("connection_tracker_capacity", "2"), ("workers", "1"), ("stats_update_frequency", "3")), config.Sections["passthrough"]);
     }
 
     [Fact]
@@ -83,11 +85,11 @@ public sealed class SeedFixtureTests
         var config = Load("sample-passthrough.toml");
 
         AssertFrontend(Assert.Single(config.Frontends), "tcp_80", "192.168.1.140:80", "tcp80_out");
-        var pool = Assert.Single(config.Backends);
+        var pool = Assert.Single(config.Pools);
         AssertServers(pool, ("server1", "192.168.1.198:80", 1), ("server2", "192.168.1.169:80", 1), ("server3", "172.18.65.186:80", 1), ("server4", "172.18.68.49:80", 1));
         Assert.Equal(Seconds3, pool.HealthCheck.Interval);
-        Assert.Equal(7000, config.Stats.Port);
-        Assert.Equal(new PassthroughConfig { ConnectionTrackerCapacity = 20000, Workers = 4, StatsUpdateFrequency = TimeSpan.FromSeconds(5) }, config.Passthrough);
+        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
+        Assert.Equal(Settings(("connection_tracker_capacity", "20000"), ("workers", "4"), ("stats_update_frequency", "5")), config.Sections["passthrough"]);
     }
 
     [Fact]
@@ -97,10 +99,10 @@ public sealed class SeedFixtureTests
 
         AssertFrontend(config.Frontends[0], "tcp_3000", "192.168.1.136:3000", "tcp3000_out");
         AssertFrontend(config.Frontends[1], "tcp_3001", "192.168.1.136:3001", "tcp3001_out");
-        AssertServers(config.Backends[0], ("server1", "192.168.1.128:80", 10), ("server2", "192.168.1.118:80", 100), ("server3", "192.168.1.138:8084", 1), ("server4", "192.168.1.184:8080", 1));
-        AssertServers(config.Backends[1], ("server2", "192.168.2.10:8083", 1), ("server3", "192.168.2.11:8082", 1));
-        Assert.All(config.Backends, b => Assert.Equal(Seconds3, b.HealthCheck.Interval));
-        Assert.Equal(7000, config.Stats.Port);
+        AssertServers(config.Pools[0], ("server1", "192.168.1.128:80", 10), ("server2", "192.168.1.118:80", 100), ("server3", "192.168.1.138:8084", 1), ("server4", "192.168.1.184:8080", 1));
+        AssertServers(config.Pools[1], ("server2", "192.168.2.10:8083", 1), ("server3", "192.168.2.11:8082", 1));
+        Assert.All(config.Pools, b => Assert.Equal(Seconds3, b.HealthCheck.Interval));
+        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
     }
 
     [Fact]

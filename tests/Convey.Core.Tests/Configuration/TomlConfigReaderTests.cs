@@ -58,26 +58,24 @@ public sealed class TomlConfigReaderTests
             {
                 Name = "web",
                 ListenEndPoint = IPEndPoint.Parse("[::1]:8443"),
-                Backend = "pool",
-                Mode = ForwardingMode.Dsr,
-                DsrMethod = DsrMethod.L2,
+                Pool = "pool",
+                Mode = "dsr",
                 ConnectTimeout = TimeSpan.FromSeconds(1.5),
                 IdleTimeout = TimeSpan.FromSeconds(60),
                 DrainTimeout = TimeSpan.Zero,
                 MaxConnections = 1000,
-                ManageFirewall = false,
-                ReusePort = true,
+                Settings = Settings(("dsr_method", "l2"), ("manage_firewall", "false"), ("reuse_port", "true")),
             },
             frontend);
-        var pool = Assert.Single(config.Backends);
+        var pool = Assert.Single(config.Pools);
         Assert.Equal(new HealthCheckConfig { Interval = TimeSpan.FromSeconds(0.5), Timeout = TimeSpan.FromSeconds(0.25), Rise = 1, Fall = 1 }, pool.HealthCheck);
         Assert.Equal("my_custom_policy", pool.Balance);
         Assert.Equal(0, pool.Retries);
-        Assert.Equal(ProxyProtocolVersion.V2, pool.SendProxy);
+        Assert.Equal(Settings(("send_proxy", "v2")), pool.Settings);
         Assert.Equal(new ServerConfig { Name = "a", Address = IPEndPoint.Parse("[2001:db8::10]:80"), Weight = 0, MaxConnections = 50 }, pool.Servers[0]);
         Assert.Equal(new ServerConfig { Name = "b", Address = IPEndPoint.Parse("10.0.0.2:80") }, pool.Servers[1]);
-        Assert.Equal(new StatsConfig { Port = 9000, ListenAddress = IPAddress.IPv6Any }, config.Stats);
-        Assert.Equal(new PassthroughConfig { ConnectionTrackerCapacity = 65536, Workers = 2, StatsUpdateFrequency = TimeSpan.FromSeconds(0.5) }, config.Passthrough);
+        Assert.Equal(Settings(("port", "9000"), ("listen_addr", "::")), config.Sections["stats"]);
+        Assert.Equal(Settings(("connection_tracker_capacity", "65536"), ("workers", "2"), ("stats_update_frequency", "0.5")), config.Sections["passthrough"]);
         Assert.Equal("every.toml", config.Source);
     }
 
@@ -94,11 +92,11 @@ public sealed class TomlConfigReaderTests
             """,
             "defaults.toml");
 
-        Assert.Equal(new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:3000"), Backend = "pool" }, config.Frontends[0]);
+        Assert.Equal(new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("127.0.0.1:3000"), Pool = "pool" }, config.Frontends[0]);
         Assert.Null(config.Frontends[0].Mode);
-        Assert.Equal(new HealthCheckConfig(), config.Backends[0].HealthCheck);
-        Assert.Null(config.Stats.Port);
-        Assert.Equal(new PassthroughConfig(), config.Passthrough);
+        Assert.Equal(new HealthCheckConfig(), config.Pools[0].HealthCheck);
+        Assert.Empty(config.Sections);
+        Assert.Equal(ConfigSettings.Empty, config.Frontends[0].Settings);
     }
 
     [Fact]
@@ -113,7 +111,7 @@ public sealed class TomlConfigReaderTests
             """,
             "zero.toml");
 
-        Assert.Equal(TimeSpan.FromSeconds(5), config.Backends[0].HealthCheck.Interval);
+        Assert.Equal(TimeSpan.FromSeconds(5), config.Pools[0].HealthCheck.Interval);
     }
 
     [Fact]
@@ -134,7 +132,7 @@ public sealed class TomlConfigReaderTests
             """,
             "names.toml");
 
-        var pool = Assert.Single(config.Backends);
+        var pool = Assert.Single(config.Pools);
         Assert.Equal(TimeSpan.FromSeconds(2.5), pool.ResolveInterval);
         Assert.Equal(new ServerConfig { Name = "db", Address = new DnsEndPoint("db-1.internal", 5432), Weight = 3, MaxConnections = 10 }, pool.Servers[0]);
         Assert.Equal(new DnsEndPoint("localhost", 8080), pool.Servers[1].Address);
@@ -151,7 +149,7 @@ public sealed class TomlConfigReaderTests
             """,
             "names.toml");
 
-        Assert.Equal(TimeSpan.FromSeconds(30), config.Backends[0].ResolveInterval);
+        Assert.Equal(TimeSpan.FromSeconds(30), config.Pools[0].ResolveInterval);
     }
 
     [Theory]
@@ -192,7 +190,7 @@ public sealed class TomlConfigReaderTests
         var config = TomlConfigReader.Parse("[stats]\nport = 7000\n", "stats-only.toml");
 
         Assert.Empty(config.Frontends);
-        Assert.Equal(7000, config.Stats.Port);
+        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
     }
 
     [Fact]
@@ -203,7 +201,7 @@ public sealed class TomlConfigReaderTests
             [frontends.web]
             listen_addr = "127.0.0.1:99999"
             backend = "nowhere"
-            mode = "fast"
+            connect_timeout = "fast"
 
             [backends.pool.servers.s1]
             addr = "127.0.0.1:8080"
@@ -218,7 +216,7 @@ public sealed class TomlConfigReaderTests
             [
                 (2, 1, "frontends.web.listen_addr"),
                 (3, 1, "frontends.web.backend"),
-                (4, 1, "frontends.web.mode"),
+                (4, 1, "frontends.web.connect_timeout"),
                 (8, 1, "backends.pool.servers.s1.weight"),
                 (10, 24, "backends.pool.servers.s2.addr"),
                 (11, 1, "backends.pool.servers.s2.adr"),
@@ -239,7 +237,7 @@ public sealed class TomlConfigReaderTests
             """,
             "policy.toml");
 
-        Assert.Equal("not_registered_yet", config.Backends[0].Balance);
+        Assert.Equal("not_registered_yet", config.Pools[0].Balance);
         var error = Assert.Single(ConfigValidator.Validate(config, ["round_robin"]));
         Assert.Equal("backends.pool.balance", error.KeyPath);
     }
@@ -393,4 +391,7 @@ public sealed class TomlConfigReaderTests
             }
         }
     }
+
+    private static ConfigSettings Settings(params (string Key, string Value)[] values) =>
+        new(values.Select(v => new KeyValuePair<string, string>(v.Key, v.Value)));
 }

@@ -252,7 +252,7 @@ public sealed class TomlFileConfigSourceTests : IDisposable
         _time.Advance(TomlFileConfigSource.DefaultDebounce);
         Assert.Equal(1, Volatile.Read(ref _reloads));
         var loaded = await source.LoadAsync(default);
-        Assert.Equal((3001, 2), (loaded.Frontends[0].ListenEndPoint.Port, loaded.Backends[0].Servers.Length));
+        Assert.Equal((3001, 2), (loaded.Frontends[0].ListenEndPoint.Port, loaded.Pools[0].Servers.Length));
 
         _time.Advance(poll + TomlFileConfigSource.DefaultDebounce + TomlFileConfigSource.DefaultDebounce);
         Assert.Equal(1, Volatile.Read(ref _reloads));

@@ -36,7 +36,7 @@ public sealed class ConveyMetricsTests : IDisposable
     [Theory]
     [InlineData("convey.frontend.active_connections", "{connection}")]
     [InlineData("convey.frontend.connections", "{connection}")]
-    [InlineData("convey.frontend.rejected_connections", "{connection}")]
+    [InlineData("convey.frontend.refused_connections", "{connection}")]
     [InlineData("convey.frontend.connect_failures", "{connection}")]
     [InlineData("convey.frontend.retries", "{connection}")]
     [InlineData("convey.frontend.io", "By")]
@@ -60,7 +60,7 @@ public sealed class ConveyMetricsTests : IDisposable
     {
         using var active = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.frontend.active_connections");
         using var total = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.frontend.connections");
-        using var refused = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.frontend.rejected_connections");
+        using var refused = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.frontend.refused_connections");
         Front.OnConnectionOpened();
         Front.OnConnectionOpened();
         Front.OnConnectionClosed();
@@ -96,8 +96,8 @@ public sealed class ConveyMetricsTests : IDisposable
     public void Frontend_bytes_are_reported_per_direction()
     {
         using var io = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.frontend.io");
-        Front.AddBytesIn(10);
-        Front.AddBytesOut(20);
+        Front.AddBytesToServer(10);
+        Front.AddBytesToClient(20);
 
         io.RecordObservableInstruments();
 
@@ -113,8 +113,8 @@ public sealed class ConveyMetricsTests : IDisposable
         using var failures = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.server.connect_failures");
         using var io = new MetricCollector<long>(_meters, ConveyMetrics.MeterName, "convey.server.io");
         A.OnConnectionOpened();
-        A.AddBytesSent(7);
-        A.AddBytesReceived(9);
+        A.AddBytesToServer(7);
+        A.AddBytesToClient(9);
         Pool.ReportConnectFailure(A);
 
         total.RecordObservableInstruments();

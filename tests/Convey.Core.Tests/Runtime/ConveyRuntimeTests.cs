@@ -26,8 +26,8 @@ public class ConveyRuntimeTests
         _runtime.Apply(Web(Server("a", 8001), Server("b", 8002)));
         var a = At(8001);
         a.OnConnectionOpened();
-        a.AddBytesSent(100);
-        a.OnConnectFailed();
+        a.AddBytesToServer(100);
+        a.OnConnectFailure();
         a.SetHealthy(false);
 
         _runtime.Apply(Web(Server("renamed", 8001, weight: 5), Server("b", 8002)));
@@ -37,7 +37,7 @@ public class ConveyRuntimeTests
         Assert.Equal(5, a.Weight);
         Assert.False(a.IsHealthy);
         Assert.Equal(1, a.ActiveConnections);
-        Assert.Equal(100, a.BytesSent);
+        Assert.Equal(100, a.BytesToServer);
         Assert.Equal(1, a.ConnectFailures);
     }
 
@@ -159,10 +159,10 @@ public class ConveyRuntimeTests
         var registry = new BackendSelectorRegistry(
             [new BackendSelectorRegistration(BalancingPolicyNames.RoundRobin, _ => new RoundRobinSelector())],
             Substitute.For<IServiceProvider>());
-        var runtime = new ConveyRuntime(registry, Microsoft.Extensions.Options.Options.Create(new ConveyOptions()));
+        var runtime = new ConveyRuntime(registry, Microsoft.Extensions.Options.Options.Create(new ConveyOptions()), () => [StandInEngine.Packet()], () => []);
 
         var error = Assert.Throws<ConfigException>(() =>
-            runtime.Apply(Config(Pool("web", Server("a", 8001)), Frontend("front", 9000, "web", ForwardingMode.Passthrough))));
+            runtime.Apply(Config(Pool("web", Server("a", 8001)), Frontend("front", 9000, "web", "passthrough"))));
 
         Assert.Equal("backends.web.balance", Assert.Single(error.Errors).KeyPath);
         Assert.Same(RuntimeSnapshot.Empty, runtime.Current);
@@ -248,10 +248,10 @@ public class ConveyRuntimeTests
 
     [Theory]
     [InlineData(null, BalancingPolicyNames.RoundRobin)]
-    [InlineData(ForwardingMode.Proxy, BalancingPolicyNames.RoundRobin)]
-    [InlineData(ForwardingMode.Passthrough, BalancingPolicyNames.Maglev)]
-    [InlineData(ForwardingMode.Dsr, BalancingPolicyNames.Maglev)]
-    public void Default_policy_follows_the_mode_of_the_pool_users(ForwardingMode? mode, string policy)
+    [InlineData("proxy", BalancingPolicyNames.RoundRobin)]
+    [InlineData("passthrough", BalancingPolicyNames.Maglev)]
+    [InlineData("dsr", BalancingPolicyNames.Maglev)]
+    public void Default_policy_follows_the_mode_of_the_pool_users(string? mode, string policy)
     {
         _runtime.Apply(Config(Pool("web", Server("a", 8001)), Frontend("front", 9000, "web", mode)));
 
@@ -262,7 +262,7 @@ public class ConveyRuntimeTests
     public void A_pool_shared_by_proxy_and_packet_frontends_gets_maglev()
     {
         _runtime.Apply(Config(Pool("web", Server("a", 8001)),
-            Frontend("p", 9000, "web", ForwardingMode.Proxy), Frontend("d", 9001, "web", ForwardingMode.Dsr)));
+            Frontend("p", 9000, "web", "proxy"), Frontend("d", 9001, "web", "dsr")));
 
         Assert.Equal(BalancingPolicyNames.Maglev, Web.Policy);
     }

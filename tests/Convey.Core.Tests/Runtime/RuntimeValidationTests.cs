@@ -48,37 +48,38 @@ public sealed class RuntimeValidationTests
 
         var errors = runtime.Validate(config);
 
-        Assert.Equal(Assert.Throws<ConfigException>(() => runtime.Apply(config)).Errors, errors);
+        Assert.Equal(Assert.Throws<ConfigException>(() => runtime.Apply(config)).Errors.Select(e => e.ToString()), errors.Select(e => e.ToString()));
         Assert.Empty(runtime.Current.Pools);
     }
 
     [Fact]
     public void A_frontend_whose_mode_no_registered_engine_handles_is_refused()
     {
-        var runtime = RuntimeWith(new TestEngine(ForwardingMode.Proxy));
-        var config = Config(Pool("web", Server("a", 8001)), Frontend("front", 9000, "web", ForwardingMode.Dsr));
+        var runtime = RuntimeWith(new TestEngine("proxy"));
+        var config = Config(Pool("web", Server("a", 8001)), Frontend("front", 9000, "web", "dsr"));
 
         var ex = Assert.Throws<ConfigException>(() => runtime.Apply(config));
 
         var error = Assert.Single(ex.Errors);
         Assert.Equal("frontends.front.mode", error.KeyPath);
-        Assert.Contains("no registered forwarding engine handles its mode 'dsr'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no registered forwarding engine serves the mode 'dsr'; use one of: proxy", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_hosts_default_mode_counts_as_the_frontends_mode()
     {
-        var runtime = RuntimeWith(new TestEngine(ForwardingMode.Proxy), defaultMode: ForwardingMode.Passthrough);
+        var runtime = RuntimeWith(new TestEngine("proxy"), defaultMode: "passthrough");
 
         var error = Assert.Single(runtime.Validate(Web(Server("a", 8001))));
 
-        Assert.Contains("the host's default mode 'passthrough'", error.Message, StringComparison.Ordinal);
+        Assert.Equal("frontends.front.mode", error.KeyPath);
+        Assert.Contains("the mode 'passthrough'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void An_engines_own_check_refuses_the_snapshot_at_the_line_and_column_of_its_key()
     {
-        var engine = new TestEngine(ForwardingMode.Proxy)
+        var engine = new TestEngine("proxy")
         {
             Check = (frontend, config) => [new ConfigError(config.Source, 0, 0, $"frontends.{frontend.Name}.listen_addr", "not on this engine")],
         };
@@ -96,13 +97,13 @@ public sealed class RuntimeValidationTests
     [Fact]
     public void Engines_are_asked_only_about_the_frontends_of_modes_they_handle()
     {
-        var proxy = new TestEngine(ForwardingMode.Proxy);
-        var packet = new TestEngine(ForwardingMode.Passthrough, ForwardingMode.Dsr);
+        var proxy = new TestEngine("proxy");
+        var packet = new TestEngine("passthrough", "dsr");
         var runtime = RuntimeWith(proxy, packet);
         var config = Config(
             Pool("web", Server("a", 8001)),
             Frontend("proxied", 9000, "web"),
-            Frontend("passed", 9001, "web", ForwardingMode.Passthrough));
+            Frontend("passed", 9001, "web", "passthrough"));
 
         runtime.Apply(config);
 
@@ -114,38 +115,44 @@ public sealed class RuntimeValidationTests
     public void The_container_built_by_AddConveyCore_asks_the_registered_engines()
     {
         var services = new ServiceCollection().AddConveyCore().Services;
-        services.AddSingleton<IForwardingEngine>(new TestEngine(ForwardingMode.Proxy));
+        services.AddSingleton<IForwardingEngine>(new TestEngine("proxy"));
         using var provider = services.BuildServiceProvider();
 
-        var errors = provider.GetRequiredService<ConveyRuntime>().Validate(Config(Pool("web", Server("a", 8001)), Frontend("f", 9000, "web", ForwardingMode.Dsr)));
+        var errors = provider.GetRequiredService<ConveyRuntime>().Validate(Config(Pool("web", Server("a", 8001)), Frontend("f", 9000, "web", "dsr")));
 
         Assert.Equal("frontends.f.mode", Assert.Single(errors).KeyPath);
     }
 
-    private static ConveyRuntime RuntimeWith(params TestEngine[] engines) => RuntimeWith(engines, ForwardingMode.Proxy);
+    private static ConveyRuntime RuntimeWith(params TestEngine[] engines) => RuntimeWith(engines, "proxy");
 
-    private static ConveyRuntime RuntimeWith(TestEngine engine, ForwardingMode defaultMode) => RuntimeWith([engine], defaultMode);
+    private static ConveyRuntime RuntimeWith(TestEngine engine, string defaultMode) => RuntimeWith([engine], defaultMode);
 
-    private static ConveyRuntime RuntimeWith(TestEngine[] engines, ForwardingMode defaultMode)
+    private static ConveyRuntime RuntimeWith(TestEngine[] engines, string defaultMode)
     {
         var registry = new BackendSelectorRegistry(
             [new(BalancingPolicyNames.RoundRobin, _ => new RoundRobinSelector()), new(BalancingPolicyNames.Maglev, _ => new RoundRobinSelector())],
             NSubstitute.Substitute.For<IServiceProvider>());
-        return new ConveyRuntime(registry, Options.Create(new ConveyOptions { DefaultMode = defaultMode }), () => engines);
+        return new ConveyRuntime(registry, Options.Create(new ConveyOptions { DefaultMode = defaultMode }), () => engines, () => []);
     }
 
-    private sealed class TestEngine(params ForwardingMode[] modes) : IForwardingEngine
+    private sealed class TestEngine(params string[] modes) : IForwardingEngine
     {
         public List<string> Checked { get; } = [];
 
         public Func<FrontendConfig, ConveyConfig, IEnumerable<ConfigError>> Check { get; init; } = (_, _) => [];
 
-        public bool Handles(ForwardingMode mode) => modes.Contains(mode);
+        public IReadOnlyCollection<string> Modes => modes;
 
-        public IEnumerable<ConfigError> Validate(FrontendConfig frontend, ForwardingMode mode, ConveyConfig config)
+        public IEnumerable<ConfigError> Validate(ConveyConfig config)
         {
-            Checked.Add(frontend.Name);
-            return Check(frontend, config);
+            var errors = new List<ConfigError>();
+            foreach (var frontend in config.Frontends.Where(f => modes.Contains(f.Mode)))
+            {
+                Checked.Add(frontend.Name);
+                errors.AddRange(Check(frontend, config));
+            }
+
+            return errors;
         }
 
         public Task ApplyAsync(RuntimeSnapshot snapshot, CancellationToken cancellationToken) => Task.CompletedTask;

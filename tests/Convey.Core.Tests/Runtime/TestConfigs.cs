@@ -35,14 +35,14 @@ internal static class TestConfigs
     public static BackendPoolConfig Pool(string name, HealthCheckConfig health, params ServerConfig[] servers) =>
         new() { Name = name, Servers = [.. servers], HealthCheck = health };
 
-    public static FrontendConfig Frontend(string name, int port, string backend, ForwardingMode? mode = null) =>
-        new() { Name = name, ListenEndPoint = new IPEndPoint(IPAddress.Loopback, port), Backend = backend, Mode = mode };
+    public static FrontendConfig Frontend(string name, int port, string backend, string? mode = null) =>
+        new() { Name = name, ListenEndPoint = new IPEndPoint(IPAddress.Loopback, port), Pool = backend, Mode = mode };
 
     public static ConveyConfig Config(BackendPoolConfig pool, params FrontendConfig[] frontends) =>
-        new() { Backends = [pool], Frontends = [.. frontends] };
+        new() { Pools = [pool], Frontends = [.. frontends] };
 
     public static ConveyConfig Config(IEnumerable<BackendPoolConfig> pools, IEnumerable<FrontendConfig> frontends) =>
-        new() { Backends = [.. pools], Frontends = [.. frontends] };
+        new() { Pools = [.. pools], Frontends = [.. frontends] };
 
     /// <summary>A config with one pool "web" of the given servers behind one proxy frontend "front".</summary>
     public static ConveyConfig Web(params ServerConfig[] servers) =>
@@ -52,7 +52,10 @@ internal static class TestConfigs
     public static ConveyConfig Web(HealthCheckConfig health, params ServerConfig[] servers) =>
         Config(Pool("web", health, servers), Frontend("front", 9000, "web"));
 
-    /// <summary>A runtime with round-robin, a stand-in "maglev" (real one: Balancing) and any extra policies.</summary>
+    /// <summary>
+    /// A runtime with round-robin, a stand-in "maglev" (real one: Balancing) and any extra policies, and stand-ins for
+    /// the proxy and packet engines.
+    /// </summary>
     public static ConveyRuntime CreateRuntime(params BackendSelectorRegistration[] extra)
     {
         BackendSelectorRegistration[] registrations =
@@ -62,7 +65,8 @@ internal static class TestConfigs
             .. extra,
         ];
         var registry = new BackendSelectorRegistry(registrations, NSubstitute.Substitute.For<IServiceProvider>());
-        return new ConveyRuntime(registry, Options.Create(new ConveyOptions()));
+        IForwardingEngine[] engines = [StandInEngine.Proxy(), StandInEngine.Packet()];
+        return new ConveyRuntime(registry, Options.Create(new ConveyOptions()), () => engines, () => []);
     }
 
     /// <summary>Brings every pending server of every live pool up, as a first probe round that passes would.</summary>

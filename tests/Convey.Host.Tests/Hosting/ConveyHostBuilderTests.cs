@@ -17,17 +17,17 @@ public class ConveyHostBuilderTests
     {
         Frontends =
         [
-            new FrontendConfig { Name = "a", ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 1), Backend = "p", DrainTimeout = TimeSpan.FromSeconds(12) },
-            new FrontendConfig { Name = "b", ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 2), Backend = "p", DrainTimeout = TimeSpan.FromSeconds(70) },
+            new FrontendConfig { Name = "a", ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 1), Pool = "p", DrainTimeout = TimeSpan.FromSeconds(12) },
+            new FrontendConfig { Name = "b", ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 2), Pool = "p", DrainTimeout = TimeSpan.FromSeconds(70) },
         ],
-        Backends = [new BackendPoolConfig { Name = "p", Servers = ImmutableArray<ServerConfig>.Empty }],
+        Pools = [new BackendPoolConfig { Name = "p", Servers = ImmutableArray<ServerConfig>.Empty }],
     };
 
     [Theory]
-    [InlineData(null, ForwardingMode.Proxy)]
-    [InlineData(ForwardingMode.Passthrough, ForwardingMode.Passthrough)]
-    [InlineData(ForwardingMode.Dsr, ForwardingMode.Dsr)]
-    public void Mode_flags_become_the_default_mode_of_frontends_without_their_own(ForwardingMode? flag, ForwardingMode expected)
+    [InlineData(null, "proxy")]
+    [InlineData("passthrough", "passthrough")]
+    [InlineData("dsr", "dsr")]
+    public void Mode_flags_become_the_default_mode_of_frontends_without_their_own(string? flag, string expected)
     {
         using var host = Build(flag);
 
@@ -42,6 +42,6 @@ public class ConveyHostBuilderTests
         Assert.Equal(TimeSpan.FromSeconds(75), host.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
     }
 
-    private static IHost Build(ForwardingMode? mode) =>
+    private static IHost Build(string? mode) =>
         ConveyHostBuilder.Build(new HostArguments(HostCommands.Run, "unused.toml", mode), Config, convey => convey.AddInMemoryConfig(Config));
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Convey.Configuration;
 using Convey.Proxy.ProxyProtocol;
 
 namespace Convey.Proxy.Tests.ProxyProtocol;

@@ -9,28 +9,28 @@ namespace Convey.Proxy.Tests.ProxyProtocol;
 
 public class SendProxyTests
 {
-    public static TheoryData<ProxyProtocolVersion, string> Cases => new()
+    public static TheoryData<string, string> Cases => new()
     {
-        { ProxyProtocolVersion.V1, "127.0.0.1" },
-        { ProxyProtocolVersion.V1, "::1" },
-        { ProxyProtocolVersion.V2, "127.0.0.1" },
-        { ProxyProtocolVersion.V2, "::1" },
+        { "v1", "127.0.0.1" },
+        { "v1", "::1" },
+        { "v2", "127.0.0.1" },
+        { "v2", "::1" },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Server_receives_the_real_client_and_listener_addresses_before_the_client_bytes(ProxyProtocolVersion version, string loopback)
+    public async Task Server_receives_the_real_client_and_listener_addresses_before_the_client_bytes(string version, string loopback)
     {
         var address = IPAddress.Parse(loopback);
         var seen = new TaskCompletionSource<(IPEndPoint Source, IPEndPoint Destination, string FirstBytes)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = TestServer.Start(async socket =>
         {
-            var (source, destination) = version == ProxyProtocolVersion.V1 ? await ReadV1Async(socket) : await ReadV2Async(socket);
+            var (source, destination) = version == "v1" ? await ReadV1Async(socket) : await ReadV2Async(socket);
             var rest = await Loopback.ReadExactlyAsync(socket, 5);
             seen.TrySetResult((source, destination, Encoding.ASCII.GetString(rest)));
         }, address);
         await using var proxy = await ProxyFixture.StartAsync(
-            ProxyFixture.Config([server.EndPoint], pool: p => p with { SendProxy = version }, listen: address));
+            ProxyFixture.Config([server.EndPoint], pool: p => p with { Settings = new ConfigSettings([new("send_proxy", version)]) }, listen: address));
 
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
@@ -52,7 +52,7 @@ public class SendProxyTests
             ProxyFixture.Config(
                 [server.EndPoint],
                 frontend: f => f with { ListenEndPoint = new IPEndPoint(IPAddress.Any, port) },
-                pool: p => p with { SendProxy = ProxyProtocolVersion.V1 }),
+                pool: p => p with { Settings = new ConfigSettings([new("send_proxy", "v1")]) }),
             options: RelayPaths.Options(path));
 
         using var client = await Loopback.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));

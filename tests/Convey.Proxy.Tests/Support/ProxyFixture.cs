@@ -130,7 +130,7 @@ internal sealed class ProxyFixture : IAsyncDisposable
         Func<BackendPoolConfig, BackendPoolConfig>? pool = null,
         IPAddress? listen = null)
     {
-        var front = new FrontendConfig { Name = "front", ListenEndPoint = FrontendPort(listen), Backend = "pool" };
+        var front = new FrontendConfig { Name = "front", ListenEndPoint = FrontendPort(listen), Pool = "pool" };
         var back = new BackendPoolConfig
         {
             Name = "pool",
@@ -139,7 +139,7 @@ internal sealed class ProxyFixture : IAsyncDisposable
         return new ConveyConfig
         {
             Frontends = [frontend is null ? front : frontend(front)],
-            Backends = [pool is null ? back : pool(back)],
+            Pools = [pool is null ? back : pool(back)],
         };
     }
 

@@ -15,11 +15,11 @@ internal static class TomlText
         {
             toml.AppendLine(CultureInfo.InvariantCulture, $"[frontends.{frontend.Name}]");
             toml.AppendLine(CultureInfo.InvariantCulture, $"listen_addr = \"{Format(frontend.ListenEndPoint)}\"");
-            toml.AppendLine(CultureInfo.InvariantCulture, $"backend = \"{frontend.Backend}\"");
+            toml.AppendLine(CultureInfo.InvariantCulture, $"backend = \"{frontend.Pool}\"");
             toml.AppendLine();
         }
 
-        foreach (var pool in config.Backends)
+        foreach (var pool in config.Pools)
         {
             toml.AppendLine(CultureInfo.InvariantCulture, $"[backends.{pool.Name}]");
             foreach (var server in pool.Servers)
@@ -46,8 +46,8 @@ internal static class TomlText
     /// <summary>Whether the live configuration says what <paramref name="expected"/> says (frontends, servers, weights).</summary>
     public static bool SameShape(ConveyConfig live, ConveyConfig expected) =>
         live.Frontends.Select(f => (f.Name, f.ListenEndPoint)).SequenceEqual(expected.Frontends.Select(f => (f.Name, f.ListenEndPoint))) &&
-        live.Backends.SelectMany(p => p.Servers.Select(s => (p.Name, s.Address, s.Weight)))
-            .SequenceEqual(expected.Backends.SelectMany(p => p.Servers.Select(s => (p.Name, s.Address, s.Weight))));
+        live.Pools.SelectMany(p => p.Servers.Select(s => (p.Name, s.Address, s.Weight)))
+            .SequenceEqual(expected.Pools.SelectMany(p => p.Servers.Select(s => (p.Name, s.Address, s.Weight))));
 
     private static string Format(EndPoint endPoint) => endPoint.ToString()!;
 }

@@ -45,9 +45,9 @@ public class PacketEngineListenTests
     {
         Frontends =
         [
-            new FrontendConfig { Name = "web", ListenEndPoint = listen, Backend = "pool", Mode = ForwardingMode.Passthrough, ManageFirewall = false },
+            new FrontendConfig { Name = "web", ListenEndPoint = listen, Pool = "pool", Mode = "passthrough", Settings = new ConfigSettings([new("manage_firewall", "false")]) },
         ],
-        Backends =
+        Pools =
         [
             new BackendPoolConfig
             {

@@ -17,7 +17,7 @@ public class PacketPipelineTests
     [Fact]
     public void Passthrough_translates_the_client_packet_and_maps_the_reply_back()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        using var lab = new PipelineFixture("passthrough");
         var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 0, 0, 20);
 
         var action = lab.Process(syn);
@@ -44,7 +44,7 @@ public class PacketPipelineTests
     [Fact]
     public void Forwarded_bytes_reach_frontend_and_server_counters_at_each_stats_update_with_tx_toward_the_server()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        using var lab = new PipelineFixture("passthrough");
         lab.Pipeline.StatsUpdateFrequency = TimeSpan.FromSeconds(3);
         lab.Tally.PublishIfDue(lab.Time, lab.Pipeline.StatsUpdateFrequency);
         var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 0, 0, 20);
@@ -58,25 +58,25 @@ public class PacketPipelineTests
 
         lab.Time.Advance(TimeSpan.FromSeconds(2));
         lab.Tally.PublishIfDue(lab.Time, lab.Pipeline.StatsUpdateFrequency);
-        Assert.Equal(0, lab.Frontend.BytesIn);
-        Assert.Equal(0, server.BytesReceived);
+        Assert.Equal(0, lab.Frontend.BytesToServer);
+        Assert.Equal(0, server.BytesToClient);
 
         lab.Time.Advance(TimeSpan.FromSeconds(1));
         lab.Tally.PublishIfDue(lab.Time, lab.Pipeline.StatsUpdateFrequency);
-        Assert.Equal(syn.Length + request.Length, lab.Frontend.BytesIn);
-        Assert.Equal(syn.Length + request.Length, server.BytesSent);
-        Assert.Equal(reply.Length, server.BytesReceived);
-        Assert.Equal(reply.Length, lab.Frontend.BytesOut);
+        Assert.Equal(syn.Length + request.Length, lab.Frontend.BytesToServer);
+        Assert.Equal(syn.Length + request.Length, server.BytesToServer);
+        Assert.Equal(reply.Length, server.BytesToClient);
+        Assert.Equal(reply.Length, lab.Frontend.BytesToClient);
 
         lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 1000));
         lab.Tally.Publish();
-        Assert.Equal(syn.Length + 2 * request.Length, lab.Frontend.BytesIn);
+        Assert.Equal(syn.Length + 2 * request.Length, lab.Frontend.BytesToServer);
     }
 
     [Fact]
     public void A_partial_checksum_is_completed_rather_than_updated()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        using var lab = new PipelineFixture("passthrough");
         var packet = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 101);
         packet[20 + 16] = 0xAB; // CHECKSUM_PARTIAL: only the pseudo-header sum is there
         packet[20 + 17] = 0xCD;
@@ -89,7 +89,7 @@ public class PacketPipelineTests
     [Fact]
     public void Dsr_l3_rewrites_only_the_destination()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Dsr, DsrMethod.L3, servers: [("b1", "198.18.1.11:9090", 1)]);
+        using var lab = new PipelineFixture("dsr", "l3", servers: [("b1", "198.18.1.11:9090", 1)]);
         var packet = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 10);
 
         var action = lab.Process(packet);
@@ -112,7 +112,7 @@ public class PacketPipelineTests
             var neighbours = new NeighbourTable(arp);
             neighbours.Want(Server1);
             neighbours.Refresh();
-            using var lab = new PipelineFixture(ForwardingMode.Dsr, DsrMethod.L2, neighbours: neighbours, servers: [("b1", "198.18.1.11:8080", 1)]);
+            using var lab = new PipelineFixture("dsr", "l2", neighbours: neighbours, servers: [("b1", "198.18.1.11:8080", 1)]);
             var packet = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 10);
             var original = (byte[])packet.Clone();
 
@@ -131,7 +131,7 @@ public class PacketPipelineTests
     [Fact]
     public void Dsr_l2_drops_until_the_servers_mac_is_known()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Dsr, DsrMethod.L2);
+        using var lab = new PipelineFixture("dsr", "l2");
 
         Assert.Equal(PacketActionKind.Drop, lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn)).Kind);
         Assert.Equal(1, lab.Counters.DroppedFor(DropReason.NeighbourUnresolved));
@@ -140,7 +140,7 @@ public class PacketPipelineTests
     [Fact]
     public void Packets_of_one_flow_stay_on_one_server()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Dsr);
+        using var lab = new PipelineFixture("dsr");
         var first = lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn)).Destination;
 
         for (var i = 0; i < 10; i++)
@@ -153,7 +153,7 @@ public class PacketPipelineTests
     [Fact]
     public void New_flows_follow_the_weights()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough, servers: [("b1", "198.18.1.11:8080", 3), ("b2", "198.18.1.12:8080", 1)]);
+        using var lab = new PipelineFixture("passthrough", servers: [("b1", "198.18.1.11:8080", 3), ("b2", "198.18.1.12:8080", 1)]);
         var toFirst = 0;
         for (var i = 0; i < 400; i++)
         {
@@ -169,7 +169,7 @@ public class PacketPipelineTests
     [Fact]
     public void A_flow_whose_server_failed_health_moves_to_a_healthy_server()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Dsr);
+        using var lab = new PipelineFixture("dsr");
         var first = lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn)).Destination;
         var failed = lab.Snapshot.Pools["pool"].Servers.Single(s => s.Address.Address.ToString() == (first == Server1 ? "198.18.1.11" : "198.18.1.12"));
         failed.SetHealthy(false);
@@ -183,7 +183,7 @@ public class PacketPipelineTests
     [Fact]
     public void Flow_counters_follow_flows_from_open_to_reset()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        using var lab = new PipelineFixture("passthrough");
         var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn);
         lab.Process(syn);
         var (_, natPort, server, _) = PipelineFixture.Addresses(syn);
@@ -202,7 +202,7 @@ public class PacketPipelineTests
     [Fact]
     public void Stray_packets_are_counted_as_dropped_by_reason()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        using var lab = new PipelineFixture("passthrough");
 
         lab.Process(Tcp(Client, 40000, Vip, 9999, TcpFlags.Syn));
         lab.Process(Tcp(Server1, 8080, Vip, 40000, TcpFlags.Ack));
@@ -219,7 +219,7 @@ public class PacketPipelineTests
     [Fact]
     public void A_draining_frontend_passes_established_flows_and_refuses_new_ones()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        using var lab = new PipelineFixture("passthrough");
         var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn);
         lab.Process(syn);
         var (_, natPort, server, _) = PipelineFixture.Addresses(syn);
@@ -236,7 +236,7 @@ public class PacketPipelineTests
     [Fact]
     public void A_server_refusing_the_syn_is_reported_to_passive_health_once()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        using var lab = new PipelineFixture("passthrough");
         var (chosen, natPort) = Open(lab, 40000);
 
         lab.Process(Refusal(chosen, natPort));
@@ -249,7 +249,7 @@ public class PacketPipelineTests
     [Fact]
     public void Stray_acks_are_never_reported_though_the_server_resets_them()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough, servers: [("b1", "198.18.1.11:8080", 1)]);
+        using var lab = new PipelineFixture("passthrough", servers: [("b1", "198.18.1.11:8080", 1)]);
         var server = lab.Snapshot.Pools["pool"].Servers[0];
 
         for (var i = 0; i < 50; i++)
@@ -268,7 +268,7 @@ public class PacketPipelineTests
     [Fact]
     public void A_reset_after_the_syn_ack_is_not_a_connect_failure()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        using var lab = new PipelineFixture("passthrough");
         var (chosen, natPort) = Open(lab, 40000);
 
         lab.Process(Tcp(ServerAddress(chosen), 8080, Vip, natPort, TcpFlags.Syn | TcpFlags.Ack, sequence: 5000, acknowledgment: Sequence + 1));
@@ -280,7 +280,7 @@ public class PacketPipelineTests
     [Fact]
     public void A_reset_that_does_not_acknowledge_the_syn_is_not_a_connect_failure()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        using var lab = new PipelineFixture("passthrough");
         var (chosen, natPort) = Open(lab, 40000);
 
         lab.Process(Tcp(ServerAddress(chosen), 8080, Vip, natPort, TcpFlags.Rst | TcpFlags.Ack, acknowledgment: Sequence + 99));
@@ -292,7 +292,7 @@ public class PacketPipelineTests
     [Fact]
     public void Trailing_segments_after_a_reset_follow_the_closing_flow_instead_of_starting_new_ones()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough);
+        using var lab = new PipelineFixture("passthrough");
         var (chosen, natPort) = Open(lab, 40000);
         lab.Process(Tcp(ServerAddress(chosen), 8080, Vip, natPort, TcpFlags.Syn | TcpFlags.Ack, acknowledgment: Sequence + 1));
         lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Rst | TcpFlags.Ack));
@@ -314,7 +314,7 @@ public class PacketPipelineTests
     [Fact]
     public void A_new_syn_on_a_reset_flows_addresses_opens_a_new_flow_that_can_be_refused()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough, servers: [("b1", "198.18.1.11:8080", 1)]);
+        using var lab = new PipelineFixture("passthrough", servers: [("b1", "198.18.1.11:8080", 1)]);
         var (chosen, natPort) = Open(lab, 40000);
         lab.Process(Refusal(chosen, natPort));
 
@@ -329,7 +329,7 @@ public class PacketPipelineTests
     [Fact]
     public async Task A_flood_of_refusals_counts_once_per_second_so_it_cannot_take_a_server_down_at_once()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Passthrough, servers: [("b1", "198.18.1.11:8080", 1)]);
+        using var lab = new PipelineFixture("passthrough", servers: [("b1", "198.18.1.11:8080", 1)]);
         var pool = lab.Snapshot.Pools["pool"];
         var server = pool.Servers[0];
         using var metrics = ConveyMetrics.CreateStandalone(TestRuntime.CreateRuntime());
@@ -383,7 +383,7 @@ public class PacketPipelineTests
     [Fact]
     public void New_flows_beyond_the_frontends_max_connections_are_refused()
     {
-        using var lab = new PipelineFixture(ForwardingMode.Dsr, maxConnections: 2);
+        using var lab = new PipelineFixture("dsr", maxConnections: 2);
 
         lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn));
         lab.Process(Tcp(Client, 40001, Vip, 8080, TcpFlags.Syn));

@@ -14,7 +14,7 @@ internal sealed class PipelineFixture : IDisposable
     public const int Mtu = 1500;
 
     public PipelineFixture(
-        ForwardingMode mode, DsrMethod method = DsrMethod.L3, int capacity = 1000, NeighbourTable? neighbours = null,
+        string mode, string method = "l3", int capacity = 1000, NeighbourTable? neighbours = null,
         int maxConnections = 0, params (string Name, string Address, int Weight)[] servers)
     {
         Snapshot = TestRuntime.Build(mode, method, capacity, maxConnections, servers);

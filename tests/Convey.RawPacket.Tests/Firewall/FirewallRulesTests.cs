@@ -14,9 +14,9 @@ public class FirewallRulesTests
         {
             Frontends =
             [
-                new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("198.18.0.2:8080"), Backend = "p", Mode = ForwardingMode.Passthrough },
-                new FrontendConfig { Name = "dsr", ListenEndPoint = IPEndPoint.Parse("198.18.0.100:80"), Backend = "p", Mode = ForwardingMode.Dsr },
-                new FrontendConfig { Name = "proxied", ListenEndPoint = IPEndPoint.Parse("198.18.0.2:9000"), Backend = "p" },
+                new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("198.18.0.2:8080"), Pool = "p", Mode = "passthrough" },
+                new FrontendConfig { Name = "dsr", ListenEndPoint = IPEndPoint.Parse("198.18.0.100:80"), Pool = "p", Mode = "dsr" },
+                new FrontendConfig { Name = "proxied", ListenEndPoint = IPEndPoint.Parse("198.18.0.2:9000"), Pool = "p" },
             ],
         };
 
@@ -36,10 +36,10 @@ public class FirewallRulesTests
     {
         var config = new ConveyConfig
         {
-            Frontends = [new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("198.18.0.2:8080"), Backend = "p" }],
+            Frontends = [new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("198.18.0.2:8080"), Pool = "p" }],
         };
 
         Assert.Equal(string.Empty, FirewallRules.Render(config));
-        Assert.Contains("tcp dport 8080 drop", FirewallRules.Render(config, ForwardingMode.Dsr), StringComparison.Ordinal);
+        Assert.Contains("tcp dport 8080 drop", FirewallRules.Render(config, "dsr"), StringComparison.Ordinal);
     }
 }

@@ -17,7 +17,7 @@ public class ConnectionTrackerTests
 
     public ConnectionTrackerTests()
     {
-        var snapshot = TestRuntime.Build(ForwardingMode.Passthrough);
+        var snapshot = TestRuntime.Build("passthrough");
         _frontend = snapshot.Frontends["web"];
         _server = snapshot.Pools["pool"].Servers[0];
     }

@@ -46,7 +46,7 @@ public sealed class AddConveyHostTests : IAsyncDisposable
         var runtime = host.Services.GetRequiredService<ConveyRuntime>();
         var next = config with
         {
-            Backends = [config.Backends[0] with { Servers = [.. config.Backends[0].Servers, new ServerConfig { Name = "s2", Address = new IPEndPoint(IPAddress.Loopback, 1) }] }],
+            Pools = [config.Pools[0] with { Servers = [.. config.Pools[0].Servers, new ServerConfig { Name = "s2", Address = new IPEndPoint(IPAddress.Loopback, 1) }] }],
         };
 
         host.Services.GetRequiredService<InMemoryConfigSource>().Update(next);
@@ -71,8 +71,8 @@ public sealed class AddConveyHostTests : IAsyncDisposable
 
     private ConveyConfig Config() => new()
     {
-        Frontends = [new FrontendConfig { Name = "front", ListenEndPoint = _frontendPort.EndPoint, Backend = "pool" }],
-        Backends = [new BackendPoolConfig { Name = "pool", Servers = [new ServerConfig { Name = "s1", Address = _backend.EndPoint }] }],
+        Frontends = [new FrontendConfig { Name = "front", ListenEndPoint = _frontendPort.EndPoint, Pool = "pool" }],
+        Pools = [new BackendPoolConfig { Name = "pool", Servers = [new ServerConfig { Name = "s1", Address = _backend.EndPoint }] }],
     };
 
     private static async Task AssertEchoThroughAsync(IPEndPoint frontend)

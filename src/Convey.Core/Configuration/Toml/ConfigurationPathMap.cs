@@ -34,5 +34,5 @@ internal sealed class ConfigurationPathMap : ConfigSourceMap
     }
 
     /// <summary><paramref name="error"/> with its configuration path as key path.</summary>
-    public override ConfigError Place(ConfigError error) => error with { KeyPath = Locate(error.KeyPath) };
+    public override ConfigError Place(ConfigError error) => new(error.Source, error.Line, error.Column, Locate(error.KeyPath), error.Message);
 }

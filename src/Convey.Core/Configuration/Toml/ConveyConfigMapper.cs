@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Net;
-using Convey.Forwarding;
 using Tomlyn.Model;
 
 namespace Convey.Configuration.Toml;
@@ -14,51 +13,46 @@ internal static class ConveyConfigMapper
 {
     private static readonly IPEndPoint Placeholder = new(IPAddress.None, 0);
 
-    private static readonly Dictionary<string, ForwardingMode> Modes = new(StringComparer.Ordinal)
-    {
-        ["proxy"] = ForwardingMode.Proxy,
-        ["passthrough"] = ForwardingMode.Passthrough,
-        ["dsr"] = ForwardingMode.Dsr,
-    };
-
-    private static readonly Dictionary<string, DsrMethod> DsrMethods = new(StringComparer.Ordinal)
-    {
-        ["l3"] = DsrMethod.L3,
-        ["l2"] = DsrMethod.L2,
-    };
-
-    private static readonly Dictionary<string, ProxyProtocolVersion> ProxyVersions = new(StringComparer.Ordinal)
-    {
-        ["none"] = ProxyProtocolVersion.None,
-        ["v1"] = ProxyProtocolVersion.V1,
-        ["v2"] = ProxyProtocolVersion.V2,
-    };
-
     public static ConveyConfig Map(TomlTable root, ConfigReadContext context)
     {
-        var document = new TomlSection(root, "", context, "frontends", "backends", "stats", "passthrough");
+        var document = new TomlSection(root, "", context, "frontends", "backends");
         var frontends = document.GetTable("frontends")?.GetNamedTables("frontend", FrontendKeys) ?? [];
         var backends = document.GetTable("backends")?.GetNamedTables("backend pool", PoolKeys) ?? [];
-        var stats = document.GetTable("stats", "port", "listen_addr");
-        var passthrough = document.GetTable("passthrough", "connection_tracker_capacity", "workers", "stats_update_frequency");
-        document.ReportUnknownKeys();
+        var sections = ImmutableDictionary.CreateBuilder<string, ConfigSettings>(StringComparer.Ordinal);
+        foreach (var (name, value) in root)
+        {
+            if (name is "frontends" or "backends")
+            {
+                continue;
+            }
+
+            if (value is TomlTable)
+            {
+                sections.Add(name, document.GetTable(name)!.OtherKeys());
+            }
+            else
+            {
+                document.Report(name, $"unknown key '{name}': at the top of the file only tables belong ([frontends.NAME], [backends.NAME], [stats], ...); move it into the table it belongs to.");
+            }
+        }
 
         return new ConveyConfig
         {
             Source = context.Source,
             SourceMap = context.SourceMap,
             Frontends = [.. frontends.Select(f => ReadFrontend(f.Name, f.Section))],
-            Backends = [.. backends.Select(b => ReadPool(b.Name, b.Section))],
-            Stats = stats is null ? new StatsConfig() : ReadStats(stats),
-            Passthrough = passthrough is null ? new PassthroughConfig() : ReadPassthrough(passthrough),
+            Pools = [.. backends.Select(b => ReadPool(b.Name, b.Section))],
+            Sections = sections.ToImmutable(),
         };
     }
 
-    private static readonly string[] FrontendKeys =
-        ["listen_addr", "backend", "mode", "dsr_method", "connect_timeout", "idle_timeout", "drain_timeout", "max_connections", "manage_firewall", "reuse_port"];
+    /// <summary>The keys of a frontend Core reads itself; the others go to <see cref="FrontendConfig.Settings"/>.</summary>
+    internal static readonly string[] FrontendKeys =
+        ["listen_addr", "backend", "mode", "connect_timeout", "idle_timeout", "drain_timeout", "max_connections"];
 
-    private static readonly string[] PoolKeys =
-        ["servers", "health_check_interval", "health_check_timeout", "rise", "fall", "balance", "retries", "send_proxy", "resolve_interval"];
+    /// <summary>The keys of a pool Core reads itself; the others go to <see cref="BackendPoolConfig.Settings"/>.</summary>
+    internal static readonly string[] PoolKeys =
+        ["servers", "health_check_interval", "health_check_timeout", "rise", "fall", "balance", "retries", "resolve_interval"];
 
     private static FrontendConfig ReadFrontend(string name, TomlSection section)
     {
@@ -68,21 +62,25 @@ internal static class ConveyConfigMapper
             section.ReportMissing("backend", "\"web_pool\" (the name of a [backends.NAME] table)");
         }
 
-        var defaults = new FrontendConfig { Name = name, ListenEndPoint = Placeholder, Backend = "" };
+        var mode = section.GetString("mode");
+        if (mode is not null && string.IsNullOrWhiteSpace(mode))
+        {
+            section.Report("mode", "'mode' must name a forwarding mode, for example \"proxy\"; remove it to use the host's default.");
+            mode = null;
+        }
+
+        var defaults = new FrontendConfig { Name = name, ListenEndPoint = Placeholder, Pool = "" };
         var frontend = defaults with
         {
             ListenEndPoint = ReadEndPoint(section, "listen_addr", "\"0.0.0.0:3000\""),
-            Backend = backend ?? "",
-            Mode = section.GetChoice("mode", Modes),
-            DsrMethod = section.GetChoice("dsr_method", DsrMethods) ?? defaults.DsrMethod,
+            Pool = backend ?? "",
+            Mode = mode?.Trim().ToLowerInvariant(),
             ConnectTimeout = section.GetSeconds("connect_timeout") ?? defaults.ConnectTimeout,
             IdleTimeout = section.GetSeconds("idle_timeout") ?? defaults.IdleTimeout,
             DrainTimeout = section.GetSeconds("drain_timeout") ?? defaults.DrainTimeout,
             MaxConnections = section.GetInt("max_connections") ?? defaults.MaxConnections,
-            ManageFirewall = section.GetBool("manage_firewall") ?? defaults.ManageFirewall,
-            ReusePort = section.GetBool("reuse_port") ?? defaults.ReusePort,
+            Settings = section.OtherKeys(),
         };
-        section.ReportUnknownKeys();
         return frontend;
     }
 
@@ -114,10 +112,9 @@ internal static class ConveyConfigMapper
             HealthCheck = health,
             Balance = balance,
             Retries = section.GetInt("retries") ?? BackendPoolConfig.DefaultRetries,
-            SendProxy = section.GetChoice("send_proxy", ProxyVersions) ?? ProxyProtocolVersion.None,
             ResolveInterval = section.GetSeconds("resolve_interval") ?? BackendPoolConfig.DefaultResolveInterval,
+            Settings = section.OtherKeys(),
         };
-        section.ReportUnknownKeys();
         return pool;
     }
 
@@ -132,45 +129,6 @@ internal static class ConveyConfigMapper
         };
         section.ReportUnknownKeys();
         return server;
-    }
-
-    private static StatsConfig ReadStats(TomlSection section)
-    {
-        var port = section.GetInt("port", allowString: true);
-        if (port is null && !section.Contains("port"))
-        {
-            section.ReportMissing("port", "7000");
-        }
-
-        var stats = new StatsConfig { Port = port };
-        var listen = section.GetString("listen_addr");
-        if (listen is not null)
-        {
-            if (AddressParser.TryParseAddress(listen, out var address))
-            {
-                stats = stats with { ListenAddress = address };
-            }
-            else
-            {
-                section.Report("listen_addr", $"\"{listen}\" is not an IP address; write for example \"127.0.0.1\" or \"::1\" (the port goes in 'port').");
-            }
-        }
-
-        section.ReportUnknownKeys();
-        return stats;
-    }
-
-    private static PassthroughConfig ReadPassthrough(TomlSection section)
-    {
-        var defaults = new PassthroughConfig();
-        var passthrough = defaults with
-        {
-            ConnectionTrackerCapacity = section.GetInt("connection_tracker_capacity") ?? defaults.ConnectionTrackerCapacity,
-            Workers = section.GetInt("workers") ?? defaults.Workers,
-            StatsUpdateFrequency = section.GetSeconds("stats_update_frequency") ?? defaults.StatsUpdateFrequency,
-        };
-        section.ReportUnknownKeys();
-        return passthrough;
     }
 
     private static IPEndPoint ReadEndPoint(TomlSection section, string key, string example) =>

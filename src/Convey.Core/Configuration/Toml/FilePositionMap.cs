@@ -21,6 +21,6 @@ internal sealed class FilePositionMap : ConfigSourceMap
         }
 
         var position = Locate(error.KeyPath);
-        return error with { Line = position.Line, Column = position.Column };
+        return new ConfigError(error.Source, position.Line, position.Column, error.KeyPath, error.Message);
     }
 }

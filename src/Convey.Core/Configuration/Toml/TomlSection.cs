@@ -187,6 +187,62 @@ internal sealed class TomlSection
         return sections;
     }
 
+    /// <summary>
+    /// The keys of this table Core's schema does not know, as <see cref="ConfigSettings"/> for the engine or host that
+    /// owns them (checked, unknown ones included, when the configuration is validated).
+    /// </summary>
+    public ConfigSettings OtherKeys()
+    {
+        var values = new List<KeyValuePair<string, string>>();
+        foreach (var (key, value) in _table)
+        {
+            if (Array.IndexOf(_knownKeys, key) < 0)
+            {
+                Flatten(key, value, values);
+            }
+        }
+
+        return values.Count == 0 ? ConfigSettings.Empty : new ConfigSettings(values);
+    }
+
+    /// <summary>A TOML value as settings text: scalars in their invariant form, tables and arrays flattened with ':'.</summary>
+    private static void Flatten(string key, object? value, List<KeyValuePair<string, string>> values)
+    {
+        switch (value)
+        {
+            case TomlTable table:
+                foreach (var (name, inner) in table)
+                {
+                    Flatten($"{key}:{name}", inner, values);
+                }
+
+                break;
+            case TomlTableArray tables:
+                for (var i = 0; i < tables.Count; i++)
+                {
+                    Flatten($"{key}:{i.ToString(CultureInfo.InvariantCulture)}", tables[i], values);
+                }
+
+                break;
+            case TomlArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    Flatten($"{key}:{i.ToString(CultureInfo.InvariantCulture)}", array[i], values);
+                }
+
+                break;
+            case bool flag:
+                values.Add(new(key, flag ? "true" : "false"));
+                break;
+            case double real:
+                values.Add(new(key, real.ToString("R", CultureInfo.InvariantCulture)));
+                break;
+            default:
+                values.Add(new(key, Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""));
+                break;
+        }
+    }
+
     /// <summary>Reports every key of this table the schema does not know, with the nearest known key.</summary>
     public void ReportUnknownKeys()
     {

@@ -188,7 +188,7 @@ internal sealed partial class HostNameResolution
     private static Dictionary<string, HostUse> UsesOf(ConveyConfig config)
     {
         var uses = new Dictionary<string, HostUse>(StringComparer.OrdinalIgnoreCase);
-        foreach (var pool in config.Backends)
+        foreach (var pool in config.Pools)
         {
             foreach (var name in pool.Servers.Select(s => s.Address).OfType<DnsEndPoint>())
             {

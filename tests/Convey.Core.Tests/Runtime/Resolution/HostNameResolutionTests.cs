@@ -107,7 +107,7 @@ public sealed class HostNameResolutionTests : IAsyncDisposable
         var kept = Web.Servers.Single(s => s.Address.Equals(IPEndPoint.Parse("127.0.0.3:8080")));
         var gone = Web.Servers.Single(s => s.Address.Equals(IPEndPoint.Parse("127.0.0.2:8080")));
         kept.OnConnectionOpened();
-        kept.AddBytesSent(100);
+        kept.AddBytesToServer(100);
         kept.SetHealthy(false);
         gone.OnConnectionOpened();
 
@@ -117,7 +117,7 @@ public sealed class HostNameResolutionTests : IAsyncDisposable
         Assert.Equal(["127.0.0.3:8080", "127.0.0.4:8080"], Addresses);
         Assert.Same(kept, Web.FindServer(kept.Address));
         Assert.False(kept.IsHealthy);
-        Assert.Equal((1, 100), (kept.ActiveConnections, kept.BytesSent));
+        Assert.Equal((1, 100), (kept.ActiveConnections, kept.BytesToServer));
         Assert.True(gone.IsDraining);
         Assert.Contains(gone, Web.Servers);
         Assert.Equal(2, _resolver.LookupsOf("db.test"));
@@ -215,7 +215,7 @@ public sealed class HostNameResolutionTests : IAsyncDisposable
     {
         _resolver.Answer("db.test", "127.0.0.2");
         var config = WebOf(Named("db", "db.test", 8080));
-        await StartWithAsync(config with { Backends = [config.Backends[0] with { ResolveInterval = TimeSpan.FromDays(10) }] });
+        await StartWithAsync(config with { Pools = [config.Pools[0] with { ResolveInterval = TimeSpan.FromDays(10) }] });
         _resolver.Answer("db.test", "127.0.0.3");
 
         _service.RequestReload();

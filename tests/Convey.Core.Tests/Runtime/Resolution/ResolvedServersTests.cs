@@ -35,7 +35,7 @@ public sealed class ResolvedServersTests
     {
         var config = Config(
             [Pool("packets", Named("db", "db.test", 80), Named("v6only", "v6.test", 80)), Pool("proxied", Named("db", "db.test", 80))],
-            [Frontend("pass", 9000, "packets", ForwardingMode.Passthrough), Frontend("proxy", 9001, "proxied")]);
+            [Frontend("pass", 9000, "packets", "passthrough"), Frontend("proxy", 9001, "proxied")]);
         var hosts = Hosts("db.test", "127.0.0.2", "::1").With("v6.test", [IPAddress.IPv6Loopback]);
 
         _runtime.Apply(config, hosts);

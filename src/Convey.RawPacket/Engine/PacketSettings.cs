@@ -1,0 +1,83 @@
+using Convey.Configuration;
+
+namespace Convey.RawPacket.Engine;
+
+/// <summary>
+/// The settings the packet engine owns beyond Core's: <c>dsr_method</c> and <c>manage_firewall</c> on a frontend, and
+/// the <c>[passthrough]</c> table (tracker size, receive threads, how often counters are published). Each settings
+/// object is read once (<see cref="ConfigSettings"/> never change).
+/// </summary>
+internal static class PacketSettings
+{
+    public const string PassthroughMode = "passthrough";
+    public const string DsrMode = "dsr";
+    public const string DsrMethodKey = "dsr_method";
+    public const string ManageFirewallKey = "manage_firewall";
+    public const string Section = "passthrough";
+    public const string TrackerCapacityKey = "connection_tracker_capacity";
+    public const string WorkersKey = "workers";
+    public const string StatsUpdateFrequencyKey = "stats_update_frequency";
+
+    /// <summary>Largest <see cref="Engine.Workers"/>.</summary>
+    public const int MaxWorkers = 256;
+
+    /// <summary>Largest <see cref="Engine.TrackerCapacity"/>.</summary>
+    public const int MaxTrackerCapacity = 16_777_216;
+
+    private static readonly Dictionary<string, DsrMethod> DsrMethods = new(StringComparer.Ordinal)
+    {
+        ["l3"] = DsrMethod.L3,
+        ["l2"] = DsrMethod.L2,
+    };
+
+    /// <summary>The packet mode of <paramref name="mode"/>, or null when it is not one the packet engine serves.</summary>
+    public static PacketMode? ModeOf(string? mode) => mode switch
+    {
+        PassthroughMode => PacketMode.Passthrough,
+        DsrMode => PacketMode.Dsr,
+        _ => null,
+    };
+
+    /// <summary>How a DSR frontend reaches its servers (<c>dsr_method</c>, <c>l3</c> unless set).</summary>
+    public static DsrMethod DsrMethodOf(FrontendConfig frontend) => frontend.Settings.Parsed(FrontendSettings.Read).DsrMethod;
+
+    /// <summary>Whether the engine installs the frontend's nftables rules itself (<c>manage_firewall</c>, on unless set).</summary>
+    public static bool ManageFirewall(FrontendConfig frontend) => frontend.Settings.Parsed(FrontendSettings.Read).ManageFirewall;
+
+    /// <summary>The <c>[passthrough]</c> table of <paramref name="config"/>, with defaults for what it leaves out.</summary>
+    public static Engine EngineOf(ConveyConfig config) => Engine.Read(SettingsReader.ForSection(config, Section));
+
+    /// <summary>Checks the packet settings of every frontend and the <c>[passthrough]</c> table.</summary>
+    public static List<ConfigError> Validate(ConveyConfig config)
+    {
+        var errors = new List<ConfigError>();
+        foreach (var frontend in config.Frontends)
+        {
+            FrontendSettings.Read(SettingsReader.ForFrontend(frontend, config.Source, errors));
+        }
+
+        Engine.Read(SettingsReader.ForSection(config, Section, errors));
+        return errors;
+    }
+
+    /// <summary>The <c>[passthrough]</c> table.</summary>
+    /// <param name="TrackerCapacity">Most flows tracked at once (<c>connection_tracker_capacity</c>); a full table evicts the least recently used.</param>
+    /// <param name="Workers">Receive threads (<c>workers</c>), spread with PACKET_FANOUT.</param>
+    /// <param name="StatsUpdateFrequency">How often packet counters are published (<c>stats_update_frequency</c>, seconds).</param>
+    internal sealed record Engine(int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency)
+    {
+        public static Engine Read(SettingsReader reader) => new(
+            reader.GetInt(TrackerCapacityKey, 1000, min: 1, max: MaxTrackerCapacity),
+            reader.GetInt(WorkersKey, 4, min: 1, max: MaxWorkers),
+            reader.GetSeconds(StatsUpdateFrequencyKey, TimeSpan.FromSeconds(5)));
+    }
+
+    private sealed record FrontendSettings(DsrMethod DsrMethod, bool ManageFirewall)
+    {
+        public static FrontendSettings Read(ConfigSettings settings) => Read(new SettingsReader(settings, "", ""));
+
+        public static FrontendSettings Read(SettingsReader reader) => new(
+            reader.GetChoice(DsrMethodKey, DsrMethods, DsrMethod.L3),
+            reader.GetBool(ManageFirewallKey, true));
+    }
+}

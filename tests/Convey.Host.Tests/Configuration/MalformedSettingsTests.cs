@@ -1,0 +1,168 @@
+using Convey.Configuration;
+using Convey.Host.CommandLine;
+using Convey.Host.Hosting;
+
+namespace Convey.Host.Tests.Configuration;
+
+/// <summary>
+/// Mistakes in the settings the engines and the host own (beyond Convey's core): each is refused by the host's own
+/// validation, the one <c>--check</c> and a reload run, with one error at the right line, column and key path.
+/// </summary>
+public sealed class MalformedSettingsTests
+{
+    private const string Server = """
+
+        [backends.pool.servers.s1]
+        addr = "127.0.0.1:8080"
+        """;
+
+    public static TheoryData<string, string, int, int, string, string> Corpus => new()
+    {
+        // name, toml, line, column, key path, a fragment of the message
+        {
+            "unknown top-level table",
+            """
+            [stat]
+            port = 7000
+            """,
+            1, 2, "stat", "Did you mean 'stats'?"
+        },
+        {
+            "unknown frontend key",
+            """
+            [frontends.web]
+            listen_adr = "127.0.0.1:3000"
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            """ + Server,
+            2, 1, "frontends.web.listen_adr", "Did you mean 'listen_addr'?"
+        },
+        {
+            "unknown pool key",
+            """
+            [backends.pool]
+            health_check_intervall = 3
+            """ + Server,
+            2, 1, "backends.pool.health_check_intervall", "Did you mean 'health_check_interval'?"
+        },
+        {
+            "workers as a float",
+            """
+            [passthrough]
+            workers = 2.5
+            """,
+            2, 1, "passthrough.workers", "must be a whole number, not \"2.5\""
+        },
+        {
+            "unknown mode",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            mode = "nat"
+            """ + Server,
+            4, 1, "frontends.web.mode", "use one of: dsr, passthrough, proxy"
+        },
+        {
+            "unknown dsr method",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            mode = "dsr"
+            dsr_method = "l4"
+            """ + Server,
+            5, 1, "frontends.web.dsr_method", "use one of: \"l3\", \"l2\""
+        },
+        {
+            "unknown PROXY protocol version",
+            """
+            [backends.pool]
+            send_proxy = "v3"
+            """ + Server,
+            2, 1, "backends.pool.send_proxy", "use one of: \"none\", \"v1\", \"v2\""
+        },
+        {
+            "zero passthrough workers",
+            """
+            [passthrough]
+            workers = 0
+            """,
+            2, 1, "passthrough.workers", "workers must be between 1 and 256"
+        },
+        {
+            "negative connection tracker capacity",
+            """
+            [passthrough]
+            connection_tracker_capacity = -5
+            """,
+            2, 1, "passthrough.connection_tracker_capacity", "between 1 and"
+        },
+        {
+            "zero stats update frequency",
+            """
+            [passthrough]
+            stats_update_frequency = 0
+            """,
+            2, 1, "passthrough.stats_update_frequency", "must be a positive number of seconds"
+        },
+        {
+            "stats port not a number",
+            """
+            [stats]
+            port = "seventy"
+            """,
+            2, 1, "stats.port", "must be a whole number, not \"seventy\""
+        },
+        {
+            "stats port out of range",
+            """
+            [stats]
+            port = 70000
+            """,
+            2, 1, "stats.port", "between 1 and 65535"
+        },
+        {
+            "stats listen address with a port",
+            """
+            [stats]
+            port = 7000
+            listen_addr = "127.0.0.1:7000"
+            """,
+            3, 1, "stats.listen_addr", "not an IP address"
+        },
+        {
+            "stats without port",
+            """
+            [stats]
+            listen_addr = "::1"
+            """,
+            1, 2, "stats.port", "'port' is required"
+        },
+        {
+            "manage_firewall as a string",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            manage_firewall = "yes"
+            """ + Server,
+            4, 1, "frontends.web.manage_firewall", "must be true or false"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public async Task Each_mistake_is_refused_with_one_error_at_its_line_column_and_key(string name, string toml, int line, int column, string keyPath, string message)
+    {
+        var config = TomlConfigReader.Parse(toml, "corpus.toml");
+
+        var errors = await ConveyHostBuilder.ValidateAsync(new HostArguments(HostCommands.Run, "corpus.toml", null), config);
+
+        var error = Assert.Single(errors);
+        Assert.True(
+            (error.Source, error.Line, error.Column, error.KeyPath) == ("corpus.toml", line, column, keyPath),
+            $"{name}: expected corpus.toml:{line}:{column} {keyPath}, got {error}");
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+}
