@@ -11,6 +11,11 @@ namespace Convey.Metrics;
 /// </summary>
 public sealed class FrontendStats
 {
+    [JsonConstructor]
+    internal FrontendStats()
+    {
+    }
+
     /// <summary>Client connections or flows accepted since start.</summary>
     [JsonInclude]
     public long TotalConnections { get; internal init; }

@@ -10,6 +10,11 @@ namespace Convey.Metrics;
 /// </summary>
 public sealed class PoolStats
 {
+    [JsonConstructor]
+    internal PoolStats()
+    {
+    }
+
     /// <summary>Connections or flows opened to its servers.</summary>
     [JsonInclude]
     public long TotalConnections { get; internal init; }

@@ -9,6 +9,11 @@ namespace Convey.Metrics;
 /// </summary>
 public sealed class ServerStats
 {
+    [JsonConstructor]
+    internal ServerStats()
+    {
+    }
+
     /// <summary>The server's name.</summary>
     [JsonInclude]
     public string Name { get; internal init; } = "";

@@ -14,6 +14,11 @@ namespace Convey.Metrics;
 /// </summary>
 public sealed class StatsSnapshot
 {
+    [JsonConstructor]
+    internal StatsSnapshot()
+    {
+    }
+
     /// <summary>Client connections or flows accepted since start, all frontends.</summary>
     [JsonInclude]
     public long TotalConnections { get; internal init; }
