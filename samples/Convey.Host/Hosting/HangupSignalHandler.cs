@@ -12,9 +12,8 @@ namespace Convey.Host.Hosting;
 /// action, ending the process without a drain, from ever happening.
 /// </summary>
 internal sealed partial class HangupSignalHandler(
-    ConveyService service,
+    ConveyBalancer balancer,
     IConfigSource source,
-    ConveyRuntime runtime,
     ILogger<HangupSignalHandler> logger) : IHostedService, IDisposable
 {
     private PosixSignalRegistration? _registration;
@@ -24,8 +23,8 @@ internal sealed partial class HangupSignalHandler(
         _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
-            LogRereading(source is TomlFileConfigSource file ? file.Path : runtime.Current.Config.Source);
-            service.RequestReload();
+            LogRereading(source is TomlFileConfigSource file ? file.Path : balancer.Config.Source);
+            balancer.RequestReload();
         });
         return Task.CompletedTask;
     }

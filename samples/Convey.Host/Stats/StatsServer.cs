@@ -39,8 +39,7 @@ internal static class StatsServer
         builder.Services.AddSingleton<IHostLifetime, HostOwnedLifetime>();
 
         // The endpoints read the host's live state, not copies.
-        builder.Services.AddSingleton(host.GetRequiredService<ConveyRuntime>());
-        builder.Services.AddSingleton(host.GetRequiredService<ConveyService>());
+        builder.Services.AddSingleton(host.GetRequiredService<ConveyBalancer>());
         builder.Services.AddSingleton(host.GetRequiredService<TimeProvider>());
         builder.Services.AddSingleton(host.GetRequiredService<HealthCheckService>());
         builder.Services.AddSingleton(host.GetRequiredService<MeterProvider>());

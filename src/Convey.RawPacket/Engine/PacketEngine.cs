@@ -458,9 +458,9 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         foreach (var (name, (nic, ports, nat, names)) in wanted)
         {
             var properties = nic.GetIPProperties().GetIPv4Properties();
-            var key = $"{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pipeline)}@{name}#{properties.Index}/{properties.Mtu}/{workers}:{string.Join(',', ports.Order())};nat:{string.Join(',', nat.Order())}";
+            var plan = new ReceiveGroupPlan(pipeline, properties.Index, properties.Mtu, Math.Max(1, workers), [.. ports], [.. nat]);
             keep.Add(name);
-            if (_groups.TryGetValue(name, out var existing) && existing.Key == key)
+            if (_groups.TryGetValue(name, out var existing) && existing.Plan == plan)
             {
                 continue;
             }
@@ -469,7 +469,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _groups.Remove(name);
             try
             {
-                var group = new ReceiveGroup(key, properties.Index, properties.Mtu, PacketFilter.Build(ports, nat), Math.Max(1, workers), pipeline, _logger);
+                var group = new ReceiveGroup(plan, PacketFilter.Build(ports, nat), _logger);
                 group.Start();
                 _groups.Add(name, group);
                 LogListening(name, ports.Count, Math.Max(1, workers));

@@ -22,12 +22,13 @@ internal sealed partial class ReceiveGroup : IDisposable
     private volatile bool _stopping;
     private long _lastErrorLog;
 
-    public ReceiveGroup(string key, int interfaceIndex, int mtu, SocketFilterInstruction[] filter, int workers, PacketPipeline pipeline, ILogger logger)
+    public ReceiveGroup(ReceiveGroupPlan plan, SocketFilterInstruction[] filter, ILogger logger)
     {
-        Key = key;
-        _pipeline = pipeline;
+        Plan = plan;
+        _pipeline = plan.Pipeline;
         _logger = logger;
-        _mtu = mtu;
+        _mtu = plan.Mtu;
+        var (interfaceIndex, workers) = (plan.InterfaceIndex, plan.Workers);
         var fanout = (ushort)Random.Shared.Next(1, ushort.MaxValue);
         try
         {
@@ -45,8 +46,8 @@ internal sealed partial class ReceiveGroup : IDisposable
         }
     }
 
-    /// <summary>Identifies the interface and filter; a group is replaced when its key changes.</summary>
-    public string Key { get; }
+    /// <summary>What the group was opened for; a group is replaced when a reload's plan differs (by value).</summary>
+    public ReceiveGroupPlan Plan { get; }
 
     public void Start()
     {

@@ -198,40 +198,47 @@ internal sealed class TomlSection
         {
             if (Array.IndexOf(_knownKeys, key) < 0)
             {
-                Flatten(key, value, values);
+                Flatten(key, value, values, _context.ValuesAreText);
             }
         }
 
         return values.Count == 0 ? ConfigSettings.Empty : new ConfigSettings(values);
     }
 
-    /// <summary>A TOML value as settings text: scalars in their invariant form, tables and arrays flattened with ':'.</summary>
-    private static void Flatten(string key, object? value, List<KeyValuePair<string, string>> values)
+    /// <summary>
+    /// A TOML value as settings text: scalars in their invariant form, tables and arrays flattened with ':'. From a
+    /// source whose values are all text, a boolean's text is written as TOML writes it (JSON's <c>True</c> reads <c>true</c>),
+    /// so the same configuration reads the same from either.
+    /// </summary>
+    private static void Flatten(string key, object? value, List<KeyValuePair<string, string>> values, bool valuesAreText)
     {
         switch (value)
         {
             case TomlTable table:
                 foreach (var (name, inner) in table)
                 {
-                    Flatten($"{key}:{name}", inner, values);
+                    Flatten($"{key}:{name}", inner, values, valuesAreText);
                 }
 
                 break;
             case TomlTableArray tables:
                 for (var i = 0; i < tables.Count; i++)
                 {
-                    Flatten($"{key}:{i.ToString(CultureInfo.InvariantCulture)}", tables[i], values);
+                    Flatten($"{key}:{i.ToString(CultureInfo.InvariantCulture)}", tables[i], values, valuesAreText);
                 }
 
                 break;
             case TomlArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    Flatten($"{key}:{i.ToString(CultureInfo.InvariantCulture)}", array[i], values);
+                    Flatten($"{key}:{i.ToString(CultureInfo.InvariantCulture)}", array[i], values, valuesAreText);
                 }
 
                 break;
             case bool flag:
+                values.Add(new(key, flag ? "true" : "false"));
+                break;
+            case string text when valuesAreText && bool.TryParse(text, out var flag):
                 values.Add(new(key, flag ? "true" : "false"));
                 break;
             case double real:

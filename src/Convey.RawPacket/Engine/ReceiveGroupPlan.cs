@@ -1,0 +1,26 @@
+using System.Collections.Immutable;
+
+namespace Convey.RawPacket.Engine;
+
+/// <summary>
+/// What one receive group is opened for: the pipeline it feeds, the interface (index and MTU), the worker count and
+/// the frontend ports and NAT addresses its filter admits. Two plans are equal when all of that is (the ports and
+/// addresses as sets), so a reload that changes nothing of it keeps the group and its sockets.
+/// </summary>
+internal sealed record ReceiveGroupPlan(
+    PacketPipeline Pipeline,
+    int InterfaceIndex,
+    int Mtu,
+    int Workers,
+    ImmutableArray<(uint Address, ushort Port)> Ports,
+    ImmutableArray<uint> NatAddresses)
+{
+    public bool Equals(ReceiveGroupPlan? other) =>
+        other is not null
+        && ReferenceEquals(Pipeline, other.Pipeline)
+        && (InterfaceIndex, Mtu, Workers) == (other.InterfaceIndex, other.Mtu, other.Workers)
+        && Ports.Order().SequenceEqual(other.Ports.Order())
+        && NatAddresses.Order().SequenceEqual(other.NatAddresses.Order());
+
+    public override int GetHashCode() => HashCode.Combine(InterfaceIndex, Mtu, Workers, Ports.Length, NatAddresses.Length);
+}
