@@ -152,6 +152,7 @@ internal sealed class ConveyRuntime
     public IReadOnlyList<ConfigError> Validate(ConveyConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var original = config;
         config = WithEffectiveModes(config);
         var engines = _engines().ToList();
         var errors = new List<ConfigError>(ConfigValidator.Validate(config, _selectors.Names));
@@ -170,9 +171,10 @@ internal sealed class ConveyRuntime
             ValidateModes(config, engines, errors);
             var owners = engines.Concat(_owners()).Distinct().ToList();
             errors.AddRange(SettingsClaims.Check(config, owners));
+            var defaulted = original.Frontends.Where(f => f.Mode is null).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var owner in owners)
             {
-                errors.AddRange(owner.Validate(config));
+                errors.AddRange(owner.Validate(config).Select(e => NameDefaultMode(e, defaulted)));
             }
         }
 
@@ -251,6 +253,19 @@ internal sealed class ConveyRuntime
                 ? $"no registered forwarding engine serves the mode '{mode}'; use one of: {known} (or register an engine that serves it)."
                 : $"{servers} registered forwarding engines claim the mode '{mode}'; register only one of them."));
         }
+    }
+
+    /// <summary>
+    /// An owner's error about a frontend that sets no mode says so: the operator reads that the mode came from the
+    /// host (its <c>--passthrough</c> or <c>--dsr</c>, or the application's <see cref="ConveyOptions.DefaultMode"/>).
+    /// </summary>
+    private ConfigError NameDefaultMode(ConfigError error, HashSet<string> defaulted)
+    {
+        var parts = error.KeyPath.Split('.');
+        return parts.Length >= 2 && parts[0] == "frontends" && defaulted.Contains(parts[1])
+            ? new ConfigError(error.Source, error.Line, error.Column, error.KeyPath,
+                $"{error.Message} (frontend '{parts[1]}' sets no mode, so it runs in the host's default mode '{_options.DefaultMode}', from --passthrough or --dsr.)")
+            : error;
     }
 
     /// <summary>The configuration with every frontend's effective mode: its own, or the host's default.</summary>

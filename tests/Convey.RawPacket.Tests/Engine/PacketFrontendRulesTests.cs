@@ -41,7 +41,7 @@ public sealed class PacketFrontendRulesTests : IAsyncDisposable
         var errors = Runtime("passthrough").Validate(Config("[::1]:80", mode: null));
 
         var error = Assert.Single(errors);
-        Assert.Contains("the host's default mode, from --passthrough or --dsr", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the host's default mode 'passthrough', from --passthrough or --dsr", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
