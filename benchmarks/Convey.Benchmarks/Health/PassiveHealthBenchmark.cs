@@ -92,11 +92,11 @@ internal static class PassiveHealthBenchmark
     {
         Frontends =
         [
-            new FrontendConfig { Name = "healthy", ListenEndPoint = EngineUnderTest.FreePort(), Backend = "healthy" },
-            new FrontendConfig { Name = "steady", ListenEndPoint = EngineUnderTest.FreePort(IPAddress.Parse("127.0.0.2")), Backend = "steady" },
-            new FrontendConfig { Name = "flapping", ListenEndPoint = EngineUnderTest.FreePort(IPAddress.Parse("127.0.0.3")), Backend = "flapping" },
+            new FrontendConfig { Name = "healthy", ListenEndPoint = EngineUnderTest.FreePort(), Pool = "healthy" },
+            new FrontendConfig { Name = "steady", ListenEndPoint = EngineUnderTest.FreePort(IPAddress.Parse("127.0.0.2")), Pool = "steady" },
+            new FrontendConfig { Name = "flapping", ListenEndPoint = EngineUnderTest.FreePort(IPAddress.Parse("127.0.0.3")), Pool = "flapping" },
         ],
-        Backends =
+        Pools =
         [
             new BackendPoolConfig { Name = "healthy", Servers = [new ServerConfig { Name = "echo", Address = echo }] },
             Refusing("steady", fall: 5, refusing),

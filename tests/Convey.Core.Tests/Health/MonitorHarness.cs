@@ -42,7 +42,7 @@ internal sealed class MonitorHarness : IAsyncDisposable
         {
             Runtime = TestConfigs.CreateRuntime(new BackendSelectorRegistration(TestSelectorPolicy, _ => selector));
             var config = TestConfigs.Web(health, servers);
-            Runtime.Apply(config with { Backends = [config.Backends[0] with { Balance = TestSelectorPolicy }] });
+            Runtime.Apply(config with { Pools = [config.Pools[0] with { Balance = TestSelectorPolicy }] });
         }
 
         Metrics = TestConfigs.CreateMetrics(Runtime, MeterFactory);

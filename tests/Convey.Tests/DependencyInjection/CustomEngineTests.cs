@@ -31,7 +31,7 @@ public sealed class CustomEngineTests
             await client.ConnectAsync(config.Frontends[0].ListenEndPoint).WaitAsync(Guard);
             using var reader = new StreamReader(client.GetStream(), Encoding.ASCII);
 
-            Assert.Equal("hello from s1", await reader.ReadLineAsync().AsTask().WaitAsync(Guard));
+            Assert.Equal("hello from s1", await reader.ReadLineAsync().WaitAsync(Guard));
             Assert.Equal("greeting", host.Services.GetRequiredService<ConveyBalancer>().GetStats().Frontends["greet"].Mode);
         }
         finally
