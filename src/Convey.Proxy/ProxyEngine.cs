@@ -41,7 +41,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _logger = loggerFactory.CreateLogger<ProxyEngine>();
         var logger = loggerFactory.CreateLogger<ProxyListener>();
-        _context = new ProxyContext(options.Value, ProxyTransports.Create(options.Value, logger), time, metrics, logger);
+        _context = new ProxyContext(options.Value, TransportFactory.Create(options.Value, logger), time, metrics, logger);
         if (options.Value.MaxConnections > 0)
         {
             LogConnectionLimit(options.Value.MaxConnections);
@@ -53,7 +53,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     }
 
     /// <summary>The socket layer the engine runs on (for tests that need to hold its event loop).</summary>
-    internal IProxyTransport Transport => _context.Transport;
+    internal ITransport Transport => _context.Transport;
 
     /// <summary>The last snapshot this engine finished applying.</summary>
     internal RuntimeSnapshot? LastApplied { get; private set; }

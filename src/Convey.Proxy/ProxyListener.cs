@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Convey.Forwarding;
 using Convey.Proxy.Transport;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging;

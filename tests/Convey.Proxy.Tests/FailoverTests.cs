@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Convey.Forwarding;
 using Convey.Proxy.Tests.Support;
 
 namespace Convey.Proxy.Tests;

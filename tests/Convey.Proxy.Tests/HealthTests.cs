@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Convey.Configuration;
+using Convey.Forwarding;
 using Convey.Proxy.Tests.Support;
 using Convey.Runtime;
 

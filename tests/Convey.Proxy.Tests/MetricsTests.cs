@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Convey.Forwarding;
 using Convey.Proxy.Tests.Support;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Convey.Forwarding;
 using Convey.Proxy.Tests.Support;
 
 namespace Convey.Proxy.Tests;

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Convey.Configuration;
+using Convey.Forwarding;
 using Convey.Proxy.Tests.Support;
 
 namespace Convey.Proxy.Tests;

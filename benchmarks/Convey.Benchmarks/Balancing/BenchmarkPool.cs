@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using Convey.Balancing;
 using Convey.Configuration;
+using Convey.Forwarding;
 using Convey.Runtime;
 
 namespace Convey.Benchmarks.Balancing;

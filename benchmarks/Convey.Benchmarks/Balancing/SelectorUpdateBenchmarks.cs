@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using BenchmarkDotNet.Attributes;
 using Convey.Balancing;
+using Convey.Forwarding;
 using Convey.Runtime;
 
 namespace Convey.Benchmarks.Balancing;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Convey.Benchmarks.Proxy;
 using Convey.Configuration;
+using Convey.Forwarding;
 using Convey.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 

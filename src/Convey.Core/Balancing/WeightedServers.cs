@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Convey.Forwarding;
 using Convey.Runtime;
 
 namespace Convey.Balancing;

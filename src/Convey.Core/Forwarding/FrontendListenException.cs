@@ -2,7 +2,7 @@ namespace Convey.Forwarding;
 
 /// <summary>
 /// Frontends whose engine cannot receive their traffic (the address is taken, not local, or needs a privilege).
-/// Each failing frontend is also reported on its <see cref="Runtime.FrontendState"/> and retried by its engine
+/// Each failing frontend is also reported on its <see cref="FrontendState"/> and retried by its engine
 /// until it listens or a reload removes or changes it.
 /// </summary>
 public sealed class FrontendListenException : ForwardingException

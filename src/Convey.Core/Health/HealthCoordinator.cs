@@ -1,3 +1,4 @@
+using Convey.Forwarding;
 using Convey.Metrics;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging;

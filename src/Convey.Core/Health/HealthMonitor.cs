@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
 using Convey.Configuration;
+using Convey.Forwarding;
 using Convey.Metrics;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Convey.Forwarding;
 using Convey.Runtime;
 
 namespace Convey.Health;

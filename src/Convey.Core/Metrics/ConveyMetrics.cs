@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Convey.Forwarding;
 using Convey.Health;
 using Convey.Runtime;
 

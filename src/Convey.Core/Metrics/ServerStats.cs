@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Convey.Forwarding;
 using Convey.Runtime;
 
 namespace Convey.Metrics;

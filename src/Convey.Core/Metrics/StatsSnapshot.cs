@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using System.Collections.Immutable;
+using Convey.Forwarding;
 using Convey.Runtime;
 
 namespace Convey.Metrics;

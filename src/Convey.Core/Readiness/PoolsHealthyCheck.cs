@@ -1,3 +1,4 @@
+using Convey.Forwarding;
 using Convey.Runtime;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

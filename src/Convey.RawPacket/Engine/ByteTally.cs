@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Convey.Forwarding;
 using Convey.Runtime;
 
 namespace Convey.RawPacket.Engine;

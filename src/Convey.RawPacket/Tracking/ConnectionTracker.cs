@@ -1,3 +1,4 @@
+using Convey.Forwarding;
 using Convey.RawPacket.Packets;
 using Convey.Runtime;
 

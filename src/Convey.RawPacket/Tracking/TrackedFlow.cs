@@ -1,3 +1,4 @@
+using Convey.Forwarding;
 using Convey.Runtime;
 
 namespace Convey.RawPacket.Tracking;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using Convey.Forwarding;
 using Convey.Runtime;
 
 namespace Convey.Core.Tests.Balancing;

@@ -47,7 +47,7 @@ public class LoadAwareSelectorTests
         Assert.InRange(loaded, 2_000, 3_000);
     }
 
-    private static void Open(Convey.Runtime.ServerState server, int connections)
+    private static void Open(Convey.Forwarding.ServerState server, int connections)
     {
         for (var i = 0; i < connections; i++)
         {

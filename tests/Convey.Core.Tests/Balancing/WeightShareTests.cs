@@ -1,4 +1,5 @@
 using Convey.Balancing;
+using Convey.Forwarding;
 using Convey.Runtime;
 
 namespace Convey.Core.Tests.Balancing;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Convey.Configuration;
 using Convey.Core.Tests.Runtime;
+using Convey.Forwarding;
 using Convey.Health;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Convey.Forwarding;
 using Convey.Health;
 using Microsoft.Extensions.Time.Testing;
 using static Convey.Core.Tests.Runtime.TestConfigs;
@@ -71,5 +72,5 @@ public sealed class HealthReportQueueTests
     }
 
     private static ServerHealthReport Failure(string name, int port) =>
-        new(new Convey.Runtime.ServerState(Server(name, port)), HealthProbeResult.Unhealthy("refused"), HealthTransitionSource.Passive);
+        new(new Convey.Forwarding.ServerState(Server(name, port)), HealthProbeResult.Unhealthy("refused"), HealthTransitionSource.Passive);
 }

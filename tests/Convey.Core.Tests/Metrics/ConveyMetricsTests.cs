@@ -1,4 +1,5 @@
 using Convey.Core.Tests.Runtime;
+using Convey.Forwarding;
 using Convey.Health;
 using Convey.Metrics;
 using Convey.Runtime;

@@ -89,7 +89,7 @@ public sealed class RuntimeValidationTests
         var ex = Assert.Throws<ConfigException>(() => runtime.Apply(config));
 
         var error = Assert.Single(ex.Errors);
-        Assert.Equal("convey.toml:2:1 frontends.web.listen_addr: not on this engine", error.ToString());
+        Assert.StartsWith("convey.toml:2:1 frontends.web.listen_addr: not on this engine", error.ToString(), StringComparison.Ordinal);
         Assert.Empty(runtime.Current.Frontends);
         Assert.Equal(["web"], engine.Checked);
     }

@@ -1,3 +1,4 @@
+using Convey.Forwarding;
 using Convey.Proxy.Tests.Support;
 
 namespace Convey.Proxy.Tests.Transport;

@@ -21,7 +21,9 @@ public sealed class CustomEngineTests
     [Fact]
     public async Task A_custom_engine_serves_a_frontend_of_its_own_mode_with_its_own_setting()
     {
-        var config = Config(AddConveyHostTests.FreePort(), ("greeting", "hello"));
+        using var server = new TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var config = Config(AddConveyHostTests.FreePort(), (IPEndPoint)server.LocalEndpoint, ("greeting", "hello"));
         using var host = Build(config);
 
         await host.StartAsync().WaitAsync(Guard);
@@ -43,7 +45,7 @@ public sealed class CustomEngineTests
     [Fact]
     public async Task The_custom_engines_own_check_refuses_a_bad_value_of_its_setting()
     {
-        using var host = Build(Config(AddConveyHostTests.FreePort(), ("greeting", " ")));
+        using var host = Build(Config(AddConveyHostTests.FreePort(), Unused, ("greeting", " ")));
 
         var ex = await Assert.ThrowsAsync<ConfigException>(() => host.StartAsync().WaitAsync(Guard));
 
@@ -55,7 +57,7 @@ public sealed class CustomEngineTests
     [Fact]
     public async Task A_key_no_engine_claims_is_refused_with_the_nearest_known_key()
     {
-        using var host = Build(Config(AddConveyHostTests.FreePort(), ("greting", "hello")));
+        using var host = Build(Config(AddConveyHostTests.FreePort(), Unused, ("greeting", "hello"), ("greting", "hello")));
 
         var ex = await Assert.ThrowsAsync<ConfigException>(() => host.StartAsync().WaitAsync(Guard));
 
@@ -71,7 +73,10 @@ public sealed class CustomEngineTests
         return builder.Build();
     }
 
-    private static ConveyConfig Config(IPEndPoint listen, params (string Key, string Value)[] settings) => new()
+    /// <summary>A server address for configurations that are refused before anything connects.</summary>
+    private static readonly IPEndPoint Unused = new(IPAddress.Loopback, 9);
+
+    private static ConveyConfig Config(IPEndPoint listen, IPEndPoint server, params (string Key, string Value)[] settings) => new()
     {
         Frontends =
         [
@@ -84,7 +89,7 @@ public sealed class CustomEngineTests
                 Settings = new ConfigSettings(settings.Select(s => new KeyValuePair<string, string>(s.Key, s.Value))),
             },
         ],
-        Pools = [new BackendPoolConfig { Name = "names", Servers = [new ServerConfig { Name = "s1", Address = new IPEndPoint(IPAddress.Loopback, 9) }] }],
+        Pools = [new BackendPoolConfig { Name = "names", Servers = [new ServerConfig { Name = "s1", Address = server }] }],
     };
 
     /// <summary>Answers each connection with its frontend's <c>greeting</c> and the server its pool picks, then closes it.</summary>

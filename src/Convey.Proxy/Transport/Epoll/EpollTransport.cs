@@ -9,7 +9,7 @@ namespace Convey.Proxy.Transport.Epoll;
 /// first listener. Each listener accepts on one loop; its connections are spread over all of them in turn.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal sealed class EpollTransport(int loopCount, ILogger logger) : IProxyTransport
+internal sealed class EpollTransport(int loopCount, ILogger logger) : ITransport
 {
     private readonly Lock _lock = new();
     private EpollLoop[]? _loops;

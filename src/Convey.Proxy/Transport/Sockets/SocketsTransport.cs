@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace Convey.Proxy.Transport.Sockets;
 
 /// <summary>The portable transport: System.Net.Sockets, continuations on the thread pool.</summary>
-internal sealed class SocketsTransport : IProxyTransport
+internal sealed class SocketsTransport : ITransport
 {
     public ProxyAcceptor Listen(Socket listening) => new SocketsAcceptor(listening);
 

@@ -1,4 +1,4 @@
-namespace Convey.Runtime;
+namespace Convey.Forwarding;
 
 /// <summary>What health checks know of a server.</summary>
 internal enum ServerHealth

@@ -1,7 +1,7 @@
 using Convey.Configuration;
 using Convey.Forwarding;
 
-namespace Convey.Runtime;
+namespace Convey.Forwarding;
 
 /// <summary>
 /// The live state of one frontend: its settings, its resolved mode, the pool it feeds and its counters.

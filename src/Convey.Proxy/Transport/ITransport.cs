@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace Convey.Proxy.Transport;
 
 /// <summary>How the engine does socket I/O: its own epoll event loops on Linux, or System.Net.Sockets.</summary>
-internal interface IProxyTransport : IDisposable
+internal interface ITransport : IDisposable
 {
     /// <summary>Serves a bound, listening socket; the acceptor owns it from here on.</summary>
     ProxyAcceptor Listen(Socket listening);

@@ -5,9 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace Convey.Proxy.Transport;
 
 /// <summary>Creates the transport <see cref="ProxyEngineOptions.Transport"/> asks for.</summary>
-internal static class ProxyTransports
+internal static class TransportFactory
 {
-    public static IProxyTransport Create(ProxyEngineOptions options, ILogger logger)
+    public static ITransport Create(ProxyEngineOptions options, ILogger logger)
     {
         var epoll = options.Transport switch
         {

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Convey.Configuration;
 
-namespace Convey.Runtime;
+namespace Convey.Forwarding;
 
 /// <summary>The live state as of the last applied configuration: frontends and pools by name.</summary>
 public sealed class RuntimeSnapshot

@@ -4,7 +4,7 @@ using Convey.Balancing;
 using Convey.Configuration;
 using Convey.Forwarding;
 
-namespace Convey.Runtime;
+namespace Convey.Forwarding;
 
 /// <summary>
 /// The live state of one backend pool: its servers (including draining ones), and the selector that picks

@@ -1,7 +1,7 @@
 using Convey.Configuration;
 using Convey.Forwarding;
 
-namespace Convey.Runtime;
+namespace Convey.Forwarding;
 
 /// <summary>A frontend's settings, mode and pool as one immutable unit, swapped as a whole on reload.</summary>
 /// <param name="Config">The frontend's settings.</param>

@@ -1,4 +1,4 @@
-namespace Convey.Runtime;
+namespace Convey.Forwarding;
 
 /// <summary>
 /// Whether a pool is still at its cold start: none of its servers has passed a health probe yet. While it is, the

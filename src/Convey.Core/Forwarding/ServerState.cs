@@ -1,7 +1,7 @@
 using System.Net;
 using Convey.Configuration;
 
-namespace Convey.Runtime;
+namespace Convey.Forwarding;
 
 /// <summary>
 /// The live state of one server in one pool: its settings, health and counters. A reload that keeps
