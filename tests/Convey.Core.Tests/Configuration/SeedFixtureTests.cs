@@ -26,8 +26,6 @@ public sealed class SeedFixtureTests
         Assert.Equal(new HealthCheckConfig { Interval = pool.HealthCheck.Interval }, pool.HealthCheck);
     }
 
-    private static ConfigSettings Settings(params (string Key, string Value)[] values) =>
-        new(values.Select(v => new KeyValuePair<string, string>(v.Key, v.Value)));
 
     private static void AssertFrontend(FrontendConfig frontend, string name, string listen, string backend)
     {
@@ -47,7 +45,7 @@ public sealed class SeedFixtureTests
         AssertServers(config.Pools[1], ("server1", "127.0.0.1:8080", 2), ("server2", "127.0.0.1:8081", 1), ("server3", "127.0.0.1:8082", 1));
         Assert.All(config.Pools, b => Assert.Equal(Seconds3, b.HealthCheck.Interval));
         Assert.All(config.Pools, AssertSeedPoolDefaults);
-        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
+        Assert.Equal(TestSettings.Of(("port", "7000")), config.Sections["stats"]);
         Assert.False(config.Sections.ContainsKey("passthrough"));
     }
 
@@ -61,7 +59,7 @@ public sealed class SeedFixtureTests
         AssertServers(pool, ("server1", "127.0.0.1:8080", 10000), ("server2", "127.0.0.1:8081", 1));
         Assert.Equal(Seconds3, pool.HealthCheck.Interval);
         AssertSeedPoolDefaults(pool);
-        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
+        Assert.Equal(TestSettings.Of(("port", "7000")), config.Sections["stats"]);
         Assert.False(config.Sections.ContainsKey("passthrough"));
     }
 
@@ -75,8 +73,8 @@ public sealed class SeedFixtureTests
         AssertServers(pool, ("server1", "127.0.0.1:3080", 1), ("server2", "127.0.0.1:3081", 1));
         Assert.Equal(TimeSpan.FromSeconds(300), pool.HealthCheck.Interval);
         AssertSeedPoolDefaults(pool);
-        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
-        Assert.Equal(Settings(("connection_tracker_capacity", "2"), ("workers", "1"), ("stats_update_frequency", "3")), config.Sections["passthrough"]);
+        Assert.Equal(TestSettings.Of(("port", "7000")), config.Sections["stats"]);
+        Assert.Equal(TestSettings.Of(("connection_tracker_capacity", "2"), ("workers", "1"), ("stats_update_frequency", "3")), config.Sections["passthrough"]);
     }
 
     [Fact]
@@ -88,8 +86,8 @@ public sealed class SeedFixtureTests
         var pool = Assert.Single(config.Pools);
         AssertServers(pool, ("server1", "192.168.1.198:80", 1), ("server2", "192.168.1.169:80", 1), ("server3", "172.18.65.186:80", 1), ("server4", "172.18.68.49:80", 1));
         Assert.Equal(Seconds3, pool.HealthCheck.Interval);
-        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
-        Assert.Equal(Settings(("connection_tracker_capacity", "20000"), ("workers", "4"), ("stats_update_frequency", "5")), config.Sections["passthrough"]);
+        Assert.Equal(TestSettings.Of(("port", "7000")), config.Sections["stats"]);
+        Assert.Equal(TestSettings.Of(("connection_tracker_capacity", "20000"), ("workers", "4"), ("stats_update_frequency", "5")), config.Sections["passthrough"]);
     }
 
     [Fact]
@@ -102,7 +100,7 @@ public sealed class SeedFixtureTests
         AssertServers(config.Pools[0], ("server1", "192.168.1.128:80", 10), ("server2", "192.168.1.118:80", 100), ("server3", "192.168.1.138:8084", 1), ("server4", "192.168.1.184:8080", 1));
         AssertServers(config.Pools[1], ("server2", "192.168.2.10:8083", 1), ("server3", "192.168.2.11:8082", 1));
         Assert.All(config.Pools, b => Assert.Equal(Seconds3, b.HealthCheck.Interval));
-        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
+        Assert.Equal(TestSettings.Of(("port", "7000")), config.Sections["stats"]);
     }
 
     [Fact]

@@ -64,18 +64,18 @@ public sealed class TomlConfigReaderTests
                 IdleTimeout = TimeSpan.FromSeconds(60),
                 DrainTimeout = TimeSpan.Zero,
                 MaxConnections = 1000,
-                Settings = Settings(("dsr_method", "l2"), ("manage_firewall", "false"), ("reuse_port", "true")),
+                Settings = TestSettings.Of(("dsr_method", "l2"), ("manage_firewall", "false"), ("reuse_port", "true")),
             },
             frontend);
         var pool = Assert.Single(config.Pools);
         Assert.Equal(new HealthCheckConfig { Interval = TimeSpan.FromSeconds(0.5), Timeout = TimeSpan.FromSeconds(0.25), Rise = 1, Fall = 1 }, pool.HealthCheck);
         Assert.Equal("my_custom_policy", pool.Balance);
         Assert.Equal(0, pool.Retries);
-        Assert.Equal(Settings(("send_proxy", "v2")), pool.Settings);
+        Assert.Equal(TestSettings.Of(("send_proxy", "v2")), pool.Settings);
         Assert.Equal(new ServerConfig { Name = "a", Address = IPEndPoint.Parse("[2001:db8::10]:80"), Weight = 0, MaxConnections = 50 }, pool.Servers[0]);
         Assert.Equal(new ServerConfig { Name = "b", Address = IPEndPoint.Parse("10.0.0.2:80") }, pool.Servers[1]);
-        Assert.Equal(Settings(("port", "9000"), ("listen_addr", "::")), config.Sections["stats"]);
-        Assert.Equal(Settings(("connection_tracker_capacity", "65536"), ("workers", "2"), ("stats_update_frequency", "0.5")), config.Sections["passthrough"]);
+        Assert.Equal(TestSettings.Of(("port", "9000"), ("listen_addr", "::")), config.Sections["stats"]);
+        Assert.Equal(TestSettings.Of(("connection_tracker_capacity", "65536"), ("workers", "2"), ("stats_update_frequency", "0.5")), config.Sections["passthrough"]);
         Assert.Equal("every.toml", config.Source);
     }
 
@@ -190,7 +190,7 @@ public sealed class TomlConfigReaderTests
         var config = TomlConfigReader.Parse("[stats]\nport = 7000\n", "stats-only.toml");
 
         Assert.Empty(config.Frontends);
-        Assert.Equal(Settings(("port", "7000")), config.Sections["stats"]);
+        Assert.Equal(TestSettings.Of(("port", "7000")), config.Sections["stats"]);
     }
 
     [Fact]
@@ -391,7 +391,4 @@ public sealed class TomlConfigReaderTests
             }
         }
     }
-
-    private static ConfigSettings Settings(params (string Key, string Value)[] values) =>
-        new(values.Select(v => new KeyValuePair<string, string>(v.Key, v.Value)));
 }
