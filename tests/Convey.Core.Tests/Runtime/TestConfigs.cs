@@ -24,7 +24,7 @@ internal static class TestConfigs
 
     /// <summary>The address of the one server of the one pool <paramref name="runtime"/> runs, as text.</summary>
     public static string OnlyServerAddress(ConveyRuntime runtime) =>
-        runtime.Current.Config.Backends.Single().Servers.Single().Address.ToString()!;
+        runtime.Current.Config.Pools.Single().Servers.Single().Address.ToString()!;
 
     public static ServerConfig Server(string name, int port, int weight = 1) =>
         new() { Name = name, Address = new IPEndPoint(IPAddress.Loopback, port), Weight = weight };

@@ -23,7 +23,8 @@ public sealed class CustomEngineTests
     {
         using var server = new TcpListener(IPAddress.Loopback, 0);
         server.Start();
-        var config = Config(AddConveyHostTests.FreePort(), (IPEndPoint)server.LocalEndpoint, ("greeting", "hello"));
+        using var port = new ReservedPort();
+        var config = Config(port.EndPoint, (IPEndPoint)server.LocalEndpoint, ("greeting", "hello"));
         using var host = Build(config);
 
         await host.StartAsync().WaitAsync(Guard);
@@ -45,7 +46,8 @@ public sealed class CustomEngineTests
     [Fact]
     public async Task The_custom_engines_own_check_refuses_a_bad_value_of_its_setting()
     {
-        using var host = Build(Config(AddConveyHostTests.FreePort(), Unused, ("greeting", " ")));
+        using var port = new ReservedPort();
+        using var host = Build(Config(port.EndPoint, Unused, ("greeting", " ")));
 
         var ex = await Assert.ThrowsAsync<ConfigException>(() => host.StartAsync().WaitAsync(Guard));
 
@@ -57,7 +59,8 @@ public sealed class CustomEngineTests
     [Fact]
     public async Task A_key_no_engine_claims_is_refused_with_the_nearest_known_key()
     {
-        using var host = Build(Config(AddConveyHostTests.FreePort(), Unused, ("greeting", "hello"), ("greting", "hello")));
+        using var port = new ReservedPort();
+        using var host = Build(Config(port.EndPoint, Unused, ("greeting", "hello"), ("greting", "hello")));
 
         var ex = await Assert.ThrowsAsync<ConfigException>(() => host.StartAsync().WaitAsync(Guard));
 
