@@ -9,12 +9,6 @@ namespace Convey.Core.Tests.Configuration;
 /// </summary>
 public sealed class MalformedConfigTests
 {
-    private const string Server = """
-
-        [backends.pool.servers.s1]
-        addr = "127.0.0.1:8080"
-        """;
-
     public static TheoryData<string, string, int, int, string, string> Corpus => new()
     {
         // name, toml, line, column, key path, a fragment of the message
@@ -43,7 +37,7 @@ public sealed class MalformedConfigTests
             listen_addr = "127.0.0.1:3000"
             listen_addr = "127.0.0.1:3001"
             backend = "pool"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             3, 1, "frontends.web.listen_addr", "already defined"
         },
         {
@@ -71,7 +65,7 @@ public sealed class MalformedConfigTests
             [frontends.web]
             backend = "pool"
             listen_addr = "localhost:3000"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             3, 1, "frontends.web.listen_addr", "is not an IP address (a listen address is never a host name)"
         },
         {
@@ -161,7 +155,7 @@ public sealed class MalformedConfigTests
             """
             [backends.pool]
             resolve_interval = 0
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "backends.pool.resolve_interval", "resolve_interval must be a positive number of seconds"
         },
         {
@@ -178,7 +172,7 @@ public sealed class MalformedConfigTests
             [frontends.web]
             backend = "pool"
             listen_addr = "::1:3000"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             3, 1, "frontends.web.listen_addr", "needs brackets"
         },
         {
@@ -187,7 +181,7 @@ public sealed class MalformedConfigTests
             [frontends.web]
             listen_addr = "0.0.0.0:70000"
             backend = "pool"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "frontends.web.listen_addr", "out of range"
         },
         {
@@ -222,7 +216,7 @@ public sealed class MalformedConfigTests
             [frontends.web]
             listen_addr = "127.0.0.1:3000"
                 backend = "pol"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             3, 5, "frontends.web.backend", "no pool named 'pol'"
         },
         {
@@ -235,7 +229,7 @@ public sealed class MalformedConfigTests
             [frontends.b]
             backend = "pool"
             listen_addr = "127.0.0.1:3000"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             7, 1, "frontends.b.listen_addr", "already the listen address"
         },
         {
@@ -248,7 +242,7 @@ public sealed class MalformedConfigTests
             [frontends.b]
             listen_addr = "[0:0:0:0:0:0:0:1]:3000"
             backend = "pool"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             6, 1, "frontends.b.listen_addr", "already the listen address"
         },
         {
@@ -292,7 +286,7 @@ public sealed class MalformedConfigTests
             [frontends.web]
             listen_addr = 3000
             backend = "pool"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "frontends.web.listen_addr", "must be a string, not the integer 3000"
         },
         {
@@ -317,7 +311,7 @@ public sealed class MalformedConfigTests
             listen_addr = "127.0.0.1:3000"
             backend = "pool"
             connect_timeout = -1
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             4, 1, "frontends.web.connect_timeout", "must not be negative"
         },
         {
@@ -327,7 +321,7 @@ public sealed class MalformedConfigTests
             listen_addr = "127.0.0.1:3000"
             backend = "pool"
             idle_timeout = 0.0
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             4, 1, "frontends.web.idle_timeout", "must be a positive number of seconds"
         },
         {
@@ -335,7 +329,7 @@ public sealed class MalformedConfigTests
             """
             [backends.pool]
             health_check_interval = -3
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "backends.pool.health_check_interval", "must not be negative"
         },
         {
@@ -343,7 +337,7 @@ public sealed class MalformedConfigTests
             """
             [backends.pool]
             health_check_timeout = 1e9
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "backends.pool.health_check_timeout", "at most 1000000 seconds"
         },
         {
@@ -353,7 +347,7 @@ public sealed class MalformedConfigTests
             listen_addr = "127.0.0.1:3000"
             backend = "pool"
             drain_timeout = "30s"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             4, 1, "frontends.web.drain_timeout", "must be a number of seconds"
         },
         {
@@ -361,7 +355,7 @@ public sealed class MalformedConfigTests
             """
             [backends.pool]
             rise = 0
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "backends.pool.rise", "rise must be between 1 and 100"
         },
         {
@@ -369,7 +363,7 @@ public sealed class MalformedConfigTests
             """
             [backends.pool]
             fall = 101
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "backends.pool.fall", "fall must be between 1 and 100"
         },
         {
@@ -377,7 +371,7 @@ public sealed class MalformedConfigTests
             """
             [backends.pool]
             retries = 1000
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "backends.pool.retries", "retries must be between 0 and 100"
         },
         {
@@ -402,7 +396,7 @@ public sealed class MalformedConfigTests
             """
             [frontends.web]
             backend = "pool"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             1, 12, "frontends.web.listen_addr", "'listen_addr' is required"
         },
     };

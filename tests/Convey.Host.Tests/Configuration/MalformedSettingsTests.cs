@@ -10,12 +10,6 @@ namespace Convey.Host.Tests.Configuration;
 /// </summary>
 public sealed class MalformedSettingsTests
 {
-    private const string Server = """
-
-        [backends.pool.servers.s1]
-        addr = "127.0.0.1:8080"
-        """;
-
     public static TheoryData<string, string, int, int, string, string> Corpus => new()
     {
         // name, toml, line, column, key path, a fragment of the message
@@ -34,7 +28,7 @@ public sealed class MalformedSettingsTests
             listen_adr = "127.0.0.1:3000"
             listen_addr = "127.0.0.1:3000"
             backend = "pool"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "frontends.web.listen_adr", "Did you mean 'listen_addr'?"
         },
         {
@@ -42,7 +36,7 @@ public sealed class MalformedSettingsTests
             """
             [backends.pool]
             health_check_intervall = 3
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "backends.pool.health_check_intervall", "Did you mean 'health_check_interval'?"
         },
         {
@@ -60,7 +54,7 @@ public sealed class MalformedSettingsTests
             listen_addr = "127.0.0.1:3000"
             backend = "pool"
             mode = "nat"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             4, 1, "frontends.web.mode", "use one of: dsr, passthrough, proxy"
         },
         {
@@ -71,7 +65,7 @@ public sealed class MalformedSettingsTests
             backend = "pool"
             mode = "dsr"
             dsr_method = "l4"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             5, 1, "frontends.web.dsr_method", "use one of: \"l3\", \"l2\""
         },
         {
@@ -79,7 +73,7 @@ public sealed class MalformedSettingsTests
             """
             [backends.pool]
             send_proxy = "v3"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             2, 1, "backends.pool.send_proxy", "use one of: \"none\", \"v1\", \"v2\""
         },
         {
@@ -146,7 +140,7 @@ public sealed class MalformedSettingsTests
             listen_addr = "127.0.0.1:3000"
             backend = "pool"
             manage_firewall = "yes"
-            """ + Server,
+            """ + ConfigText.PoolWithOneServer,
             4, 1, "frontends.web.manage_firewall", "must be true or false"
         },
     };
