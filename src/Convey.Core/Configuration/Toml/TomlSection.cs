@@ -7,7 +7,7 @@ namespace Convey.Configuration.Toml;
 /// One TOML table being read against the schema: typed getters that report wrong types at the key, and a final
 /// check that reports every key the schema does not know, suggesting the nearest known one. A table converted from
 /// an <c>IConfiguration</c> section holds every value as text (JSON numbers and booleans arrive as strings), so
-/// there the getters also read numbers, seconds and booleans from their text; TOML itself stays strict.
+/// there the getters also read numbers and seconds from their text; TOML itself stays strict.
 /// </summary>
 internal sealed class TomlSection
 {
@@ -41,23 +41,6 @@ internal sealed class TomlSection
         _context.Report(KeyPath(key), $"'{key}' is required here; add for example {key} = {example}.");
 
     public string? GetString(string key) => TryGet<string>(key, "a string", out var text) ? text : null;
-
-    /// <summary>Reads a boolean; from a source whose values are text, "true" or "false" too (any case).</summary>
-    public bool? GetBool(string key)
-    {
-        if (_context.ValuesAreText && _table.TryGetValue(key, out var value) && value is string text)
-        {
-            if (bool.TryParse(text, out var parsed))
-            {
-                return parsed;
-            }
-
-            ReportType(key, value, "true or false");
-            return null;
-        }
-
-        return TryGet<bool>(key, "true or false", out var flag) ? flag : null;
-    }
 
     /// <summary>
     /// Reads a whole number that fits an <see cref="int"/>; with <paramref name="allowString"/> a quoted number too (the seed
@@ -140,28 +123,6 @@ internal sealed class TomlSection
         }
 
         return TimeSpan.FromSeconds(seconds);
-    }
-
-    /// <summary>Reads one of a fixed set of names (case-insensitive).</summary>
-    public T? GetChoice<T>(string key, IReadOnlyDictionary<string, T> choices)
-        where T : struct
-    {
-        var text = GetString(key);
-        if (text is null)
-        {
-            return null;
-        }
-
-        foreach (var (name, choice) in choices)
-        {
-            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
-            {
-                return choice;
-            }
-        }
-
-        Report(key, $"'{text}' is not a valid {key}; use one of: {string.Join(", ", choices.Keys.Select(k => $"\"{k}\""))}.");
-        return null;
     }
 
     /// <summary>Reads a sub-table; a value of another type is reported.</summary>
