@@ -9,7 +9,7 @@ public class DescriptorLimitTests
     public async Task A_flood_beyond_the_descriptor_limit_is_refused_and_the_host_keeps_serving()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the descriptor budget is read on Linux");
-        RequiredTool.Require("/usr/bin/prlimit", "util-linux's prlimit gives the host a small descriptor limit");
+        Prerequisite.RequireFile("/usr/bin/prlimit", "util-linux's prlimit gives the host a small descriptor limit");
         await using var backend = TestServer.ReadAllThenReply(100);
         using var config = HostConfigFile.Write([("b", backend.EndPoint)], withStats: false);
         await using var host = HostProcess.Start([$"--config={config.Path}"], descriptorLimit: 400);
@@ -61,7 +61,7 @@ public class DescriptorLimitTests
     public async Task A_descriptor_limit_of_256_stops_the_start_with_exit_1_naming_the_limit_and_how_to_raise_it()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the descriptor budget is read on Linux");
-        RequiredTool.Require("/usr/bin/prlimit", "util-linux's prlimit gives the host a small descriptor limit");
+        Prerequisite.RequireFile("/usr/bin/prlimit", "util-linux's prlimit gives the host a small descriptor limit");
         await using var backend = TestServer.ReadAllThenReply(1);
         using var config = HostConfigFile.Write([("b", backend.EndPoint)]);
 

@@ -78,7 +78,7 @@ public class StartupFailureTests
     public async Task A_frontend_on_a_privileged_port_without_the_capability_exits_1_saying_permission_denied()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "privileged ports are a Linux matter here");
-        RequiredTool.Require("/usr/bin/setpriv", "util-linux's setpriv runs the host without CAP_NET_BIND_SERVICE");
+        Prerequisite.RequireFile("/usr/bin/setpriv", "util-linux's setpriv runs the host without CAP_NET_BIND_SERVICE");
         var unprivilegedStart = int.Parse(await File.ReadAllTextAsync("/proc/sys/net/ipv4/ip_unprivileged_port_start"), System.Globalization.CultureInfo.InvariantCulture);
         Skip.If(unprivilegedStart <= 1, "net.ipv4.ip_unprivileged_port_start lets everyone bind every port here");
         await using var backend = TestServer.ReadAllThenReply(1);

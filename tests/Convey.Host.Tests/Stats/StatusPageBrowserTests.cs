@@ -9,7 +9,7 @@ public class StatusPageBrowserTests
     [SkippableFact]
     public async Task Status_page_in_a_browser_shows_every_pool_and_server_and_a_stopped_server_turns_down()
     {
-        RequiredTool.Require(Chromium.Path, Chromium.MissingReason);
+        Prerequisite.RequireFile(Chromium.Path, Chromium.MissingReason);
         await using var web1 = TestServer.ReadAllThenReply(10);
         await using var web2 = TestServer.ReadAllThenReply(10);
         await using var db1 = TestServer.ReadAllThenReply(10);

@@ -8,7 +8,7 @@ public class PrintFirewallTests
     [SkippableFact]
     public async Task Host_prints_the_rules_for_the_configuration_and_default_mode()
     {
-        Skip.IfNot(File.Exists(NamespaceLab.HostAssembly), $"the host is not built at {NamespaceLab.HostAssembly}");
+        Prerequisite.RequireFile(NamespaceLab.HostAssembly, "the host must be built (dotnet build) for --print-firewall");
         var config = Path.Combine(Path.GetTempPath(), $"convey-print-firewall-{Guid.NewGuid():N}.toml");
         await File.WriteAllTextAsync(config, """
             [frontends.web]

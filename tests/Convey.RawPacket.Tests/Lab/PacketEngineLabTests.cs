@@ -121,11 +121,7 @@ public class PacketEngineLabTests
         Assert.Equal(0, await CountRepliesToClientAsync(lab));
     }
 
-    private static void SkipUnlessLabAvailable()
-    {
-        var reason = NamespaceLab.WhyUnavailable();
-        Skip.If(reason is not null, reason);
-    }
+    private static void SkipUnlessLabAvailable() => Prerequisite.Require(NamespaceLab.WhyUnavailable());
 
     /// <summary>Weights 3:1; the pool's default policy (Maglev for packet modes) unless <paramref name="balance"/> names one.</summary>
     private static string Config(string vip, string frontendExtra = "", int healthInterval = 3, string? balance = null) => $"""
