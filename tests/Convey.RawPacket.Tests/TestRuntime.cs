@@ -18,6 +18,12 @@ internal static class TestRuntime
 
     public static RuntimeSnapshot Build(
         string mode, string dsrMethod, int capacity, int maxConnections,
+        params (string Name, string Address, int Weight)[] servers) =>
+        Build(mode, dsrMethod, capacity, maxConnections, BalancingPolicyNames.RoundRobin, servers);
+
+    /// <summary>As above, with the pool's balancing policy (round-robin or Maglev).</summary>
+    public static RuntimeSnapshot Build(
+        string mode, string dsrMethod, int capacity, int maxConnections, string balance,
         params (string Name, string Address, int Weight)[] servers)
     {
         if (servers.Length == 0)
@@ -44,13 +50,13 @@ internal static class TestRuntime
                 new BackendPoolConfig
                 {
                     Name = "pool",
-                    Balance = BalancingPolicyNames.RoundRobin,
+                    Balance = balance,
                     Servers = [.. servers.Select(s => new ServerConfig { Name = s.Name, Address = IPEndPoint.Parse(s.Address), Weight = s.Weight })],
                 },
             ],
             Sections = ImmutableDictionary<string, ConfigSettings>.Empty.Add("passthrough", new ConfigSettings([new("connection_tracker_capacity", capacity.ToString(CultureInfo.InvariantCulture))])),
         };
-        return CreateRuntime().Apply(config);
+        return CreateRuntime(new BackendSelectorRegistration(BalancingPolicyNames.Maglev, _ => new MaglevSelector())).Apply(config);
     }
 
     /// <summary>A runtime with round-robin and <paramref name="policies"/> registered.</summary>

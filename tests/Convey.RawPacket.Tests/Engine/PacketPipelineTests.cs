@@ -100,6 +100,34 @@ public class PacketPipelineTests
     }
 
     [Fact]
+    public void Dsr_sends_a_mid_flow_segment_of_a_flow_it_does_not_know_to_the_server_the_flow_hashes_to_and_tracks_it()
+    {
+        (string, string, int)[] servers = [("b1", "198.18.1.11:8080", 1), ("b2", "198.18.1.12:8080", 1), ("b3", "198.18.1.13:8080", 1), ("b4", "198.18.1.14:8080", 1)];
+        var ports = Enumerable.Range(40000, 64).Select(p => (ushort)p).ToArray();
+        using var before = new PipelineFixture("dsr", balance: "maglev", servers: servers);
+        var opened = ports.ToDictionary(port => port, port =>
+        {
+            var syn = Tcp(Client, port, Vip, 8080, TcpFlags.Syn);
+            Assert.Equal(PacketActionKind.SendRouted, before.Process(syn).Kind);
+            return PipelineFixture.Addresses(syn).Destination;
+        });
+
+        // A fresh pipeline is the balancer after a restart (or another instance): it knows none of these flows. Their
+        // next segments, in another order, still reach the server each flow's 5-tuple hashes to.
+        using var after = new PipelineFixture("dsr", balance: "maglev", servers: servers);
+        foreach (var port in ports.Reverse())
+        {
+            var segment = Tcp(Client, port, Vip, 8080, TcpFlags.Ack, 100);
+
+            Assert.Equal(PacketActionKind.SendRouted, after.Process(segment).Kind);
+            Assert.Equal(opened[port], PipelineFixture.Addresses(segment).Destination);
+        }
+
+        Assert.Equal(ports.Length, after.Tracker.Count);
+        Assert.True(opened.Values.Distinct().Count() > 1, "the flows spread over several servers, so matching is not luck");
+    }
+
+    [Fact]
     public void Dsr_l2_leaves_the_packet_alone_and_sends_it_to_the_servers_mac()
     {
         var arp = Path.GetTempFileName();

@@ -15,9 +15,9 @@ internal sealed class PipelineFixture : IDisposable
 
     public PipelineFixture(
         string mode, string method = "l3", int capacity = 1000, NeighbourTable? neighbours = null,
-        int maxConnections = 0, params (string Name, string Address, int Weight)[] servers)
+        int maxConnections = 0, string balance = "round_robin", params (string Name, string Address, int Weight)[] servers)
     {
-        Snapshot = TestRuntime.Build(mode, method, capacity, maxConnections, servers);
+        Snapshot = TestRuntime.Build(mode, method, capacity, maxConnections, balance, servers);
         Frontend = Snapshot.Frontends["web"];
         Tracker = new ConnectionTracker(capacity, Time, PacketPipeline.OnFlowEnded);
         Pipeline = new PacketPipeline(Tracker, neighbours ?? new NeighbourTable("/nonexistent"), new PacketCounters(), Time)
