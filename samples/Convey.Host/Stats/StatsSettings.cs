@@ -20,9 +20,6 @@ internal sealed record StatsSettings(int? Port, IPAddress ListenAddress)
     /// <summary>The stats listener on <c>[::]</c> is dual-stack (Kestrel binds it so).</summary>
     private const bool StatsDualStack = true;
 
-    /// <summary>Frontends on <c>[::]</c> are IPv6-only (the proxy engine binds them so).</summary>
-    private const bool FrontendDualStack = false;
-
     /// <summary>Where the listener binds; null when there is no <c>[stats]</c> table.</summary>
     public IPEndPoint? EndPoint => Port is { } port ? new IPEndPoint(ListenAddress, port) : null;
 
@@ -64,10 +61,10 @@ internal sealed record StatsSettings(int? Port, IPAddress ListenAddress)
             if (Read(config, errors).EndPoint is { } stats)
             {
                 var taken = config.Frontends.FirstOrDefault(f => f.ListenEndPoint.Port == stats.Port
-                    && ListenOverlap.Overlaps(f.ListenEndPoint, FrontendDualStack, stats, StatsDualStack));
+                    && ListenOverlap.Overlaps(f.ListenEndPoint, ConfigValidator.FrontendDualStack, stats, StatsDualStack));
                 if (taken is not null)
                 {
-                    var why = ListenOverlap.Explain(taken.ListenEndPoint, FrontendDualStack, stats, StatsDualStack);
+                    var why = ListenOverlap.Explain(taken.ListenEndPoint, ConfigValidator.FrontendDualStack, stats, StatsDualStack);
                     errors.Add(new ConfigError(config.Source, 0, 0, $"{Section}.{PortKey}", why.Length == 0
                         ? $"the stats listener {EndPointText.Format(stats)} is also the listen address of frontend '{taken.Name}'; only one of them could listen, give [stats] another port."
                         : $"the stats listener {EndPointText.Format(stats)} clashes with frontend '{taken.Name}' on {EndPointText.Format(taken.ListenEndPoint)}:{why} Only one of them could listen; give [stats] another port."));

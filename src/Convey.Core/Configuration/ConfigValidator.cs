@@ -18,7 +18,7 @@ internal static class ConfigValidator
     internal const int MaxThreshold = 100;
 
     /// <summary>Frontends on <c>[::]</c> are IPv6-only (the proxy engine binds them so; the packet engine is IPv4-only).</summary>
-    private const bool FrontendDualStack = false;
+    internal const bool FrontendDualStack = false;
 
     /// <summary>Returns every problem in <paramref name="config"/>; empty when it can be applied.</summary>
     /// <param name="config">The snapshot to check.</param>

@@ -81,11 +81,11 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     /// <inheritdoc />
     /// <remarks>Maglev: packet-mode flows must stick to a server without state shared between instances or restarts.</remarks>
-    public string? DefaultPolicy(string mode) => PacketSettings.ModeOf(mode) is null ? null : "maglev";
+    public string? DefaultPolicy(string mode) => Handles(mode) ? "maglev" : null;
 
     /// <inheritdoc />
     /// <remarks>The engine forwards IPv4 only for now.</remarks>
-    public bool ServesIPv6(string mode) => PacketSettings.ModeOf(mode) is null;
+    public bool ServesIPv6(string mode) => !Handles(mode);
 
     /// <inheritdoc />
     /// <remarks>
@@ -94,8 +94,9 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     /// </remarks>
     public IEnumerable<ConfigError> Validate(ConveyConfig config) =>
         PacketSettings.Validate(config).Concat(config.Frontends
-            .Where(f => PacketSettings.ModeOf(f.Mode) is not null)
-            .SelectMany(f => PacketFrontendRules.Check(f, PacketSettings.ModeOf(f.Mode)!.Value, config)));
+            .Select(f => (Frontend: f, Mode: PacketSettings.ModeOf(f.Mode)))
+            .Where(f => f.Mode is not null)
+            .SelectMany(f => PacketFrontendRules.Check(f.Frontend, f.Mode!.Value, config)));
 
     private static bool Handles(string mode) => PacketSettings.ModeOf(mode) is not null;
 
