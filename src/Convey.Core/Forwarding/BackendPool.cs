@@ -193,7 +193,7 @@ public sealed class BackendPool
 
     private ServerState CreateServer(ServerConfig config)
     {
-        var server = new ServerState(config, _coldStart);
+        var server = new ServerState(config, servesWhilePending: !_coldStart.IsOver);
         server.HealthChanged += OnServerHealthChanged;
         return server;
     }
@@ -202,7 +202,7 @@ public sealed class BackendPool
     {
         if (healthy)
         {
-            // From now on a pending server waits for its own first probe; the rebuild below leaves them out.
+            // From now on a server new to the pool waits for its own first probe.
             _coldStart.End();
         }
 

@@ -10,7 +10,7 @@ namespace Convey.Forwarding;
 /// </summary>
 public sealed class ServerState
 {
-    private readonly PoolColdStart? _coldStart;
+    private readonly bool _servesWhilePending;
     private ServerConfig _config;
     private int _health;
     private volatile bool _draining;
@@ -33,11 +33,13 @@ public sealed class ServerState
 
     /// <summary>Creates the state of a server new to a pool: <see cref="ServerHealth.Pending"/> until its first probe.</summary>
     /// <param name="config">The server's settings (an IP endpoint).</param>
-    /// <param name="coldStart">The pool's cold start, during which pending servers take flows.</param>
-    internal ServerState(ServerConfig config, PoolColdStart coldStart)
+    /// <param name="servesWhilePending">
+    /// Whether the server takes flows until its first probe decides: it joined its pool at the pool's cold start.
+    /// </param>
+    internal ServerState(ServerConfig config, bool servesWhilePending)
         : this(config)
     {
-        _coldStart = coldStart;
+        _servesWhilePending = servesWhilePending;
         _health = (int)ServerHealth.Pending;
     }
 
@@ -66,8 +68,8 @@ public sealed class ServerState
     internal bool IsDraining => _draining;
 
     /// <summary>
-    /// Whether the server may take new flows at all: in service (up, or pending while its pool is at its cold
-    /// start), not draining, weight above 0.
+    /// Whether the server may take new flows at all: in service (up, or pending since its pool's cold start),
+    /// not draining, weight above 0.
     /// </summary>
     public bool IsAvailable => InService && !_draining && Config.Weight > 0;
 
@@ -97,11 +99,11 @@ public sealed class ServerState
     /// <summary>Connection attempts to the server that failed.</summary>
     internal long ConnectFailures => Volatile.Read(ref _connectFailures);
 
-    /// <summary>Up, or pending while no server of the pool has come up yet.</summary>
+    /// <summary>Up, or pending since the pool's cold start (its own first probe has not decided yet).</summary>
     private bool InService => Health switch
     {
         ServerHealth.Up => true,
-        ServerHealth.Pending => _coldStart is { IsOver: false },
+        ServerHealth.Pending => _servesWhilePending,
         _ => false,
     };
 

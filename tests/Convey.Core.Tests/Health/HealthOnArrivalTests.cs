@@ -79,7 +79,7 @@ public sealed class HealthOnArrivalTests : IAsyncDisposable
     }
 
     [Fact]
-    public void At_a_cold_start_pending_servers_take_flows_until_one_of_them_passes()
+    public void At_a_cold_start_pending_servers_take_flows_until_their_own_first_probe_decides()
     {
         Start(Server("a", 8001), Server("b", 8002));
 
@@ -87,10 +87,26 @@ public sealed class HealthOnArrivalTests : IAsyncDisposable
         Assert.All(Pool.Servers, s => Assert.Equal(ServerHealth.Pending, s.Health));
         Assert.Equal(["a", "b"], Picks());
 
+        Pass(8002);
+
+        Assert.True(At(8001).IsPending);
+        Assert.Equal(["a", "b"], Picks());
+
+        Fail(8001);
+
+        Assert.Equal(["b"], Picks());
+    }
+
+    [Fact]
+    public void After_a_cold_start_a_server_added_by_a_reload_waits_for_its_own_first_probe()
+    {
+        Start(Server("a", 8001), Server("b", 8002));
         Pass(8001);
 
-        Assert.Equal(["a"], Picks());
-        Assert.True(At(8002).IsPending);
+        Reload(Server("a", 8001), Server("b", 8002), Server("c", 8003));
+
+        Assert.True(At(8003).IsPending);
+        Assert.Equal(["a", "b"], Picks());
     }
 
     [Fact]
