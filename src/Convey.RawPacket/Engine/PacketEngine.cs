@@ -424,11 +424,12 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     private Dictionary<string, string> ApplyReceiveGroups(List<FrontendState> frontends, RouteTable routes, int workers, PacketPipeline pipeline)
     {
         var unreachable = new Dictionary<string, string>(StringComparer.Ordinal);
-        var wanted = new Dictionary<string, (NetworkInterface Interface, List<(uint Address, ushort Port)> Frontends, List<uint> Nat, List<string> Names)>(StringComparer.Ordinal);
+        var wanted = new Dictionary<string, (NetworkInterface Interface, List<(PacketAddress Address, ushort Port)> Frontends, List<PacketAddress> Nat, List<string> Names)>(StringComparer.Ordinal);
         foreach (var frontend in frontends)
         {
             var endPoint = frontend.Config.ListenEndPoint;
-            if (!IPv4Address.TryGet(endPoint.Address, out var address))
+            var address = PacketAddress.From(endPoint.Address);
+            if (!address.IsIPv4)
             {
                 unreachable[frontend.Name] = "the packet engine forwards IPv4 only for now";
                 continue;

@@ -1,4 +1,5 @@
 using Convey.RawPacket.Interop;
+using Convey.RawPacket.Packets;
 using Convey.RawPacket.Tracking;
 
 namespace Convey.RawPacket.Engine;
@@ -16,10 +17,11 @@ internal static class PacketFilter
     private const ushort JumpEqual = 0x15, JumpGreater = 0x25, JumpGreaterOrEqual = 0x35, JumpSet = 0x45;
 
     /// <summary>The program for <paramref name="frontends"/> (address and ports) with the NAT range open on <paramref name="natAddresses"/>.</summary>
-    public static SocketFilterInstruction[] Build(IEnumerable<(uint Address, ushort Port)> frontends, IEnumerable<uint> natAddresses)
+    public static SocketFilterInstruction[] Build(IEnumerable<(PacketAddress Address, ushort Port)> frontends, IEnumerable<PacketAddress> natAddresses)
     {
-        var nat = natAddresses.ToHashSet();
-        var byAddress = frontends.GroupBy(f => f.Address).ToDictionary(g => g.Key, g => g.Select(f => f.Port).Distinct().Order().ToList());
+        var nat = natAddresses.Where(a => a.IsIPv4).Select(a => a.IPv4).ToHashSet();
+        var byAddress = frontends.Where(f => f.Address.IsIPv4).GroupBy(f => f.Address.IPv4)
+            .ToDictionary(g => g.Key, g => g.Select(f => f.Port).Distinct().Order().ToList());
         foreach (var address in nat)
         {
             byAddress.TryAdd(address, []);

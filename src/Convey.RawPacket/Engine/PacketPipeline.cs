@@ -88,12 +88,12 @@ internal sealed class PacketPipeline
         }
 
         var routes = Routes;
-        if (routes.TryGetFrontend(ip.Destination, tcp.DestinationPort, out var route))
+        if (routes.TryGetFrontend(PacketAddress.FromIPv4(ip.Destination), tcp.DestinationPort, out var route))
         {
             return FromClient(route, ip, tcp, checksumNotReady, tally);
         }
 
-        if (tcp.DestinationPort is >= NatPortAllocator.FirstPort and <= NatPortAllocator.LastPort && routes.IsNatAddress(ip.Destination))
+        if (tcp.DestinationPort is >= NatPortAllocator.FirstPort and <= NatPortAllocator.LastPort && routes.IsNatAddress(PacketAddress.FromIPv4(ip.Destination)))
         {
             return FromServer(ip, tcp, checksumNotReady, tally);
         }
@@ -157,7 +157,7 @@ internal sealed class PacketPipeline
             tcp.RecomputeChecksum(ip.Source, ip.Destination);
         }
 
-        return new PacketAction(PacketActionKind.SendToHardwareAddress, ip.Destination, mac, length);
+        return new PacketAction(PacketActionKind.SendToHardwareAddress, PacketAddress.FromIPv4(ip.Destination), mac, length);
     }
 
     private PacketAction FromServer(IPv4Header ip, TcpHeader tcp, bool checksumNotReady, ByteTally tally)
@@ -239,7 +239,7 @@ internal sealed class PacketPipeline
         }
     }
 
-    private static PacketAction Send(uint destination, int length) => new PacketAction(PacketActionKind.SendRouted, destination, 0, length);
+    private static PacketAction Send(uint destination, int length) => new(PacketActionKind.SendRouted, PacketAddress.FromIPv4(destination), 0, length);
 
     private PacketAction Drop(DropReason reason)
     {

@@ -146,7 +146,7 @@ internal sealed partial class ReceiveGroup : IDisposable
     private void Send(PacketSocket packets, Socket raw, PacketAction action, ReadOnlySpan<byte> packet, SocketAddress destination)
     {
         var sent = action.Kind == PacketActionKind.SendRouted
-            ? SendRouted(raw, packet, action.Destination, destination)
+            ? SendRouted(raw, packet, action.Destination.IPv4, destination)
             : packets.Send(packet, action.HardwareAddress);
         if (sent)
         {

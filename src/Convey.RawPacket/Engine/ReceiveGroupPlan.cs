@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Convey.RawPacket.Packets;
 
 namespace Convey.RawPacket.Engine;
 
@@ -12,8 +13,8 @@ internal sealed record ReceiveGroupPlan(
     int InterfaceIndex,
     int Mtu,
     int Workers,
-    ImmutableArray<(uint Address, ushort Port)> Ports,
-    ImmutableArray<uint> NatAddresses)
+    ImmutableArray<(PacketAddress Address, ushort Port)> Ports,
+    ImmutableArray<PacketAddress> NatAddresses)
 {
     public bool Equals(ReceiveGroupPlan? other) =>
         other is not null

@@ -8,48 +8,44 @@ namespace Convey.RawPacket.Engine;
 /// <summary>The engine's frontends by address and port, and the addresses whose NAT ports carry passthrough replies. Immutable.</summary>
 internal sealed class RouteTable
 {
-    private readonly FrozenDictionary<ulong, FrontendRoute> _routes;
-    private readonly FrozenSet<uint> _natAddresses;
+    private readonly FrozenDictionary<(PacketAddress Address, ushort Port), FrontendRoute> _routes;
+    private readonly FrozenSet<PacketAddress> _natAddresses;
 
-    public RouteTable(IEnumerable<(uint Address, ushort Port, FrontendRoute Route)> routes)
+    public RouteTable(IEnumerable<(PacketAddress Address, ushort Port, FrontendRoute Route)> routes)
     {
         var list = routes.ToList();
         // A live frontend wins over a draining one on the same address and port (removed, then added back).
-        _routes = list.GroupBy(r => Key(r.Address, r.Port)).ToFrozenDictionary(g => g.Key, g => g.OrderBy(r => r.Route.Draining).First().Route);
+        _routes = list.GroupBy(r => (r.Address, r.Port)).ToFrozenDictionary(g => g.Key, g => g.OrderBy(r => r.Route.Draining).First().Route);
         _natAddresses = list.Where(r => r.Route.Mode == PacketMode.Passthrough).Select(r => r.Address).ToFrozenSet();
     }
 
     public static RouteTable Empty { get; } = new([]);
 
-    /// <summary>The routes of every live passthrough and DSR frontend of <paramref name="snapshot"/> with an IPv4 address.</summary>
+    /// <summary>The routes of every live passthrough and DSR frontend of <paramref name="snapshot"/>.</summary>
     public static RouteTable Build(RuntimeSnapshot snapshot) =>
         Build(snapshot.Frontends.Values.Where(f => PacketSettings.ModeOf(f.Mode) is not null && !f.IsDraining), []);
 
     /// <summary>The routes of <paramref name="live"/> frontends and of <paramref name="draining"/> ones (no new flows).</summary>
     public static RouteTable Build(IEnumerable<FrontendState> live, IEnumerable<FrontendState> draining) =>
         new(live.Select(f => (Frontend: f, Draining: false)).Concat(draining.Select(f => (Frontend: f, Draining: true)))
-            .Select(f => (Ok: IPv4Address.TryGet(f.Frontend.Config.ListenEndPoint.Address, out var address), Address: address, f.Frontend, f.Draining))
-            .Where(f => f.Ok)
-            .Select(f => (f.Address, (ushort)f.Frontend.Config.ListenEndPoint.Port,
+            .Select(f => (PacketAddress.From(f.Frontend.Config.ListenEndPoint.Address), (ushort)f.Frontend.Config.ListenEndPoint.Port,
                 new FrontendRoute(f.Frontend, PacketSettings.ModeOf(f.Frontend.Mode)!.Value, PacketSettings.DsrMethodOf(f.Frontend.Config), f.Frontend.Config.IdleTimeout, f.Draining))));
 
     /// <summary>The same routes, all draining (engine stop).</summary>
     public RouteTable AsDraining() =>
-        new(_routes.Select(r => ((uint)(r.Key >> 16), (ushort)r.Key, r.Value with { Draining = true })));
+        new(_routes.Select(r => (r.Key.Address, r.Key.Port, r.Value with { Draining = true })));
 
     /// <summary>Every route.</summary>
     public IEnumerable<FrontendRoute> All => _routes.Values;
 
     /// <summary>Addresses that carry passthrough replies on the NAT port range.</summary>
-    public IReadOnlyCollection<uint> NatAddresses => _natAddresses;
+    public IReadOnlyCollection<PacketAddress> NatAddresses => _natAddresses;
 
     /// <summary>Every frontend address and port.</summary>
-    public IEnumerable<(uint Address, ushort Port)> Frontends => _routes.Keys.Select(k => ((uint)(k >> 16), (ushort)k));
+    public IEnumerable<(PacketAddress Address, ushort Port)> Frontends => _routes.Keys;
 
-    public bool TryGetFrontend(uint address, ushort port, out FrontendRoute route) =>
-        _routes.TryGetValue(Key(address, port), out route!);
+    public bool TryGetFrontend(PacketAddress address, ushort port, out FrontendRoute route) =>
+        _routes.TryGetValue((address, port), out route!);
 
-    public bool IsNatAddress(uint address) => _natAddresses.Contains(address);
-
-    private static ulong Key(uint address, ushort port) => ((ulong)address << 16) | port;
+    public bool IsNatAddress(PacketAddress address) => _natAddresses.Contains(address);
 }

@@ -7,7 +7,9 @@ namespace Convey.RawPacket.Tests.Engine;
 public class PacketFilterTests
 {
     private static readonly Convey.RawPacket.Interop.SocketFilterInstruction[] Program =
-        PacketFilter.Build([(Vip, 8080), (Vip, 5201), (0xC6120064, 8080)], [Vip]);
+        PacketFilter.Build([(V4(Vip), 8080), (V4(Vip), 5201), (V4(0xC6120064), 8080)], [V4(Vip)]);
+
+    private static PacketAddress V4(uint address) => PacketAddress.FromIPv4(address);
 
     [Theory]
     [InlineData(Vip, 8080, true)]

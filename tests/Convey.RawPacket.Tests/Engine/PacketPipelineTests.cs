@@ -28,7 +28,7 @@ public class PacketPipelineTests
         Assert.InRange(natPort, NatPortAllocator.FirstPort, NatPortAllocator.LastPort);
         Assert.True(server is Server1 or Server2);
         Assert.Equal(8080, serverPort);
-        Assert.Equal(server, action.Destination);
+        Assert.Equal(PacketAddress.FromIPv4(server), action.Destination);
         Assert.True(PipelineFixture.ChecksumsValid(syn));
 
         var synAck = Tcp(server, 8080, Vip, natPort, TcpFlags.Syn | TcpFlags.Ack, 0, 0, 20);
@@ -36,7 +36,7 @@ public class PacketPipelineTests
 
         Assert.Equal(PacketActionKind.SendRouted, action.Kind);
         Assert.Equal((Vip, (ushort)8080, Client, (ushort)40000), PipelineFixture.Addresses(synAck));
-        Assert.Equal(Client, action.Destination);
+        Assert.Equal(PacketAddress.FromIPv4(Client), action.Destination);
         Assert.True(PipelineFixture.ChecksumsValid(synAck));
         Assert.Equal(1, lab.Frontend.ActiveConnections);
     }
@@ -185,7 +185,7 @@ public class PacketPipelineTests
         var toFirst = 0;
         for (var i = 0; i < 400; i++)
         {
-            if (lab.Process(Tcp(Client, (ushort)(10000 + i), Vip, 8080, TcpFlags.Syn)).Destination == Server1)
+            if (lab.Process(Tcp(Client, (ushort)(10000 + i), Vip, 8080, TcpFlags.Syn)).Destination == PacketAddress.FromIPv4(Server1))
             {
                 toFirst++;
             }
@@ -199,7 +199,7 @@ public class PacketPipelineTests
     {
         using var lab = new PipelineFixture("dsr");
         var first = lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn)).Destination;
-        var failed = lab.Snapshot.Pools["pool"].Servers.Single(s => s.Address.Address.ToString() == (first == Server1 ? "198.18.1.11" : "198.18.1.12"));
+        var failed = lab.Snapshot.Pools["pool"].Servers.Single(s => s.Address.Address.ToString() == (first == PacketAddress.FromIPv4(Server1) ? "198.18.1.11" : "198.18.1.12"));
         failed.SetHealthy(false);
 
         var moved = lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 10)).Destination;
