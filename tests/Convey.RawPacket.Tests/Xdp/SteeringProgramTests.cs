@@ -1,0 +1,173 @@
+using System.Net;
+using Convey.RawPacket.Packets;
+using Convey.RawPacket.Tests.Packets;
+using Convey.RawPacket.Xdp;
+using static Convey.RawPacket.Tests.Xdp.ProgramTestRun;
+
+namespace Convey.RawPacket.Tests.Xdp;
+
+/// <summary>
+/// The steering program as the kernel runs it (BPF_PROG_TEST_RUN on frames built here), attached to eth0 of a
+/// namespace of the test with an AF_XDP socket on queue 0: what it hands to the socket and what it leaves to the kernel.
+/// </summary>
+public class SteeringProgramTests
+{
+    private const string NatAddress = "198.18.0.3";
+
+    [SkippableFact]
+    public void The_steering_program_passes_the_kernels_verifier()
+    {
+        Prerequisite.Require(VethNamespaces.WhyUnavailable());
+        using var served = BpfMap.Create(Interop.Libc.BPF_MAP_TYPE_HASH, SteeringKey.Size, sizeof(uint), 16, "test_served");
+        using var sockets = BpfMap.Create(Interop.Libc.BPF_MAP_TYPE_XSKMAP, sizeof(uint), sizeof(uint), 4, "test_xsks");
+
+        using var program = BpfProgram.LoadXdp(SteeringProgram.Build(served.Fd, sockets.Fd), SteeringProgram.Name);
+
+        Assert.True(program.Fd > 0);
+    }
+
+    [SkippableFact]
+    public void A_program_the_verifier_refuses_reports_the_verifiers_reason()
+    {
+        Prerequisite.Require(VethNamespaces.WhyUnavailable());
+        // Reads the frame without checking its length first.
+        var unchecked_ = new BpfProgramBuilder()
+            .Load(BpfSize.Word, BpfRegister.R2, BpfRegister.R1, 0)
+            .Load(BpfSize.Byte, BpfRegister.R0, BpfRegister.R2, 0)
+            .Exit()
+            .Build();
+
+        var refusal = Assert.Throws<BpfVerifierException>(() => BpfProgram.LoadXdp(unchecked_, "test_refused"));
+
+        Assert.Contains("invalid access to packet", refusal.VerifierLog, StringComparison.Ordinal);
+        Assert.Contains("invalid access to packet", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Served_tcp_goes_to_the_socket_and_everything_else_to_the_kernel()
+    {
+        Prerequisite.Require(VethNamespaces.WhyUnavailable());
+        using var pair = VethNamespaces.Create();
+        VethNamespaces.In(pair.Local, () =>
+        {
+            using var steering = Steering(out var socket);
+            using var _ = socket;
+            var local = VethNamespaces.LocalAddress;
+            var fd = steering.ProgramFd;
+
+            Assert.Equal(XdpRedirect, Run(fd, TestFrames.Tcp4(local, 8080)));
+            Assert.Equal(XdpRedirect, Run(fd, TestFrames.Tcp4(local, 8080, vlan: 7)));
+            Assert.Equal(XdpRedirect, Run(fd, TestFrames.Tcp6(VethNamespaces.LocalAddress6, 8443)));
+            Assert.Equal(XdpRedirect, Run(fd, TestFrames.Tcp4(NatAddress, 32768, flags: TcpFlags.Syn | TcpFlags.Ack)));
+            Assert.Equal(XdpRedirect, Run(fd, TestFrames.Tcp4(NatAddress, 61000, flags: TcpFlags.Ack)));
+
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(local, 22)));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(local, 8443)));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(NatAddress, 32767)));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(NatAddress, 61001)));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(local, 40000)));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp6(VethNamespaces.LocalAddress6, 8080)));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp6(VethNamespaces.LocalAddress6, 8443, extensionHeaders: 1)));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Ethernet(TestFrames.Arp, new byte[28])));
+            Assert.Equal(XdpPass, Run(fd, Icmp4(local)));
+            Assert.Equal(XdpPass, Run(fd, Udp4(local, 8080)));
+            Assert.Equal(XdpPass, Run(fd, LaterFragment(local, 8080)));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(local, 8080)[..(14 + 20 + 2)]));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(local, 8080)[..14]));
+            Assert.Equal(XdpPass, Run(fd, ShortIpv4Header(local, 8080)));
+            return 0;
+        });
+    }
+
+    [SkippableFact]
+    public void A_reload_changes_what_is_steered_without_reattaching()
+    {
+        Prerequisite.Require(VethNamespaces.WhyUnavailable());
+        using var pair = VethNamespaces.Create();
+        VethNamespaces.In(pair.Local, () =>
+        {
+            using var steering = Steering(out var socket);
+            using var _ = socket;
+            var local = VethNamespaces.LocalAddress;
+            var program = steering.ProgramFd;
+
+            steering.Serve([SteeringKey.Frontend(IPAddress.Parse(local), 9090)]);
+
+            Assert.Equal(XdpPass, Run(program, TestFrames.Tcp4(local, 8080)));
+            Assert.Equal(XdpPass, Run(program, TestFrames.Tcp4(NatAddress, 40000)));
+            Assert.Equal(XdpRedirect, Run(program, TestFrames.Tcp4(local, 9090)));
+            Assert.Equal(program, steering.ProgramFd);
+            Assert.False(steering.IsServed(SteeringKey.Frontend(IPAddress.Parse(local), 8080)));
+            return 0;
+        });
+    }
+
+    [SkippableFact]
+    public void Served_tcp_on_a_queue_without_a_socket_goes_to_the_kernel()
+    {
+        Prerequisite.Require(VethNamespaces.WhyUnavailable());
+        using var pair = VethNamespaces.Create();
+        VethNamespaces.In(pair.Local, () =>
+        {
+            using var steering = Steering(out var socket);
+            using var _ = socket;
+
+            steering.ClearSocket(0);
+
+            Assert.Equal(XdpPass, Run(steering.ProgramFd, TestFrames.Tcp4(VethNamespaces.LocalAddress, 8080)));
+            return 0;
+        });
+    }
+
+    private static XdpSteering Steering(out XskSocket socket)
+    {
+        var index = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().Single(n => n.Name == "eth0").GetIPProperties().GetIPv4Properties().Index;
+        var steering = XdpSteering.Attach(index, queues: 1);
+        try
+        {
+            socket = XskSocket.Open(index, 0, copyOnly: steering.Mode == XdpAttachMode.Generic);
+            steering.SetSocket(0, socket.Fd);
+            steering.Serve(
+            [
+                SteeringKey.Frontend(IPAddress.Parse(VethNamespaces.LocalAddress), 8080),
+                SteeringKey.Frontend(IPAddress.Parse(VethNamespaces.LocalAddress6), 8443),
+                SteeringKey.NatReplies(IPAddress.Parse(NatAddress)),
+            ]);
+            return steering;
+        }
+        catch
+        {
+            steering.Dispose();
+            throw;
+        }
+    }
+
+    private static byte[] Icmp4(string destination)
+    {
+        var packet = TestPackets.Tcp(TestFrames.Address4(VethNamespaces.PeerAddress), 0, TestFrames.Address4(destination), 8080);
+        packet[9] = 1;
+        return TestFrames.Ethernet(TestFrames.Ipv4, packet);
+    }
+
+    private static byte[] Udp4(string destination, ushort port)
+    {
+        var packet = TestPackets.Tcp(TestFrames.Address4(VethNamespaces.PeerAddress), 40000, TestFrames.Address4(destination), port);
+        packet[9] = 17;
+        return TestFrames.Ethernet(TestFrames.Ipv4, packet);
+    }
+
+    private static byte[] LaterFragment(string destination, ushort port)
+    {
+        var packet = TestPackets.Tcp(TestFrames.Address4(VethNamespaces.PeerAddress), 40000, TestFrames.Address4(destination), port);
+        packet[6] = 0x00;
+        packet[7] = 0x10; // fragment offset 16 (128 bytes): what follows the IP header is not a TCP header
+        return TestFrames.Ethernet(TestFrames.Ipv4, packet);
+    }
+
+    private static byte[] ShortIpv4Header(string destination, ushort port)
+    {
+        var packet = TestPackets.Tcp(TestFrames.Address4(VethNamespaces.PeerAddress), 40000, TestFrames.Address4(destination), port);
+        packet[0] = 0x44; // IHL 4: shorter than an IPv4 header can be
+        return TestFrames.Ethernet(TestFrames.Ipv4, packet);
+    }
+}
