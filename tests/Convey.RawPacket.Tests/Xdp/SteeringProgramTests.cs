@@ -46,12 +46,8 @@ public class SteeringProgramTests
     [SkippableFact]
     public void Served_tcp_goes_to_the_socket_and_everything_else_to_the_kernel()
     {
-        Prerequisite.Require(VethNamespaces.WhyUnavailable());
-        using var pair = VethNamespaces.Create();
-        VethNamespaces.In(pair.Local, () =>
+        WithSteering(steering =>
         {
-            using var steering = Steering(out var socket);
-            using var _ = socket;
             var local = VethNamespaces.LocalAddress;
             var fd = steering.ProgramFd;
 
@@ -75,19 +71,14 @@ public class SteeringProgramTests
             Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(local, 8080)[..(14 + 20 + 2)]));
             Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(local, 8080)[..14]));
             Assert.Equal(XdpPass, Run(fd, ShortIpv4Header(local, 8080)));
-            return 0;
         });
     }
 
     [SkippableFact]
     public void A_reload_changes_what_is_steered_without_reattaching()
     {
-        Prerequisite.Require(VethNamespaces.WhyUnavailable());
-        using var pair = VethNamespaces.Create();
-        VethNamespaces.In(pair.Local, () =>
+        WithSteering(steering =>
         {
-            using var steering = Steering(out var socket);
-            using var _ = socket;
             var local = VethNamespaces.LocalAddress;
             var program = steering.ProgramFd;
 
@@ -98,12 +89,23 @@ public class SteeringProgramTests
             Assert.Equal(XdpRedirect, Run(program, TestFrames.Tcp4(local, 9090)));
             Assert.Equal(program, steering.ProgramFd);
             Assert.False(steering.IsServed(SteeringKey.Frontend(IPAddress.Parse(local), 8080)));
-            return 0;
         });
     }
 
     [SkippableFact]
     public void Served_tcp_on_a_queue_without_a_socket_goes_to_the_kernel()
+    {
+        WithSteering(steering =>
+        {
+
+            steering.ClearSocket(0);
+
+            Assert.Equal(XdpPass, Run(steering.ProgramFd, TestFrames.Tcp4(VethNamespaces.LocalAddress, 8080)));
+        });
+    }
+
+    /// <summary>Runs <paramref name="test"/> inside a namespace whose eth0 has the steering program, an AF_XDP socket on queue 0 and three served keys.</summary>
+    private static void WithSteering(Action<XdpSteering> test)
     {
         Prerequisite.Require(VethNamespaces.WhyUnavailable());
         using var pair = VethNamespaces.Create();
@@ -111,10 +113,7 @@ public class SteeringProgramTests
         {
             using var steering = Steering(out var socket);
             using var _ = socket;
-
-            steering.ClearSocket(0);
-
-            Assert.Equal(XdpPass, Run(steering.ProgramFd, TestFrames.Tcp4(VethNamespaces.LocalAddress, 8080)));
+            test(steering);
             return 0;
         });
     }
