@@ -18,4 +18,7 @@ internal static class PacketLogEvents
 
     // Packet workers (3100-3199)
     public const int PacketFailed = 3101;
+
+    // Frame I/O paths and next hops (3200-3299)
+    public const int NextHopTableUnreadable = 3201;
 }

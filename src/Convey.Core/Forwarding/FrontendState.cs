@@ -50,6 +50,9 @@ public sealed class FrontendState
     /// <summary>Why the frontend is not listening (the last bind error); null while it listens or before its engine has tried.</summary>
     internal string? ListenError => Volatile.Read(ref _listen).Error;
 
+    /// <summary>The frame I/O path its engine receives its traffic on (the packet engine's <c>af_xdp</c>, <c>af_packet</c>); null when the engine names none.</summary>
+    internal string? PacketPath => Volatile.Read(ref _listen).PacketPath;
+
     /// <summary>Client connections or flows open now.</summary>
     internal long ActiveConnections => Volatile.Read(ref _activeConnections);
 
@@ -99,12 +102,20 @@ public sealed class FrontendState
     /// <summary>Reported by the frontend's engine once it receives the frontend's traffic.</summary>
     public void ReportListening() => Volatile.Write(ref _listen, ListenState.Up);
 
+    /// <summary>Reported by a packet engine once it receives the frontend's traffic, with the path it receives it on.</summary>
+    /// <param name="packetPath">The frame I/O path, as operators see it in <c>/stats</c>: for example <c>af_xdp</c> or <c>af_packet</c>.</param>
+    public void ReportListening(string packetPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(packetPath);
+        Volatile.Write(ref _listen, new ListenState(true, null, packetPath));
+    }
+
     /// <summary>Reported by the frontend's engine when it cannot receive the frontend's traffic.</summary>
     /// <param name="reason">What went wrong, for operators: for example "address already in use".</param>
     public void ReportNotListening(string reason)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        Volatile.Write(ref _listen, new ListenState(false, reason));
+        Volatile.Write(ref _listen, new ListenState(false, reason, null));
     }
 
     internal void Rebind(FrontendConfig config, string mode, BackendPool pool) =>
@@ -112,9 +123,9 @@ public sealed class FrontendState
 
     internal void MarkDraining() => _draining = true;
 
-    private sealed record ListenState(bool Listening, string? Error)
+    private sealed record ListenState(bool Listening, string? Error, string? PacketPath)
     {
-        public static readonly ListenState Pending = new(false, null);
-        public static readonly ListenState Up = new(true, null);
+        public static readonly ListenState Pending = new(false, null, null);
+        public static readonly ListenState Up = new(true, null, null);
     }
 }

@@ -28,7 +28,7 @@ public interface IForwardingEngine : IConfigSettingsOwner
     /// <summary>
     /// Brings the engine in line with <paramref name="snapshot"/> (only frontends whose mode it serves). A frontend
     /// that cannot receive its traffic is reported on its <see cref="FrontendState"/> (<see cref="FrontendState.ReportNotListening"/>,
-    /// and <see cref="FrontendState.ReportListening"/> once it can), retried by the engine, and listed in a
+    /// and <see cref="FrontendState.ReportListening()"/> once it can), retried by the engine, and listed in a
     /// <see cref="FrontendListenException"/> thrown after everything else was applied; a problem that keeps the
     /// engine from forwarding at all is a <see cref="ForwardingException"/>. At start either stops the host.
     /// </summary>

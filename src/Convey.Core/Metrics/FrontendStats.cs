@@ -56,6 +56,11 @@ public sealed class FrontendStats
     [JsonInclude]
     public string? ListenError { get; internal init; }
 
+    /// <summary>For passthrough and DSR: the frame I/O path its packets take (<c>af_xdp</c>, <c>af_packet</c>); absent for proxy frontends and while not listening.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonInclude]
+    public string? PacketPath { get; internal init; }
+
     /// <summary>Whether it was removed and only finishes its established flows.</summary>
     [JsonInclude]
     public bool Draining { get; internal init; }
@@ -86,6 +91,7 @@ public sealed class FrontendStats
             Mode = binding.Mode,
             Listening = frontend.IsListening,
             ListenError = frontend.ListenError,
+            PacketPath = frontend.PacketPath,
             Draining = frontend.IsDraining,
             RefusedConnections = frontend.RefusedConnections,
             ConnectFailures = frontend.ConnectFailures,

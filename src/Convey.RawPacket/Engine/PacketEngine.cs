@@ -34,6 +34,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     private readonly ConveyMetrics? _metrics;
     private readonly NftablesFirewall _firewall = new();
     private readonly NeighbourTable _neighbours = new();
+    private readonly NextHopTable _nextHops = new();
     private readonly Dictionary<string, ReceiveGroup> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (FrontendState Frontend, DateTimeOffset Deadline)> _draining = new(StringComparer.Ordinal);
     private Dictionary<string, FrontendState> _live = new(StringComparer.Ordinal);
@@ -218,12 +219,13 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         var all = live.Concat(draining).ToList();
         var settings = PacketSettings.EngineOf(snapshot.Config);
         var pipeline = EnsurePipeline(settings.TrackerCapacity);
+        RefreshNextHops();
         pipeline.StatsUpdateFrequency = settings.StatsUpdateFrequency;
         var routes = RouteTable.Build(live, draining);
         pipeline.Routes = routes;
         WantNeighbours(live);
         var firewallError = await ApplyFirewallAsync(all, cancellationToken).ConfigureAwait(false);
-        var unreachable = ApplyReceiveGroups(all, routes, settings.Workers, pipeline);
+        var (unreachable, paths) = ApplyReceiveGroups(all, routes, settings, pipeline);
         var failures = new List<FrontendListenFailure>();
         foreach (var frontend in live)
         {
@@ -231,7 +233,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
                 ?? (firewallError is not null && PacketSettings.ManageFirewall(frontend.Config) ? firewallError : null);
             if (reason is null)
             {
-                frontend.ReportListening();
+                frontend.ReportListening(paths.GetValueOrDefault(frontend.Name, PacketSettings.AfPacketPath));
             }
             else
             {
@@ -376,6 +378,20 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         {
             LogNeighboursFailed(exception);
         }
+
+        RefreshNextHops();
+    }
+
+    private void RefreshNextHops()
+    {
+        try
+        {
+            _nextHops.Refresh();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Net.NetworkInformation.NetworkInformationException)
+        {
+            LogNextHopsFailed(exception);
+        }
     }
 
     private void WantNeighbours(List<FrontendState> frontends)
@@ -420,9 +436,13 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     private static string OneLine(string text) => string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
-    /// <summary>Opens, keeps or closes one receive group per interface; returns why frontends get no traffic, by frontend name.</summary>
-    private Dictionary<string, string> ApplyReceiveGroups(List<FrontendState> frontends, RouteTable routes, int workers, PacketPipeline pipeline)
+    /// <summary>
+    /// Opens, keeps or closes one receive group per interface; returns, by frontend name, why frontends get no traffic
+    /// and the paths of the groups that receive the others' (for <c>/stats</c>).
+    /// </summary>
+    private (Dictionary<string, string> Unreachable, Dictionary<string, string> Paths) ApplyReceiveGroups(List<FrontendState> frontends, RouteTable routes, PacketSettings.Engine settings, PacketPipeline pipeline)
     {
+        var workers = Math.Max(1, settings.Workers);
         var unreachable = new Dictionary<string, string>(StringComparer.Ordinal);
         var wanted = new Dictionary<string, (NetworkInterface Interface, List<(PacketAddress Address, ushort Port)> Frontends, List<PacketAddress> Nat, List<string> Names)>(StringComparer.Ordinal);
         foreach (var frontend in frontends)
@@ -457,13 +477,15 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         }
 
         var keep = new HashSet<string>(StringComparer.Ordinal);
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, (nic, ports, nat, names)) in wanted)
         {
             var properties = nic.GetIPProperties().GetIPv4Properties();
-            var plan = new ReceiveGroupPlan(pipeline, properties.Index, properties.Mtu, Math.Max(1, workers), [.. ports], [.. nat]);
+            var plan = new ReceiveGroupPlan(pipeline, properties.Index, properties.Mtu, workers, settings.PacketPath, [.. ports], [.. nat]);
             keep.Add(name);
             if (_groups.TryGetValue(name, out var existing) && existing.Plan == plan)
             {
+                AddPath(paths, names, existing.Path);
                 continue;
             }
 
@@ -471,10 +493,11 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _groups.Remove(name);
             try
             {
-                var group = new ReceiveGroup(plan, PacketFilter.Build(ports, nat), _logger);
+                var group = new ReceiveGroup(plan, PacketPorts.Open(plan, PacketFilter.Build(ports, nat), _nextHops), _logger);
                 group.Start();
                 _groups.Add(name, group);
-                LogListening(name, ports.Count, Math.Max(1, workers));
+                LogListening(name, group.Path, ports.Count, workers);
+                AddPath(paths, names, group.Path);
             }
             catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or SocketException or InvalidOperationException)
             {
@@ -491,7 +514,18 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _groups.Remove(name);
         }
 
-        return unreachable;
+        return (unreachable, paths);
+    }
+
+    private static void AddPath(Dictionary<string, string> paths, List<string> frontends, string path)
+    {
+        foreach (var frontend in frontends)
+        {
+            // A frontend received on several interfaces lists each path once.
+            paths[frontend] = paths.TryGetValue(frontend, out var known) && !known.Split(", ").Contains(path)
+                ? string.Join(", ", known.Split(", ").Append(path).Order(StringComparer.Ordinal))
+                : known ?? path;
+        }
     }
 
     private static NetworkInterface? FindInterface(IPAddress address) =>
@@ -499,8 +533,8 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             nic.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address)));
 
 
-    [LoggerMessage(EventId = PacketLogEvents.EngineListening, EventName = nameof(PacketLogEvents.EngineListening), Level = LogLevel.Information, Message = "Packet engine listening on {Interface}: {Frontends} frontend port(s), {Workers} worker(s)")]
-    private partial void LogListening(string @interface, int frontends, int workers);
+    [LoggerMessage(EventId = PacketLogEvents.EngineListening, EventName = nameof(PacketLogEvents.EngineListening), Level = LogLevel.Information, Message = "Packet engine listening on {Interface} over {PacketPath}: {Frontends} frontend port(s), {Workers} worker(s)")]
+    private partial void LogListening(string @interface, string packetPath, int frontends, int workers);
 
 
 
@@ -519,4 +553,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     [LoggerMessage(EventId = PacketLogEvents.NeighbourTableUnreadable, EventName = nameof(PacketLogEvents.NeighbourTableUnreadable), Level = LogLevel.Warning, Message = "Could not read the neighbour table for L2 DSR")]
     private partial void LogNeighboursFailed(Exception exception);
+
+    [LoggerMessage(EventId = PacketLogEvents.NextHopTableUnreadable, EventName = nameof(PacketLogEvents.NextHopTableUnreadable), Level = LogLevel.Warning, Message = "Could not read the kernel's routes and neighbours (/proc/net/route, /proc/net/arp); routed packets go through the kernel's raw-socket send until it can")]
+    private partial void LogNextHopsFailed(Exception exception);
 }

@@ -4,7 +4,7 @@ namespace Convey.RawPacket.Engine;
 
 /// <summary>
 /// The settings the packet engine owns beyond Core's: <c>dsr_method</c> and <c>manage_firewall</c> on a frontend, and
-/// the <c>[passthrough]</c> table (tracker size, receive threads, how often counters are published). Each settings
+/// the <c>[passthrough]</c> table (tracker size, receive threads, how often counters are published, the frame I/O path). Each settings
 /// object is read once (<see cref="ConfigSettings"/> never change).
 /// </summary>
 internal static class PacketSettings
@@ -17,6 +17,13 @@ internal static class PacketSettings
     public const string TrackerCapacityKey = "connection_tracker_capacity";
     public const string WorkersKey = "workers";
     public const string StatsUpdateFrequencyKey = "stats_update_frequency";
+    public const string PacketPathKey = "packet_path";
+
+    /// <summary>The AF_PACKET path's name, in <c>packet_path</c>, logs and <c>/stats</c>.</summary>
+    public const string AfPacketPath = "af_packet";
+
+    /// <summary>The AF_XDP path's name, in <c>packet_path</c>, logs and <c>/stats</c>.</summary>
+    public const string AfXdpPath = "af_xdp";
 
     /// <summary>Largest <see cref="Engine.Workers"/>.</summary>
     public const int MaxWorkers = 256;
@@ -28,6 +35,13 @@ internal static class PacketSettings
     {
         ["l3"] = DsrMethod.L3,
         ["l2"] = DsrMethod.L2,
+    };
+
+    private static readonly Dictionary<string, PacketPath> PacketPaths = new(StringComparer.Ordinal)
+    {
+        ["auto"] = PacketPath.Auto,
+        [AfXdpPath] = PacketPath.AfXdp,
+        [AfPacketPath] = PacketPath.AfPacket,
     };
 
     /// <summary>The packet mode of <paramref name="mode"/>, or null when it is not one the packet engine serves.</summary>
@@ -64,12 +78,28 @@ internal static class PacketSettings
     /// <param name="TrackerCapacity">Most flows tracked at once (<c>connection_tracker_capacity</c>); a full table evicts the least recently used.</param>
     /// <param name="Workers">Receive threads (<c>workers</c>), spread with PACKET_FANOUT.</param>
     /// <param name="StatsUpdateFrequency">How often packet counters are published (<c>stats_update_frequency</c>, seconds).</param>
-    internal sealed record Engine(int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency)
+    /// <param name="PacketPath">Which frame I/O path to use (<c>packet_path</c>: <c>auto</c> unless set).</param>
+    internal sealed record Engine(int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency, PacketPath PacketPath)
     {
         public static Engine Read(SettingsReader reader) => new(
             reader.GetInt(TrackerCapacityKey, 1000, min: 1, max: MaxTrackerCapacity),
             reader.GetInt(WorkersKey, 4, min: 1, max: MaxWorkers),
-            reader.GetSeconds(StatsUpdateFrequencyKey, TimeSpan.FromSeconds(5)));
+            reader.GetSeconds(StatsUpdateFrequencyKey, TimeSpan.FromSeconds(5)),
+            ReadPacketPath(reader));
+
+        private static PacketPath ReadPacketPath(SettingsReader reader)
+        {
+            var path = reader.GetChoice(PacketPathKey, PacketPaths, PacketPath.Auto);
+            if (path != PacketPath.AfXdp)
+            {
+                return path;
+            }
+
+            // Refused rather than quietly run on AF_PACKET: an operator who forces a path expects it or an error.
+            reader.Report(PacketPathKey, $"packet_path = \"{AfXdpPath}\" is not available in this version of Convey, which moves packets on AF_PACKET only; "
+                + $"remove the key or set \"auto\" (the fastest path this host offers) or \"{AfPacketPath}\".");
+            return PacketPath.Auto;
+        }
     }
 
     private sealed record FrontendSettings(DsrMethod DsrMethod, bool ManageFirewall)

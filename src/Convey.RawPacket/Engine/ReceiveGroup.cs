@@ -1,60 +1,46 @@
-using System.Net;
-using System.Net.Sockets;
-using Convey.RawPacket.Interop;
 using Convey.RawPacket.Packets;
 using Microsoft.Extensions.Logging;
 
 namespace Convey.RawPacket.Engine;
 
 /// <summary>
-/// The receive threads of one interface: one AF_PACKET socket per worker in a PACKET_FANOUT group (flows are
-/// spread by hash), each with its own raw IPv4 socket (IP_HDRINCL) for routed sends. A thread never lets an
-/// exception out: every failure is counted as a drop and logged.
+/// The worker threads of one interface, one per <see cref="IPacketPort"/> (the ports of a group share the load:
+/// PACKET_FANOUT by flow hash, or one AF_XDP socket per receive queue). A worker receives a batch, runs each packet
+/// through the pipeline in place, queues what it forwards and flushes the batch. A thread never lets an exception
+/// out: every failure is counted as a drop and logged.
 /// </summary>
 internal sealed partial class ReceiveGroup : IDisposable
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private readonly PacketPipeline _pipeline;
     private readonly ILogger _logger;
     private readonly int _mtu;
-    private readonly List<(PacketSocket Packets, Socket Raw)> _sockets = [];
+    private readonly IPacketPort[] _ports;
     private readonly List<Thread> _threads = [];
     private volatile bool _stopping;
     private long _lastErrorLog;
 
-    public ReceiveGroup(ReceiveGroupPlan plan, SocketFilterInstruction[] filter, ILogger logger)
+    /// <summary>A group of <paramref name="ports"/>, which it owns from now on.</summary>
+    public ReceiveGroup(ReceiveGroupPlan plan, IPacketPort[] ports, ILogger logger)
     {
         Plan = plan;
         _pipeline = plan.Pipeline;
         _logger = logger;
         _mtu = plan.Mtu;
-        var (interfaceIndex, workers) = (plan.InterfaceIndex, plan.Workers);
-        var fanout = (ushort)Random.Shared.Next(1, ushort.MaxValue);
-        try
-        {
-            for (var i = 0; i < workers; i++)
-            {
-                var packets = PacketSocket.Open(interfaceIndex, filter, workers > 1 ? fanout : (ushort)0, PollInterval);
-                var raw = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Raw);
-                _sockets.Add((packets, raw));
-            }
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
+        _ports = ports;
     }
 
     /// <summary>What the group was opened for; a group is replaced when a reload's plan differs (by value).</summary>
     public ReceiveGroupPlan Plan { get; }
 
+    /// <summary>The path its ports move frames on (<c>af_packet</c>, <c>af_xdp</c>).</summary>
+    public string Path => _ports.Length > 0 ? _ports[0].Path : PacketSettings.AfPacketPath;
+
     public void Start()
     {
-        for (var i = 0; i < _sockets.Count; i++)
+        for (var i = 0; i < _ports.Length; i++)
         {
-            var (packets, raw) = _sockets[i];
-            var thread = new Thread(() => Run(packets, raw)) { IsBackground = true, Name = $"convey-packet-{i}" };
+            var port = _ports[i];
+            var thread = new Thread(() => Run(port)) { IsBackground = true, Name = $"convey-packet-{i}" };
             _threads.Add(thread);
 
             // A worker serves every flow of its interface: it carries no caller's ExecutionContext (AsyncLocal
@@ -71,69 +57,38 @@ internal sealed partial class ReceiveGroup : IDisposable
             thread.Join();
         }
 
-        foreach (var (packets, raw) in _sockets)
+        foreach (var port in _ports)
         {
-            packets.Dispose();
-            raw.Dispose();
+            port.Dispose();
         }
-
-        _sockets.Clear();
     }
 
-    private void Run(PacketSocket packets, Socket raw)
+    private void Run(IPacketPort port)
     {
-        var buffer = GC.AllocateArray<byte>(65536, pinned: true);
         var segment = GC.AllocateArray<byte>(65536, pinned: true);
-        var destination = new IPEndPoint(IPAddress.Any, 0).Serialize();
         var counters = _pipeline.Counters;
         var tally = new ByteTally();
         while (!_stopping)
         {
             try
             {
-                // Checked on every wake-up, packets or not: the receive timeout bounds how late a publication is.
+                // Checked on every wake-up, packets or not: the poll interval bounds how late a publication is.
                 tally.PublishIfDue(_pipeline.Time, _pipeline.StatsUpdateFrequency);
-                var length = packets.Receive(buffer, out var checksumNotReady);
-                if (length < 0)
+                var count = port.Receive();
+                for (var i = 0; i < count; i++)
                 {
-                    continue;
+                    Handle(port, port.Packet(i), segment, tally);
                 }
 
-                if (length > buffer.Length)
+                var refused = port.Flush();
+                for (var i = 0; i < refused; i++)
                 {
-                    counters.OnReceived(length);
-                    counters.OnDropped(DropReason.Oversized);
-                    continue;
-                }
-
-                var action = _pipeline.Process(buffer.AsSpan(0, length), checksumNotReady, _mtu, tally);
-                if (action.Kind == PacketActionKind.Drop)
-                {
-                    continue;
-                }
-
-                if (action.Length <= _mtu)
-                {
-                    Send(packets, raw, action, buffer.AsSpan(0, action.Length), destination);
-                    continue;
-                }
-
-                var offset = 0;
-                while (TcpSegmenter.Next(buffer.AsSpan(0, action.Length), _mtu, ref offset, segment, out var segmentLength))
-                {
-                    Send(packets, raw, action, segment.AsSpan(0, segmentLength), destination);
+                    counters.OnDropped(DropReason.SendFailed);
                 }
             }
             catch (Exception exception)
             {
-                counters.OnDropped(DropReason.Faulted);
-                // At most one log line a second: a persistent failure must not flood the log.
-                var now = Environment.TickCount64;
-                if (now - Interlocked.Read(ref _lastErrorLog) > 1000)
-                {
-                    Interlocked.Exchange(ref _lastErrorLog, now);
-                    LogPacketFailed(exception);
-                }
+                OnFault(exception);
 
                 // A persistent failure (the interface went away) must not turn into a busy loop.
                 Thread.Sleep(10);
@@ -143,12 +98,46 @@ internal sealed partial class ReceiveGroup : IDisposable
         tally.Publish();
     }
 
-    private void Send(PacketSocket packets, Socket raw, PacketAction action, ReadOnlySpan<byte> packet, SocketAddress destination)
+    /// <summary>One packet: through the pipeline, then queued whole or cut to the MTU. A failure costs this packet only.</summary>
+    private void Handle(IPacketPort port, ReceivedPacket packet, byte[] segment, ByteTally tally)
     {
-        var sent = action.Kind == PacketActionKind.SendRouted
-            ? SendRouted(raw, packet, action.Destination.IPv4, destination)
-            : packets.Send(packet, action.HardwareAddress);
-        if (sent)
+        try
+        {
+            if (packet.IsTruncated)
+            {
+                _pipeline.Counters.OnReceived(packet.WireLength);
+                _pipeline.Counters.OnDropped(DropReason.Oversized);
+                return;
+            }
+
+            var data = packet.Data;
+            var action = _pipeline.Process(data, packet.ChecksumNotReady, _mtu, tally);
+            if (action.Kind == PacketActionKind.Drop)
+            {
+                return;
+            }
+
+            if (action.Length <= _mtu)
+            {
+                Send(port, action, data[..action.Length]);
+                return;
+            }
+
+            var offset = 0;
+            while (TcpSegmenter.Next(data[..action.Length], _mtu, ref offset, segment, out var segmentLength))
+            {
+                Send(port, action, segment.AsSpan(0, segmentLength));
+            }
+        }
+        catch (Exception exception)
+        {
+            OnFault(exception);
+        }
+    }
+
+    private void Send(IPacketPort port, in PacketAction action, ReadOnlySpan<byte> packet)
+    {
+        if (port.Send(packet, action))
         {
             _pipeline.Counters.OnSent(packet.Length);
         }
@@ -158,20 +147,16 @@ internal sealed partial class ReceiveGroup : IDisposable
         }
     }
 
-    private static bool SendRouted(Socket raw, ReadOnlySpan<byte> packet, uint address, SocketAddress destination)
+    private void OnFault(Exception exception)
     {
-        var bytes = destination.Buffer.Span;
-        bytes[4] = (byte)(address >> 24);
-        bytes[5] = (byte)(address >> 16);
-        bytes[6] = (byte)(address >> 8);
-        bytes[7] = (byte)address;
-        try
+        _pipeline.Counters.OnDropped(DropReason.Faulted);
+
+        // At most one log line a second: a persistent failure must not flood the log.
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastErrorLog) > 1000)
         {
-            return raw.SendTo(packet, SocketFlags.None, destination) == packet.Length;
-        }
-        catch (SocketException)
-        {
-            return false;
+            Interlocked.Exchange(ref _lastErrorLog, now);
+            LogPacketFailed(exception);
         }
     }
 

@@ -4,8 +4,8 @@ using Convey.RawPacket.Packets;
 namespace Convey.RawPacket.Engine;
 
 /// <summary>
-/// What one receive group is opened for: the pipeline it feeds, the interface (index and MTU), the worker count and
-/// the frontend ports and NAT addresses its filter admits. Two plans are equal when all of that is (the ports and
+/// What one receive group is opened for: the pipeline it feeds, the interface (index and MTU), the worker count,
+/// the frame I/O path asked for, and the frontend ports and NAT addresses its filter admits. Two plans are equal when all of that is (the ports and
 /// addresses as sets), so a reload that changes nothing of it keeps the group and its sockets.
 /// </summary>
 internal sealed record ReceiveGroupPlan(
@@ -13,13 +13,14 @@ internal sealed record ReceiveGroupPlan(
     int InterfaceIndex,
     int Mtu,
     int Workers,
+    PacketPath PacketPath,
     ImmutableArray<(PacketAddress Address, ushort Port)> Ports,
     ImmutableArray<PacketAddress> NatAddresses)
 {
     public bool Equals(ReceiveGroupPlan? other) =>
         other is not null
         && ReferenceEquals(Pipeline, other.Pipeline)
-        && (InterfaceIndex, Mtu, Workers) == (other.InterfaceIndex, other.Mtu, other.Workers)
+        && (InterfaceIndex, Mtu, Workers, PacketPath) == (other.InterfaceIndex, other.Mtu, other.Workers, other.PacketPath)
         && Ports.Order().SequenceEqual(other.Ports.Order())
         && NatAddresses.Order().SequenceEqual(other.NatAddresses.Order());
 

@@ -257,6 +257,30 @@ public class StatsSnapshotTests
     }
 
     [Fact]
+    public void Json_shows_the_packet_path_of_a_packet_frontend_and_none_for_a_proxy_frontend()
+    {
+        _runtime.Current.Frontends["front"].ReportListening();
+        _runtime.Current.Frontends["sql"].ReportListening("af_packet");
+
+        using var json = JsonDocument.Parse(StatsJson.Serialize(StatsSnapshot.Capture(_runtime)));
+        var frontends = json.RootElement.GetProperty("frontends");
+
+        Assert.Equal("af_packet", frontends.GetProperty("sql").GetProperty("packet_path").GetString());
+        Assert.True(frontends.GetProperty("sql").GetProperty("listening").GetBoolean());
+        Assert.False(frontends.GetProperty("front").TryGetProperty("packet_path", out _));
+    }
+
+    [Fact]
+    public void A_frontend_that_stops_listening_no_longer_shows_a_packet_path()
+    {
+        var sql = _runtime.Current.Frontends["sql"];
+        sql.ReportListening("af_xdp");
+        sql.ReportNotListening("interface eth1 went away");
+
+        Assert.Null(StatsSnapshot.Capture(_runtime).Frontends["sql"].PacketPath);
+    }
+
+    [Fact]
     public void Json_shows_the_last_reload_its_result_time_source_and_error()
     {
         var refused = new ReloadStatus

@@ -71,6 +71,19 @@ public class StatusPageTests
     }
 
     [Fact]
+    public void A_packet_frontend_shows_the_packet_path_beside_its_mode()
+    {
+        var html = StatusPage.Render(Snapshot(Server("s1", true, false, 1), frontends: new Dictionary<string, FrontendStats>
+        {
+            ["nat"] = new() { ListenAddr = "198.18.0.2:80", Pool = "web", Mode = "passthrough", Listening = true, PacketPath = "af_packet" },
+            ["web"] = Frontend(listening: true),
+        }), Now);
+
+        Assert.Contains("<td>passthrough (af_packet)</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>proxy</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_refused_last_reload_is_shown_with_its_time_source_and_error()
     {
         var html = StatusPage.Render(Snapshot(Server("s1", true, false, 1),

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Convey.Balancing;
@@ -38,6 +39,21 @@ public class PacketEngineListenTests
 
         Assert.True(snapshot.Frontends["web"].IsListening);
         Assert.Null(snapshot.Frontends["web"].ListenError);
+    }
+
+    [SkippableFact]
+    public async Task Frontend_listening_on_af_packet_reports_that_path()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root", "AF_PACKET sockets need root (CAP_NET_RAW)");
+        using var port = new ReservedPort();
+        var config = Config(port.EndPoint) with { Sections = ImmutableDictionary<string, ConfigSettings>.Empty.Add("passthrough", new ConfigSettings([new("packet_path", "af_packet")])) };
+        var snapshot = TestRuntime.CreateRuntime().Apply(config);
+        await using var engine = new PacketEngine(NullLogger<PacketEngine>.Instance, TimeProvider.System);
+
+        await engine.ApplyAsync(snapshot, CancellationToken.None);
+
+        Assert.True(snapshot.Frontends["web"].IsListening);
+        Assert.Equal("af_packet", snapshot.Frontends["web"].PacketPath);
     }
 
     /// <summary>A passthrough frontend on <paramref name="listen"/> whose pool balances with <paramref name="balance"/>.</summary>
