@@ -260,7 +260,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         }
 
         _listeners[frontend.Name] = listener;
-        frontend.ReportListening();
+        frontend.ReportListening(_context.Transport.Name);
         LogListening(frontend.Name, listener.LocalEndPoint, frontend.Pool.Name);
         return null;
     }

@@ -13,13 +13,14 @@ public class ListenTests
 
     [SkippableTheory]
     [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
-    public async Task Frontend_that_listens_is_reported_listening(RelayPath path)
+    public async Task Frontend_that_listens_is_reported_listening_with_the_transport_that_serves_it(RelayPath path)
     {
         await using var server = TestServer.Echo();
         await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: RelayPaths.Options(path));
 
         Assert.True(proxy.FrontendState().IsListening);
         Assert.Null(proxy.FrontendState().ListenError);
+        Assert.Equal(path == RelayPath.Sockets ? "sockets" : "epoll", proxy.FrontendState().Transport);
     }
 
     [Fact]

@@ -119,7 +119,7 @@ internal static class StatusPage
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr class=\"{state}\" data-frontend=\"{Encode(name)}\" data-state=\"{state}\">" +
                 $"<td>{Encode(name)}</td><td>{Encode(frontend.ListenAddr)}</td>" +
-                $"<td>{Encode(frontend.PacketPath is { } path ? $"{frontend.Mode} ({path})" : frontend.Mode)}</td><td>{Encode(frontend.Pool)}</td><td>{Encode(shown)}</td>" +
+                $"<td>{Encode(frontend.Transport is { } path ? $"{frontend.Mode} ({path})" : frontend.Mode)}</td><td>{Encode(frontend.Pool)}</td><td>{Encode(shown)}</td>" +
                 $"<td class=\"num\">{frontend.CurrentConnections}</td><td class=\"num\">{frontend.TotalConnections}</td><td class=\"num\">{frontend.RefusedConnections}</td>" +
                 $"<td class=\"num\">{frontend.ConnectFailures}</td><td class=\"num\">{frontend.Retries}</td>" +
                 $"<td class=\"num\">{Bytes(frontend.BytesToServer)}</td><td class=\"num\">{Bytes(frontend.BytesToClient)}</td></tr>\n");

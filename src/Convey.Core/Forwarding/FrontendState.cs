@@ -50,8 +50,8 @@ public sealed class FrontendState
     /// <summary>Why the frontend is not listening (the last bind error); null while it listens or before its engine has tried.</summary>
     internal string? ListenError => Volatile.Read(ref _listen).Error;
 
-    /// <summary>The frame I/O path its engine receives its traffic on (the packet engine's <c>af_xdp</c>, <c>af_packet</c>); null when the engine names none.</summary>
-    internal string? PacketPath => Volatile.Read(ref _listen).PacketPath;
+    /// <summary>The I/O path its engine serves it on (for example <c>epoll</c>, <c>af_xdp</c>, <c>af_packet</c>); null when the engine names none.</summary>
+    internal string? Transport => Volatile.Read(ref _listen).Transport;
 
     /// <summary>Client connections or flows open now.</summary>
     internal long ActiveConnections => Volatile.Read(ref _activeConnections);
@@ -102,12 +102,15 @@ public sealed class FrontendState
     /// <summary>Reported by the frontend's engine once it receives the frontend's traffic.</summary>
     public void ReportListening() => Volatile.Write(ref _listen, ListenState.Up);
 
-    /// <summary>Reported by a packet engine once it receives the frontend's traffic, with the path it receives it on.</summary>
-    /// <param name="packetPath">The frame I/O path, as operators see it in <c>/stats</c>: for example <c>af_xdp</c> or <c>af_packet</c>.</param>
-    public void ReportListening(string packetPath)
+    /// <summary>Reported by the frontend's engine once it receives the frontend's traffic, with the I/O path it serves it on.</summary>
+    /// <param name="transport">
+    /// The I/O path, as operators see it in <c>/stats</c> (<c>transport</c>): for example the proxy engine's <c>epoll</c>
+    /// or the packet engine's <c>af_xdp</c> and <c>af_packet</c>.
+    /// </param>
+    public void ReportListening(string transport)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(packetPath);
-        Volatile.Write(ref _listen, new ListenState(true, null, packetPath));
+        ArgumentException.ThrowIfNullOrWhiteSpace(transport);
+        Volatile.Write(ref _listen, new ListenState(true, null, transport));
     }
 
     /// <summary>Reported by the frontend's engine when it cannot receive the frontend's traffic.</summary>
@@ -123,7 +126,7 @@ public sealed class FrontendState
 
     internal void MarkDraining() => _draining = true;
 
-    private sealed record ListenState(bool Listening, string? Error, string? PacketPath)
+    private sealed record ListenState(bool Listening, string? Error, string? Transport)
     {
         public static readonly ListenState Pending = new(false, null, null);
         public static readonly ListenState Up = new(true, null, null);

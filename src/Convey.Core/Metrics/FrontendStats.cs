@@ -56,10 +56,13 @@ public sealed class FrontendStats
     [JsonInclude]
     public string? ListenError { get; internal init; }
 
-    /// <summary>For passthrough and DSR: the frame I/O path its packets take (<c>af_xdp</c>, <c>af_packet</c>); absent for proxy frontends and while not listening.</summary>
+    /// <summary>
+    /// The I/O path its engine serves it on: the proxy engine's <c>epoll</c> or <c>sockets</c>, the packet engine's
+    /// <c>af_xdp</c> or <c>af_packet</c>; absent while it is not listening or when its engine names none.
+    /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonInclude]
-    public string? PacketPath { get; internal init; }
+    public string? Transport { get; internal init; }
 
     /// <summary>Whether it was removed and only finishes its established flows.</summary>
     [JsonInclude]
@@ -91,7 +94,7 @@ public sealed class FrontendStats
             Mode = binding.Mode,
             Listening = frontend.IsListening,
             ListenError = frontend.ListenError,
-            PacketPath = frontend.PacketPath,
+            Transport = frontend.Transport,
             Draining = frontend.IsDraining,
             RefusedConnections = frontend.RefusedConnections,
             ConnectFailures = frontend.ConnectFailures,

@@ -257,7 +257,7 @@ public class StatsSnapshotTests
     }
 
     [Fact]
-    public void Json_shows_the_packet_path_of_a_packet_frontend_and_none_for_a_proxy_frontend()
+    public void Json_shows_the_transport_an_engine_reports_and_none_when_it_names_none()
     {
         _runtime.Current.Frontends["front"].ReportListening();
         _runtime.Current.Frontends["sql"].ReportListening("af_packet");
@@ -265,19 +265,19 @@ public class StatsSnapshotTests
         using var json = JsonDocument.Parse(StatsJson.Serialize(StatsSnapshot.Capture(_runtime)));
         var frontends = json.RootElement.GetProperty("frontends");
 
-        Assert.Equal("af_packet", frontends.GetProperty("sql").GetProperty("packet_path").GetString());
+        Assert.Equal("af_packet", frontends.GetProperty("sql").GetProperty("transport").GetString());
         Assert.True(frontends.GetProperty("sql").GetProperty("listening").GetBoolean());
-        Assert.False(frontends.GetProperty("front").TryGetProperty("packet_path", out _));
+        Assert.False(frontends.GetProperty("front").TryGetProperty("transport", out _));
     }
 
     [Fact]
-    public void A_frontend_that_stops_listening_no_longer_shows_a_packet_path()
+    public void A_frontend_that_stops_listening_no_longer_shows_a_transport()
     {
         var sql = _runtime.Current.Frontends["sql"];
         sql.ReportListening("af_xdp");
         sql.ReportNotListening("interface eth1 went away");
 
-        Assert.Null(StatsSnapshot.Capture(_runtime).Frontends["sql"].PacketPath);
+        Assert.Null(StatsSnapshot.Capture(_runtime).Frontends["sql"].Transport);
     }
 
     [Fact]

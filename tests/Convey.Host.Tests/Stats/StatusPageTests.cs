@@ -75,7 +75,7 @@ public class StatusPageTests
     {
         var html = StatusPage.Render(Snapshot(Server("s1", true, false, 1), frontends: new Dictionary<string, FrontendStats>
         {
-            ["nat"] = new() { ListenAddr = "198.18.0.2:80", Pool = "web", Mode = "passthrough", Listening = true, PacketPath = "af_packet" },
+            ["nat"] = new() { ListenAddr = "198.18.0.2:80", Pool = "web", Mode = "passthrough", Listening = true, Transport = "af_packet" },
             ["web"] = Frontend(listening: true),
         }), Now);
 

@@ -53,7 +53,7 @@ public class PacketEngineListenTests
         await engine.ApplyAsync(snapshot, CancellationToken.None);
 
         Assert.True(snapshot.Frontends["web"].IsListening);
-        Assert.Equal("af_packet", snapshot.Frontends["web"].PacketPath);
+        Assert.Equal("af_packet", snapshot.Frontends["web"].Transport);
     }
 
     /// <summary>A passthrough frontend on <paramref name="listen"/> whose pool balances with <paramref name="balance"/>.</summary>

@@ -15,6 +15,8 @@ internal sealed class EpollTransport(int loopCount, ILogger logger) : ITransport
     private EpollLoop[]? _loops;
     private int _next;
 
+    public string Name => "epoll";
+
     public ProxyAcceptor Listen(Socket listening) => new EpollAcceptor(this, NextLoop(), listening);
 
     public EpollLoop NextLoop()
