@@ -21,4 +21,6 @@ internal static class PacketLogEvents
 
     // Frame I/O paths and next hops (3200-3299)
     public const int NextHopTableUnreadable = 3201;
+    public const int XdpAttached = 3202;
+    public const int XdpUnavailable = 3203;
 }

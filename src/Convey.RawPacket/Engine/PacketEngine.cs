@@ -483,7 +483,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             var properties = nic.GetIPProperties().GetIPv4Properties();
             var plan = new ReceiveGroupPlan(pipeline, properties.Index, properties.Mtu, workers, settings.PacketPath, [.. ports], [.. nat]);
             keep.Add(name);
-            if (_groups.TryGetValue(name, out var existing) && existing.Plan == plan)
+            if (_groups.TryGetValue(name, out var existing) && (existing.Plan == plan || existing.TryServe(plan)))
             {
                 AddPath(paths, names, existing.Path);
                 continue;
@@ -493,10 +493,10 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _groups.Remove(name);
             try
             {
-                var group = new ReceiveGroup(plan, PacketPorts.Open(plan, PacketFilter.Build(ports, nat), _nextHops), _logger);
+                var group = new ReceiveGroup(plan, PacketPorts.Open(plan, name, PacketFilter.Build(ports, nat), _nextHops, _logger), _logger);
                 group.Start();
                 _groups.Add(name, group);
-                LogListening(name, group.Path, ports.Count, workers);
+                LogListening(name, group.Path, ports.Count, group.Workers);
                 AddPath(paths, names, group.Path);
             }
             catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or SocketException or InvalidOperationException)

@@ -1,19 +1,46 @@
+using System.ComponentModel;
 using Convey.RawPacket.Interop;
+using Convey.RawPacket.Xdp;
+using Microsoft.Extensions.Logging;
 
 namespace Convey.RawPacket.Engine;
 
 /// <summary>Opens the ports of one receive group, one per worker, on the path its plan asks for.</summary>
-internal static class PacketPorts
+internal static partial class PacketPorts
 {
     /// <summary>How long a port waits for packets before its worker looks at the clock and its stop flag again.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>One port per worker of <paramref name="plan"/>; all of them or none (what was opened is closed on failure).</summary>
-    /// <exception cref="System.ComponentModel.Win32Exception">A system call failed (often: missing CAP_NET_RAW).</exception>
+    /// <summary>
+    /// The ports of <paramref name="plan"/>, all of them or none (what was opened is closed on failure): with
+    /// <c>auto</c> and <c>af_xdp</c> one AF_XDP port per receive queue of the interface; with <c>af_packet</c>, or
+    /// <c>auto</c> where XDP does not work (logged), one AF_PACKET port per worker.
+    /// </summary>
+    /// <exception cref="Win32Exception">A system call failed (often: missing CAP_NET_RAW).</exception>
     /// <exception cref="System.Net.Sockets.SocketException">A raw socket could not be opened.</exception>
-    public static IPacketPort[] Open(ReceiveGroupPlan plan, SocketFilterInstruction[] filter, NextHopTable nextHops)
+    /// <exception cref="InvalidOperationException"><c>af_xdp</c> was asked for and cannot run on the interface; the message says why.</exception>
+    public static IPacketPort[] Open(ReceiveGroupPlan plan, string interfaceName, SocketFilterInstruction[] filter, NextHopTable nextHops, ILogger logger)
     {
-        // Until the AF_XDP path exists, auto means AF_PACKET; validation refuses af_xdp.
+        if (plan.PacketPath != PacketPath.AfPacket)
+        {
+            try
+            {
+                var sockets = XdpPorts.Open(plan, nextHops, PollInterval, out var description);
+                LogXdpAttached(logger, interfaceName, description);
+                return sockets;
+            }
+            catch (Exception exception) when (exception is Win32Exception or InvalidOperationException or PlatformNotSupportedException)
+            {
+                if (plan.PacketPath == PacketPath.AfXdp)
+                {
+                    throw new InvalidOperationException(
+                        $"AF_XDP does not work on {interfaceName}: {exception.Message}; set packet_path = \"auto\" (AF_PACKET where AF_XDP fails) or \"af_packet\"", exception);
+                }
+
+                LogXdpUnavailable(logger, interfaceName, exception.Message);
+            }
+        }
+
         var workers = plan.Workers;
         var fanout = workers > 1 ? (ushort)Random.Shared.Next(1, ushort.MaxValue) : (ushort)0;
         var ports = new List<IPacketPort>(workers);
@@ -36,4 +63,10 @@ internal static class PacketPorts
             throw;
         }
     }
+
+    [LoggerMessage(EventId = PacketLogEvents.XdpAttached, EventName = nameof(PacketLogEvents.XdpAttached), Level = LogLevel.Information, Message = "AF_XDP on {Interface}: {Description}")]
+    private static partial void LogXdpAttached(ILogger logger, string @interface, string description);
+
+    [LoggerMessage(EventId = PacketLogEvents.XdpUnavailable, EventName = nameof(PacketLogEvents.XdpUnavailable), Level = LogLevel.Warning, Message = "AF_XDP does not work on {Interface}, using AF_PACKET (packet_path = \"auto\"): {Reason}")]
+    private static partial void LogXdpUnavailable(ILogger logger, string @interface, string reason);
 }

@@ -85,21 +85,7 @@ internal static class PacketSettings
             reader.GetInt(TrackerCapacityKey, 1000, min: 1, max: MaxTrackerCapacity),
             reader.GetInt(WorkersKey, 4, min: 1, max: MaxWorkers),
             reader.GetSeconds(StatsUpdateFrequencyKey, TimeSpan.FromSeconds(5)),
-            ReadPacketPath(reader));
-
-        private static PacketPath ReadPacketPath(SettingsReader reader)
-        {
-            var path = reader.GetChoice(PacketPathKey, PacketPaths, PacketPath.Auto);
-            if (path != PacketPath.AfXdp)
-            {
-                return path;
-            }
-
-            // Refused rather than quietly run on AF_PACKET: an operator who forces a path expects it or an error.
-            reader.Report(PacketPathKey, $"packet_path = \"{AfXdpPath}\" is not available in this version of Convey, which moves packets on AF_PACKET only; "
-                + $"remove the key or set \"auto\" (the fastest path this host offers) or \"{AfPacketPath}\".");
-            return PacketPath.Auto;
-        }
+            reader.GetChoice(PacketPathKey, PacketPaths, PacketPath.Auto));
     }
 
     private sealed record FrontendSettings(DsrMethod DsrMethod, bool ManageFirewall)

@@ -29,11 +29,39 @@ internal sealed partial class ReceiveGroup : IDisposable
         _ports = ports;
     }
 
-    /// <summary>What the group was opened for; a group is replaced when a reload's plan differs (by value).</summary>
-    public ReceiveGroupPlan Plan { get; }
+    /// <summary>What the group serves; a group is replaced when a reload's plan differs (by value) and it cannot follow (<see cref="TryServe"/>).</summary>
+    public ReceiveGroupPlan Plan { get; private set; }
 
     /// <summary>The path its ports move frames on (<c>af_packet</c>, <c>af_xdp</c>).</summary>
     public string Path => _ports.Length > 0 ? _ports[0].Path : PacketSettings.AfPacketPath;
+
+    /// <summary>
+    /// Follows <paramref name="plan"/> without reopening when only the served frontend ports and NAT addresses
+    /// changed and the path can change those in place (the AF_XDP path updates its steering map); false otherwise.
+    /// </summary>
+    public bool TryServe(ReceiveGroupPlan plan)
+    {
+        if (!Plan.DiffersOnlyInServed(plan) || _ports is not [Xdp.XdpPort { Steering: { } steering }, ..])
+        {
+            return false;
+        }
+
+        try
+        {
+            steering.Serve(Xdp.XdpPorts.KeysOf(plan));
+        }
+        catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            // Reopened instead, which reports what fails.
+            return false;
+        }
+
+        Plan = plan;
+        return true;
+    }
+
+    /// <summary>Worker threads: one per port.</summary>
+    public int Workers => _ports.Length;
 
     public void Start()
     {

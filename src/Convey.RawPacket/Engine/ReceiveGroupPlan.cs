@@ -24,5 +24,10 @@ internal sealed record ReceiveGroupPlan(
         && Ports.Order().SequenceEqual(other.Ports.Order())
         && NatAddresses.Order().SequenceEqual(other.NatAddresses.Order());
 
+    /// <summary>Whether <paramref name="other"/> differs from this plan at most in the frontend ports and NAT addresses it serves.</summary>
+    public bool DiffersOnlyInServed(ReceiveGroupPlan other) =>
+        ReferenceEquals(Pipeline, other.Pipeline)
+        && (InterfaceIndex, Mtu, Workers, PacketPath) == (other.InterfaceIndex, other.Mtu, other.Workers, other.PacketPath);
+
     public override int GetHashCode() => HashCode.Combine(InterfaceIndex, Mtu, Workers, Ports.Length, NatAddresses.Length);
 }

@@ -47,6 +47,9 @@ internal static partial class Libc
     public const uint XDP_FLAGS_SKB_MODE = 1 << 1;
     public const uint XDP_FLAGS_DRV_MODE = 1 << 2;
 
+    public const nuint SIOCETHTOOL = 0x8946;
+    public const uint ETHTOOL_GCHANNELS = 0x3c;
+
     public const int ENOENT = 2;
     public const int EBUSY = 16;
     public const int ENETDOWN = 100;

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Convey.RawPacket.Packets;
 
 namespace Convey.RawPacket.Xdp;
 
@@ -21,11 +20,10 @@ internal readonly record struct SteeringKey
     private readonly ushort _port;
     private readonly ushort _padding;
 
-    private SteeringKey(IPAddress address, ushort portInNetworkOrder)
+    private SteeringKey(PacketAddress address, ushort portInNetworkOrder)
     {
-        var mapped = address.AddressFamily == AddressFamily.InterNetwork ? address.MapToIPv6() : address;
-        Span<byte> bytes = stackalloc byte[16];
-        mapped.TryWriteBytes(bytes, out _);
+        Span<byte> bytes = stackalloc byte[PacketAddress.Length];
+        address.WriteTo(bytes);
         _address0 = MemoryMarshal.Read<uint>(bytes);
         _address1 = MemoryMarshal.Read<uint>(bytes[4..]);
         _address2 = MemoryMarshal.Read<uint>(bytes[8..]);
@@ -35,12 +33,12 @@ internal readonly record struct SteeringKey
     }
 
     /// <summary>TCP packets to <paramref name="address"/>:<paramref name="port"/> (a frontend).</summary>
-    public static SteeringKey Frontend(IPAddress address, ushort port)
+    public static SteeringKey Frontend(PacketAddress address, ushort port)
     {
         ArgumentOutOfRangeException.ThrowIfZero(port);
         return new(address, BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(port) : port);
     }
 
     /// <summary>TCP packets to the NAT port range on <paramref name="address"/> (passthrough replies).</summary>
-    public static SteeringKey NatReplies(IPAddress address) => new(address, 0);
+    public static SteeringKey NatReplies(PacketAddress address) => new(address, 0);
 }

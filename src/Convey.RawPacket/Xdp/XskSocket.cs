@@ -121,6 +121,37 @@ internal sealed unsafe class XskSocket : IDisposable
         return new Span<byte>(_umem + address, room);
     }
 
+    /// <summary>The UMEM address of <paramref name="data"/>'s first byte; false when it does not lie in this socket's UMEM.</summary>
+    public bool TryLocate(ReadOnlySpan<byte> data, out ulong address)
+    {
+        fixed (byte* pointer = data)
+        {
+            address = (ulong)(pointer - _umem);
+            return pointer >= _umem && address + (ulong)data.Length <= (ulong)FrameCount * FrameSize;
+        }
+    }
+
+    /// <summary>The bytes from UMEM <paramref name="address"/> to the end of its frame.</summary>
+    public Span<byte> At(ulong address) => new(_umem + address, FrameSize - (int)(address & (FrameSize - 1)));
+
+    /// <summary>Takes a free frame for a packet that was not received in one (returned with <see cref="Transmit"/> or <see cref="Recycle"/>); false when none is free.</summary>
+    public bool TryTakeFrame(out ulong address)
+    {
+        if (_freeCount == 0)
+        {
+            ReapCompletions();
+        }
+
+        if (_freeCount == 0)
+        {
+            address = 0;
+            return false;
+        }
+
+        address = _free[--_freeCount];
+        return true;
+    }
+
     /// <summary>Queues <paramref name="length"/> bytes at UMEM <paramref name="address"/> (a received frame) for sending; false (frame given back) when the transmit ring is full.</summary>
     public bool Transmit(ulong address, int length)
     {

@@ -56,14 +56,6 @@ public sealed class MalformedSettingsTests
             2, 1, "passthrough.packet_path", "'af-packet' is not a valid packet_path; use one of: \"auto\", \"af_xdp\", \"af_packet\""
         },
         {
-            "packet_path forcing a path this version lacks",
-            """
-            [passthrough]
-            packet_path = "af_xdp"
-            """,
-            2, 1, "passthrough.packet_path", "packet_path = \"af_xdp\" is not available in this version of Convey"
-        },
-        {
             "unknown mode",
             """
             [frontends.web]

@@ -126,6 +126,9 @@ internal sealed class NamespaceLab : IAsyncDisposable
         _host = Start("ip", ["netns", "exec", Namespace("lb"), "dotnet", HostAssembly, "--config", config, modeFlag], _hostOutput);
     }
 
+    /// <summary>Replaces the running host's configuration file with <paramref name="toml"/> (the host reloads it by itself).</summary>
+    public void ReplaceConfig(string toml) => File.WriteAllText(_files[^1], toml);
+
     /// <summary>Stops the host the way an operator does (SIGTERM) and waits for it to exit.</summary>
     public async Task StopHostAsync()
     {

@@ -103,6 +103,54 @@ public class PacketEngineLabTests
         Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
     }
 
+    [SkippableFact]
+    public async Task Passthrough_runs_on_af_xdp_where_xdp_works_and_a_frontend_added_by_a_reload_is_steered_by_the_same_program()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync();
+        lab.StartHost(Config(NamespaceLab.Vip), "--passthrough");
+        var url = $"http://{NamespaceLab.Vip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+        Assert.Contains("over af_xdp", lab.HostOutput, StringComparison.Ordinal);
+        var program = XdpProgramId(await lab.InAsync("lb", "ip", "link", "show", "eth0"));
+
+        lab.ReplaceConfig(Config(NamespaceLab.Vip) + Frontend("second", NamespaceLab.Vip, 8081));
+        await lab.WaitUntilServingAsync($"http://{NamespaceLab.Vip}:8081/");
+
+        AllSucceeded(await lab.GetAsync(url, 20));
+        Assert.Equal(program, XdpProgramId(await lab.InAsync("lb", "ip", "link", "show", "eth0")));
+    }
+
+    [SkippableFact]
+    public async Task Passthrough_forced_onto_af_packet_serves_every_request()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync();
+        lab.StartHost(Config(NamespaceLab.Vip) + "\n[passthrough]\npacket_path = \"af_packet\"\n", "--passthrough");
+        var url = $"http://{NamespaceLab.Vip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+
+        AllSucceeded(await lab.GetAsync(url, 50));
+        Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
+        Assert.Contains("over af_packet", lab.HostOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("prog/xdp", await lab.InAsync("lb", "ip", "link", "show", "eth0"), StringComparison.Ordinal);
+    }
+
+    /// <summary>The id of the XDP program attached to the interface <c>ip link show</c> describes.</summary>
+    private static string XdpProgramId(string link)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(link, @"prog/xdp id (\d+)");
+        Assert.True(match.Success, $"no XDP program attached: {link}");
+        return match.Groups[1].Value;
+    }
+
+    private static string Frontend(string name, string vip, int port) => $"""
+
+        [frontends.{name}]
+        listen_addr = "{vip}:{port}"
+        backend = "pool"
+        """;
+
     /// <summary>Every request and the big download succeed, backends see the real client, no reply reaches the balancer.</summary>
     private static async Task AssertDsrServesRealClientsAsync(string labExtra, string vip, string frontendExtra)
     {

@@ -82,13 +82,13 @@ public class SteeringProgramTests
             var local = VethNamespaces.LocalAddress;
             var program = steering.ProgramFd;
 
-            steering.Serve([SteeringKey.Frontend(IPAddress.Parse(local), 9090)]);
+            steering.Serve([SteeringKey.Frontend(Address(local), 9090)]);
 
             Assert.Equal(XdpPass, Run(program, TestFrames.Tcp4(local, 8080)));
             Assert.Equal(XdpPass, Run(program, TestFrames.Tcp4(NatAddress, 40000)));
             Assert.Equal(XdpRedirect, Run(program, TestFrames.Tcp4(local, 9090)));
             Assert.Equal(program, steering.ProgramFd);
-            Assert.False(steering.IsServed(SteeringKey.Frontend(IPAddress.Parse(local), 8080)));
+            Assert.False(steering.IsServed(SteeringKey.Frontend(Address(local), 8080)));
         });
     }
 
@@ -128,9 +128,9 @@ public class SteeringProgramTests
             steering.SetSocket(0, socket.Fd);
             steering.Serve(
             [
-                SteeringKey.Frontend(IPAddress.Parse(VethNamespaces.LocalAddress), 8080),
-                SteeringKey.Frontend(IPAddress.Parse(VethNamespaces.LocalAddress6), 8443),
-                SteeringKey.NatReplies(IPAddress.Parse(NatAddress)),
+                SteeringKey.Frontend(Address(VethNamespaces.LocalAddress), 8080),
+                SteeringKey.Frontend(Address(VethNamespaces.LocalAddress6), 8443),
+                SteeringKey.NatReplies(Address(NatAddress)),
             ]);
             return steering;
         }
@@ -169,4 +169,6 @@ public class SteeringProgramTests
         packet[0] = 0x44; // IHL 4: shorter than an IPv4 header can be
         return TestFrames.Ethernet(TestFrames.Ipv4, packet);
     }
+
+    private static PacketAddress Address(string address) => PacketAddress.From(IPAddress.Parse(address));
 }

@@ -131,7 +131,7 @@ public class XskSocketTests
             var steering = XdpSteering.Attach(index, queues: 1);
             var socket = XskSocket.Open(index, 0, copyOnly: steering.Mode == XdpAttachMode.Generic);
             steering.SetSocket(0, socket.Fd);
-            steering.Serve([SteeringKey.Frontend(IPAddress.Parse(VethNamespaces.LocalAddress), Served)]);
+            steering.Serve([SteeringKey.Frontend(Address(VethNamespaces.LocalAddress), Served)]);
             return new SynResponder(steering, socket, ns);
         });
 
@@ -209,4 +209,6 @@ public class XskSocketTests
             return true;
         }
     }
+
+    private static PacketAddress Address(string address) => PacketAddress.From(IPAddress.Parse(address));
 }
