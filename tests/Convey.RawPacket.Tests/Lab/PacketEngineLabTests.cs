@@ -107,6 +107,7 @@ public class PacketEngineLabTests
     public async Task Passthrough_runs_on_af_xdp_where_xdp_works_and_a_frontend_added_by_a_reload_is_steered_by_the_same_program()
     {
         SkipUnlessLabAvailable();
+        Prerequisite.Require(Xdp.VethNamespaces.WhyUnavailable());
         await using var lab = await NamespaceLab.StartAsync();
         lab.StartHost(Config(NamespaceLab.Vip), "--passthrough");
         var url = $"http://{NamespaceLab.Vip}:8080/";

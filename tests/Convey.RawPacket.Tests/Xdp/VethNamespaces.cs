@@ -34,7 +34,21 @@ internal sealed partial class VethNamespaces : IDisposable
         !OperatingSystem.IsLinux() ? "AF_XDP needs Linux"
         : !Environment.IsPrivilegedProcess ? "the AF_XDP tests need root (bpf, network namespaces)"
         : !File.Exists("/usr/sbin/ip") && !File.Exists("/sbin/ip") && !File.Exists("/usr/bin/ip") ? "'ip' is missing (apt-get install iproute2)"
-        : null;
+        : CanUseBpf.Value ? null
+        : "this root cannot use bpf(2) (a container without CAP_BPF/CAP_SYS_ADMIN, or a kernel without CONFIG_BPF_SYSCALL)";
+
+    private static readonly Lazy<bool> CanUseBpf = new(() =>
+    {
+        try
+        {
+            using var map = Convey.RawPacket.Xdp.BpfMap.Create(Convey.RawPacket.Interop.Libc.BPF_MAP_TYPE_HASH, 4, 4, 1, "probe");
+            return true;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    });
 
     /// <summary>Creates the namespaces; <paramref name="channels"/> receive queues on each veth end.</summary>
     public static VethNamespaces Create(int channels = 1)
@@ -87,13 +101,23 @@ internal sealed partial class VethNamespaces : IDisposable
         return failure is null ? result : throw new InvalidOperationException($"in namespace {ns}: {failure.Message}", failure);
     }
 
-    /// <summary>Starts <paramref name="action"/> inside namespace <paramref name="ns"/> on a background thread of its own.</summary>
-    public static Thread Start(string ns, Action action)
+    /// <summary>
+    /// Starts <paramref name="action"/> inside namespace <paramref name="ns"/> on a background thread of its own; what it
+    /// throws goes to <paramref name="failed"/> (an exception escaping a thread would end the whole test run).
+    /// </summary>
+    public static Thread Start(string ns, Action action, Action<Exception> failed)
     {
         var thread = new Thread(() =>
         {
-            Enter(ns);
-            action();
+            try
+            {
+                Enter(ns);
+                action();
+            }
+            catch (Exception exception)
+            {
+                failed(exception);
+            }
         })
         { IsBackground = true };
         thread.Start();

@@ -109,8 +109,11 @@ public class XskSocketTests
         {
             _steering = steering;
             _socket = socket;
-            _thread = VethNamespaces.Start(ns, Run);
+            _thread = VethNamespaces.Start(ns, Run, exception => Failure = exception);
         }
+
+        /// <summary>Why the responder's thread stopped early, if it did.</summary>
+        public Exception? Failure { get; private set; }
 
         public int Syns => Volatile.Read(ref _syns);
 
@@ -141,6 +144,7 @@ public class XskSocketTests
             _thread.Join();
             _steering.Dispose();
             _socket.Dispose();
+            Assert.Null(Failure);
         }
 
         private void Run()
