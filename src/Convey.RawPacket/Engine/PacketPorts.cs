@@ -48,7 +48,7 @@ internal static partial class PacketPorts
         {
             for (var i = 0; i < workers; i++)
             {
-                ports.Add(AfPacketPort.Open(plan.InterfaceIndex, filter, fanout, PollInterval, nextHops));
+                ports.Add(AfPacketPort.Open(plan.InterfaceIndex, plan.Mtu, filter, fanout, PollInterval, nextHops));
             }
 
             return [.. ports];
