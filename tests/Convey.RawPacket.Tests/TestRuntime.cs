@@ -19,16 +19,20 @@ internal static class TestRuntime
     public static RuntimeSnapshot Build(
         string mode, string dsrMethod, int capacity, int maxConnections,
         params (string Name, string Address, int Weight)[] servers) =>
-        Build(mode, dsrMethod, capacity, maxConnections, BalancingPolicyNames.RoundRobin, servers);
+        Build(mode, dsrMethod, capacity, maxConnections, BalancingPolicyNames.RoundRobin, servers: servers);
 
-    /// <summary>As above, with the pool's balancing policy (round-robin or Maglev).</summary>
+    /// <summary>As above, with the pool's balancing policy (round-robin or Maglev) and the frontend's address.</summary>
+    /// <remarks>Without servers, the pool has two of the frontend's family: 198.18.1.11-12:8080, or [2001:2::1:b]/[2001:2::1:c]:8080.</remarks>
     public static RuntimeSnapshot Build(
-        string mode, string dsrMethod, int capacity, int maxConnections, string balance,
+        string mode, string dsrMethod, int capacity, int maxConnections, string balance, string listen = "198.18.0.2:8080",
         params (string Name, string Address, int Weight)[] servers)
     {
+        var frontend = IPEndPoint.Parse(listen);
         if (servers.Length == 0)
         {
-            servers = [("b1", "198.18.1.11:8080", 1), ("b2", "198.18.1.12:8080", 1)];
+            servers = frontend.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+                ? [("b1", "[2001:2::1:b]:8080", 1), ("b2", "[2001:2::1:c]:8080", 1)]
+                : [("b1", "198.18.1.11:8080", 1), ("b2", "198.18.1.12:8080", 1)];
         }
 
         var config = new ConveyConfig
@@ -38,7 +42,7 @@ internal static class TestRuntime
                 new FrontendConfig
                 {
                     Name = "web",
-                    ListenEndPoint = IPEndPoint.Parse("198.18.0.2:8080"),
+                    ListenEndPoint = frontend,
                     Pool = "pool",
                     Mode = mode,
                     Settings = new ConfigSettings([new("dsr_method", dsrMethod)]),

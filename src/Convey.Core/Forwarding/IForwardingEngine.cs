@@ -26,6 +26,13 @@ public interface IForwardingEngine : IConfigSettingsOwner
     bool ServesIPv6(string mode) => true;
 
     /// <summary>
+    /// Whether flows of <paramref name="mode"/> reach only servers of the family of the frontend's address (an engine that
+    /// forwards the client's own packets cannot turn IPv4 into IPv6); when so, the host names of a pool behind such a
+    /// frontend resolve to that family's addresses only.
+    /// </summary>
+    bool KeepsAddressFamily(string mode) => false;
+
+    /// <summary>
     /// Brings the engine in line with <paramref name="snapshot"/> (only frontends whose mode it serves). A frontend
     /// that cannot receive its traffic is reported on its <see cref="FrontendState"/> (<see cref="FrontendState.ReportNotListening"/>,
     /// and <see cref="FrontendState.ReportListening()"/> once it can), retried by the engine, and listed in a

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Net.Sockets;
 using Convey.Balancing;
 using Convey.Configuration;
 using Convey.Forwarding;
@@ -228,8 +229,8 @@ internal sealed class ConveyRuntime
 
             previous.Pools.TryGetValue(poolConfig.Name, out var existing);
             var selector = existing is not null && existing.Policy == policy ? null : _selectors.Create(policy);
-            // A name's IPv6 addresses would be servers that take no flow when an engine of the pool's frontends cannot reach them.
-            var servers = ResolvedServers.Expand(poolConfig, hosts, ipv4Only: !ServesIPv6(poolConfig.Name, config, engines));
+            // A name's addresses of a family an engine of the pool's frontends cannot reach would be servers that take no flow.
+            var servers = ResolvedServers.Expand(poolConfig, hosts, UsableFamilies(poolConfig.Name, config, engines));
             plans.Add(new PoolPlan(poolConfig, servers, policy, existing, selector));
         }
 
@@ -284,9 +285,33 @@ internal sealed class ConveyRuntime
             .FirstOrDefault(policy => policy is not null)
         ?? BalancingPolicyNames.RoundRobin;
 
-    /// <summary>Whether every engine serving a frontend of the pool can send flows to IPv6 servers.</summary>
-    private bool ServesIPv6(string pool, ConveyConfig config, List<IForwardingEngine> engines) =>
-        FrontendModes(pool, config).All(mode => engines.Where(e => e.Modes.Contains(mode, StringComparer.Ordinal)).All(e => e.ServesIPv6(mode)));
+    /// <summary>
+    /// The address families every frontend of the pool can send flows to: IPv4 only behind an engine that serves no IPv6
+    /// server, the frontend's own family behind one that keeps the family (the packet engine).
+    /// </summary>
+    private IReadOnlySet<AddressFamily> UsableFamilies(string pool, ConveyConfig config, List<IForwardingEngine> engines)
+    {
+        var families = new HashSet<AddressFamily> { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 };
+        foreach (var frontend in config.Frontends.Where(f => f.Pool == pool))
+        {
+            var mode = frontend.Mode ?? _options.DefaultMode;
+            foreach (var engine in engines.Where(e => e.Modes.Contains(mode, StringComparer.Ordinal)))
+            {
+                if (!engine.ServesIPv6(mode))
+                {
+                    families.Remove(AddressFamily.InterNetworkV6);
+                }
+
+                if (engine.KeepsAddressFamily(mode))
+                {
+                    var address = frontend.ListenEndPoint.Address;
+                    families.IntersectWith([address.IsIPv4MappedToIPv6 ? AddressFamily.InterNetwork : address.AddressFamily]);
+                }
+            }
+        }
+
+        return families;
+    }
 
     private IEnumerable<string> FrontendModes(string pool, ConveyConfig config) =>
         config.Frontends.Where(f => f.Pool == pool).Select(f => f.Mode ?? _options.DefaultMode).Distinct().Order(StringComparer.Ordinal);

@@ -2,22 +2,31 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Convey.RawPacket.Interop;
+using Convey.RawPacket.Packets;
 
 namespace Convey.RawPacket.Engine;
 
 /// <summary>
-/// MAC addresses of L2 DSR servers, read from the kernel's neighbour table (<c>/proc/net/arp</c>). Lookups are
-/// lock-free; <see cref="Refresh"/> runs off the packet path and nudges the kernel to resolve missing entries.
+/// MAC addresses of L2 DSR servers, read from the kernel's neighbour tables: <c>/proc/net/arp</c> for IPv4, a netlink
+/// dump for IPv6 (neighbour discovery). Lookups are lock-free; <see cref="Refresh"/> runs off the packet path and nudges
+/// the kernel to resolve missing entries.
 /// </summary>
 internal sealed class NeighbourTable
 {
-    private readonly ConcurrentDictionary<uint, ulong> _resolved = new();
-    private readonly ConcurrentDictionary<uint, byte> _wanted = new();
+    private readonly ConcurrentDictionary<PacketAddress, ulong> _resolved = new();
+    private readonly ConcurrentDictionary<PacketAddress, byte> _wanted = new();
     private readonly string _arpPath;
+    private readonly Func<Dictionary<PacketAddress, ulong>> _readIPv6;
 
-    public NeighbourTable(string arpPath = "/proc/net/arp") => _arpPath = arpPath;
+    /// <summary>A table over the kernel's, or (for tests) over another ARP file and IPv6 source.</summary>
+    public NeighbourTable(string arpPath = "/proc/net/arp", Func<Dictionary<PacketAddress, ulong>>? readIPv6 = null)
+    {
+        _arpPath = arpPath;
+        _readIPv6 = readIPv6 ?? NetlinkNeighbours.ReadIPv6;
+    }
 
-    public bool TryGet(uint address, out ulong hardwareAddress)
+    public bool TryGet(PacketAddress address, out ulong hardwareAddress)
     {
         if (_resolved.TryGetValue(address, out hardwareAddress))
         {
@@ -29,9 +38,10 @@ internal sealed class NeighbourTable
     }
 
     /// <summary>Asks for <paramref name="address"/> to be resolved on the next refresh.</summary>
-    public void Want(uint address) => _wanted.TryAdd(address, 0);
+    public void Want(PacketAddress address) => _wanted.TryAdd(address, 0);
 
-    /// <summary>Re-reads the kernel's table; for addresses still unknown, sends a datagram so the kernel resolves them.</summary>
+    /// <summary>Re-reads the kernel's tables; for addresses still unknown, sends a datagram so the kernel resolves them.</summary>
+    /// <exception cref="IOException">A table could not be read.</exception>
     public void Refresh()
     {
         if (_wanted.IsEmpty)
@@ -40,6 +50,14 @@ internal sealed class NeighbourTable
         }
 
         var table = Read();
+        if (_wanted.Keys.Any(a => !a.IsIPv4))
+        {
+            foreach (var (address, mac) in _readIPv6())
+            {
+                table[address] = mac;
+            }
+        }
+
         foreach (var address in _wanted.Keys)
         {
             if (table.TryGetValue(address, out var mac))
@@ -54,10 +72,10 @@ internal sealed class NeighbourTable
         }
     }
 
-    /// <summary>Parses the kernel's table: complete entries only (flag 0x2).</summary>
-    internal Dictionary<uint, ulong> Read()
+    /// <summary>Parses the kernel's ARP table: complete entries only (flag 0x2).</summary>
+    internal Dictionary<PacketAddress, ulong> Read()
     {
-        var table = new Dictionary<uint, ulong>();
+        var table = new Dictionary<PacketAddress, ulong>();
         if (!File.Exists(_arpPath))
         {
             return table;
@@ -84,20 +102,20 @@ internal sealed class NeighbourTable
                 mac = (mac << 8) | byte.Parse(octet, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             }
 
-            var bytes = ip.GetAddressBytes();
-            table[(uint)((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3])] = mac;
+            table[PacketAddress.From(ip)] = mac;
         }
 
         return table;
     }
 
-    private static void Probe(uint address)
+    private static void Probe(PacketAddress address)
     {
         try
         {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            // The discard port: the datagram only makes the kernel resolve the neighbour.
-            socket.SendTo([0], new IPEndPoint(new IPAddress(IPAddress.HostToNetworkOrder((int)address)), 9));
+            var ip = address.ToIPAddress();
+            using var socket = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            // The discard port: the datagram only makes the kernel resolve the neighbour (ARP, or neighbour discovery).
+            socket.SendTo([0], new IPEndPoint(ip, 9));
         }
         catch (SocketException)
         {

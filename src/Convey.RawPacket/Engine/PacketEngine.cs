@@ -85,13 +85,13 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     public string? DefaultPolicy(string mode) => Handles(mode) ? "maglev" : null;
 
     /// <inheritdoc />
-    /// <remarks>The engine forwards IPv4 only for now.</remarks>
-    public bool ServesIPv6(string mode) => !Handles(mode);
+    /// <remarks>The packet engine forwards IPv4 and IPv6, each to servers of its own family.</remarks>
+    public bool KeepsAddressFamily(string mode) => Handles(mode);
 
     /// <inheritdoc />
     /// <remarks>
-    /// Checks dsr_method, manage_firewall and [passthrough], and refuses what the engine cannot serve: IPv6 frontends
-    /// and servers (IPv4 only for now), wildcard listen addresses, and pools that send a PROXY header.
+    /// Checks dsr_method, manage_firewall and [passthrough], and refuses what the engine cannot serve: servers of another
+    /// address family than their frontend's, wildcard and link-local addresses, and pools that send a PROXY header.
     /// </remarks>
     public IEnumerable<ConfigError> Validate(ConveyConfig config) =>
         PacketSettings.Validate(config).Concat(config.Frontends
@@ -400,10 +400,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         {
             foreach (var server in frontend.Pool.Servers)
             {
-                if (IPv4Address.TryGet(server.Address.Address, out var address))
-                {
-                    _neighbours.Want(address);
-                }
+                _neighbours.Want(PacketAddress.From(server.Address.Address));
             }
         }
     }
@@ -449,12 +446,6 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         {
             var endPoint = frontend.Config.ListenEndPoint;
             var address = PacketAddress.From(endPoint.Address);
-            if (!address.IsIPv4)
-            {
-                unreachable[frontend.Name] = "the packet engine forwards IPv4 only for now";
-                continue;
-            }
-
             var nic = FindInterface(endPoint.Address);
             if (nic is null)
             {

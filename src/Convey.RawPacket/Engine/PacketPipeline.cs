@@ -53,25 +53,25 @@ internal sealed class PacketPipeline
         flow.Server.OnConnectionClosed();
     }
 
-    /// <summary>Handles one received IPv4 packet in place.</summary>
-    /// <param name="packet">The packet from its IPv4 header on; rewritten in place.</param>
+    /// <summary>Handles one received IPv4 or IPv6 packet in place.</summary>
+    /// <param name="packet">The packet from its IP header on; rewritten in place.</param>
     /// <param name="checksumNotReady">The kernel reported TP_STATUS_CSUMNOTREADY: the TCP checksum field holds no finished checksum.</param>
     /// <param name="mtu">The interface MTU; a longer packet (GSO/GRO) is rewritten whole and must be sent with <see cref="TcpSegmenter"/>.</param>
     /// <param name="tally">The calling receive thread's bytes, published at <see cref="StatsUpdateFrequency"/>.</param>
     public PacketAction Process(Span<byte> packet, bool checksumNotReady, int mtu, ByteTally tally)
     {
         Counters.OnReceived(packet.Length);
-        if (!IPv4Header.TryRead(packet, out var ip, out var reason))
+        if (!IPPacket.TryRead(packet, out var ip, out var reason))
         {
             return Drop(reason);
         }
 
-        if (ip.IsFragment)
+        if (ip.Protocol == (ip.IsIPv6 ? IPPacket.ProtocolIcmpV6 : IPPacket.ProtocolIcmp))
         {
-            return Drop(DropReason.Fragment);
+            return FromIcmp(ip);
         }
 
-        if (ip.Protocol != IPv4Header.ProtocolTcp)
+        if (ip.Protocol != IPPacket.ProtocolTcp)
         {
             return Drop(DropReason.NotTcp);
         }
@@ -88,12 +88,13 @@ internal sealed class PacketPipeline
         }
 
         var routes = Routes;
-        if (routes.TryGetFrontend(PacketAddress.FromIPv4(ip.Destination), tcp.DestinationPort, out var route))
+        var destination = ip.Destination;
+        if (routes.TryGetFrontend(destination, tcp.DestinationPort, out var route))
         {
             return FromClient(route, ip, tcp, checksumNotReady, tally);
         }
 
-        if (tcp.DestinationPort is >= NatPortAllocator.FirstPort and <= NatPortAllocator.LastPort && routes.IsNatAddress(PacketAddress.FromIPv4(ip.Destination)))
+        if (tcp.DestinationPort is >= NatPortAllocator.FirstPort and <= NatPortAllocator.LastPort && routes.IsNatAddress(destination))
         {
             return FromServer(ip, tcp, checksumNotReady, tally);
         }
@@ -101,7 +102,7 @@ internal sealed class PacketPipeline
         return Drop(DropReason.NoFrontend);
     }
 
-    private PacketAction FromClient(FrontendRoute route, IPv4Header ip, TcpHeader tcp, bool checksumNotReady, ByteTally tally)
+    private PacketAction FromClient(FrontendRoute route, IPPacket ip, TcpHeader tcp, bool checksumNotReady, ByteTally tally)
     {
         var key = new ClientFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
         var flags = tcp.Flags;
@@ -137,13 +138,13 @@ internal sealed class PacketPipeline
         tally.AddToServer(route.Frontend, flow.Server, length);
         if (route.Mode == PacketMode.Passthrough)
         {
-            Rewrite(ip, tcp, ip.Destination, flow.ServerAddress, flow.NatPort, flow.ServerPort, checksumNotReady);
+            Rewrite(ip, tcp, key.FrontendAddress, flow.ServerAddress, flow.NatPort, flow.ServerPort, checksumNotReady);
             return Send(flow.ServerAddress, length);
         }
 
         if (route.DsrMethod == DsrMethod.L3)
         {
-            Rewrite(ip, tcp, ip.Source, flow.ServerAddress, tcp.SourcePort, flow.ServerPort, checksumNotReady);
+            Rewrite(ip, tcp, key.ClientAddress, flow.ServerAddress, tcp.SourcePort, flow.ServerPort, checksumNotReady);
             return Send(flow.ServerAddress, length);
         }
 
@@ -154,13 +155,13 @@ internal sealed class PacketPipeline
 
         if (checksumNotReady)
         {
-            tcp.RecomputeChecksum(ip.Source, ip.Destination);
+            tcp.RecomputeChecksum(key.ClientAddress, key.FrontendAddress);
         }
 
-        return new PacketAction(PacketActionKind.SendToHardwareAddress, PacketAddress.FromIPv4(ip.Destination), mac, length);
+        return new PacketAction(PacketActionKind.SendToHardwareAddress, key.FrontendAddress, mac, length);
     }
 
-    private PacketAction FromServer(IPv4Header ip, TcpHeader tcp, bool checksumNotReady, ByteTally tally)
+    private PacketAction FromServer(IPPacket ip, TcpHeader tcp, bool checksumNotReady, ByteTally tally)
     {
         var key = new ReplyFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
         if (!_tracker.TryGetFromServer(key, tcp.Flags, tcp.AcknowledgmentNumber, out var flow, out var refused))
@@ -182,6 +183,63 @@ internal sealed class PacketPipeline
         return Send(client.ClientAddress, length);
     }
 
+    /// <summary>
+    /// An ICMP error about a packet of a tracked flow goes to the side that sent that packet, quoting it as that side sent
+    /// it, so a path-MTU signal (fragmentation needed, packet too big) or an unreachable reaches the TCP that can act on it:
+    /// about a packet towards a client (it left a frontend address and port), to the flow's server; in passthrough,
+    /// about a packet towards a server (it left a NAT port), to the client.
+    /// </summary>
+    private PacketAction FromIcmp(IPPacket ip)
+    {
+        if (!IcmpError.TryRead(ip, out var error, out var reason))
+        {
+            return Drop(reason);
+        }
+
+        var routes = Routes;
+        var (quotedSource, quotedSourcePort) = (error.QuotedSource, error.QuotedSourcePort);
+        var (quotedDestination, quotedDestinationPort) = (error.QuotedDestination, error.QuotedDestinationPort);
+        if (routes.TryGetFrontend(quotedSource, quotedSourcePort, out var route) &&
+            _tracker.TryFind(new ClientFlowKey(quotedDestination, quotedDestinationPort, quotedSource, quotedSourcePort), out var flow))
+        {
+            if (route.Mode == PacketMode.Passthrough)
+            {
+                // The server sent server:port -> frontend address:NAT port.
+                error.RewriteQuoted(flow.ServerAddress, flow.ServerPort, quotedSource, flow.NatPort);
+                return Relay(ip, error, flow.ServerAddress);
+            }
+
+            if (route.DsrMethod == DsrMethod.L3)
+            {
+                // The server sent from its own address and port; its egress rule put the frontend's in their place.
+                error.RewriteQuoted(flow.ServerAddress, flow.ServerPort, quotedDestination, quotedDestinationPort);
+                return Relay(ip, error, flow.ServerAddress);
+            }
+
+            // L2: the server holds the frontend address itself and sent the quoted packet as it is.
+            return _neighbours.TryGet(flow.ServerAddress, out var mac)
+                ? new PacketAction(PacketActionKind.SendToHardwareAddress, ip.Destination, mac, ip.TotalLength)
+                : Drop(DropReason.NeighbourUnresolved);
+        }
+
+        if (routes.IsNatAddress(quotedSource) &&
+            _tracker.TryFind(new ReplyFlowKey(quotedDestination, quotedDestinationPort, quotedSource, quotedSourcePort), out flow))
+        {
+            var client = flow.Client;
+            error.RewriteQuoted(client.ClientAddress, client.ClientPort, client.FrontendAddress, client.FrontendPort);
+            return Relay(ip, error, client.ClientAddress);
+        }
+
+        return Drop(DropReason.IcmpNotRelayed);
+    }
+
+    private static PacketAction Relay(IPPacket ip, IcmpError error, PacketAddress destination)
+    {
+        ip.Destination = destination;
+        error.RecomputeChecksum(ip.IsIPv6, ip.Source, destination);
+        return Send(destination, ip.TotalLength);
+    }
+
     private bool TryStartFlow(FrontendRoute route, in ClientFlowKey key, TcpHeader tcp, out TrackedFlow flow, out DropReason reason)
     {
         flow = default;
@@ -194,8 +252,8 @@ internal sealed class PacketPipeline
             return false;
         }
 
-        var server = frontend.Pool.Select(FlowKey.FromIPv4(key.ClientAddress, key.ClientPort, key.FrontendAddress, key.FrontendPort));
-        if (server is null || !IPv4Address.TryGet(server.Address.Address, out var serverAddress))
+        var server = frontend.Pool.Select(new FlowKey(key.ClientAddress.ToUInt128(), key.ClientPort, key.FrontendAddress.ToUInt128(), key.FrontendPort));
+        if (server is null)
         {
             frontend.OnConnectionRefused();
             reason = DropReason.NoServer;
@@ -206,7 +264,7 @@ internal sealed class PacketPipeline
         var serverPort = route.Mode == PacketMode.Dsr && route.DsrMethod == DsrMethod.L2 ? tcp.DestinationPort : (ushort)server.Address.Port;
         var translate = route.Mode == PacketMode.Passthrough;
         var opening = (tcp.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
-        if (!_tracker.TryAdd(key, frontend, server, serverAddress, serverPort, translate, route.IdleTimeout, out flow, opening, tcp.SequenceNumber))
+        if (!_tracker.TryAdd(key, frontend, server, PacketAddress.From(server.Address.Address), serverPort, translate, route.IdleTimeout, out flow, opening, tcp.SequenceNumber))
         {
             frontend.OnConnectionRefused();
             reason = DropReason.NatPortsExhausted;
@@ -221,7 +279,7 @@ internal sealed class PacketPipeline
     }
 
     private static void Rewrite(
-        IPv4Header ip, TcpHeader tcp, uint source, uint destination, ushort sourcePort, ushort destinationPort, bool checksumNotReady)
+        IPPacket ip, TcpHeader tcp, PacketAddress source, PacketAddress destination, ushort sourcePort, ushort destinationPort, bool checksumNotReady)
     {
         var (oldSource, oldDestination) = (ip.Source, ip.Destination);
         ip.Source = source;
@@ -239,7 +297,7 @@ internal sealed class PacketPipeline
         }
     }
 
-    private static PacketAction Send(uint destination, int length) => new(PacketActionKind.SendRouted, PacketAddress.FromIPv4(destination), 0, length);
+    private static PacketAction Send(PacketAddress destination, int length) => new(PacketActionKind.SendRouted, destination, 0, length);
 
     private PacketAction Drop(DropReason reason)
     {

@@ -3,25 +3,28 @@ namespace Convey.RawPacket.Packets;
 /// <summary>Why the packet engine dropped a packet; every drop is counted under one of these.</summary>
 public enum DropReason
 {
-    /// <summary>Shorter than an IPv4 header plus a TCP header.</summary>
+    /// <summary>Shorter than its IP header and upper-layer header, or than its IP length field says.</summary>
     Truncated,
 
-    /// <summary>Not IPv4, or an IPv4 header with a bad length field.</summary>
+    /// <summary>Neither IPv4 nor IPv6, or an IPv4 header with a bad length field.</summary>
     MalformedIPv4,
 
     /// <summary>The IPv4 header checksum is wrong.</summary>
     BadIPv4Checksum,
 
-    /// <summary>An IPv4 fragment (the packet engine forwards whole TCP segments only).</summary>
+    /// <summary>An IPv4 fragment or an IPv6 packet with a fragment header (the packet engine forwards whole TCP segments only).</summary>
     Fragment,
 
-    /// <summary>Not TCP.</summary>
+    /// <summary>Neither TCP nor an ICMP error the engine relays.</summary>
     NotTcp,
 
     /// <summary>A TCP header with a bad data offset.</summary>
     MalformedTcp,
 
-    /// <summary>Larger than the receive buffer, or a super-packet (GSO/GRO) whose headers leave no room for data within the MTU.</summary>
+    /// <summary>
+    /// Larger than the receive buffer, a super-packet (GSO/GRO) whose headers leave no room for data within the MTU, or an
+    /// IPv6 jumbogram (payload length 0).
+    /// </summary>
     Oversized,
 
     /// <summary>Addressed to no frontend of this engine.</summary>
@@ -53,4 +56,19 @@ public enum DropReason
 
     /// <summary>An unexpected error while handling the packet (logged).</summary>
     Faulted,
+
+    /// <summary>An IPv6 header with another version, or with an IPv4-mapped source or destination (never valid on the wire).</summary>
+    MalformedIPv6,
+
+    /// <summary>An IPv6 extension header that does not fit in the packet, hop-by-hop options not first, or more than 8 extension headers.</summary>
+    MalformedExtensionHeader,
+
+    /// <summary>An IPv6 routing header with segments left: the packet is only passing through its destination address.</summary>
+    RoutingHeader,
+
+    /// <summary>An ICMP or ICMPv6 error with a bad checksum, or too short to hold the packet it is about.</summary>
+    MalformedIcmp,
+
+    /// <summary>An ICMP message that is not an error about a tracked flow (echo, neighbour discovery, an error about no flow); the kernel has its own copy.</summary>
+    IcmpNotRelayed,
 }

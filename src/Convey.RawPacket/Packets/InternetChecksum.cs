@@ -58,6 +58,25 @@ internal static class InternetChecksum
         return (ushort)~FoldToUInt16(sum);
     }
 
+    /// <summary>RFC 1624 for an address in a checksummed pseudo-header or header: 32 bits when both are IPv4, else 128.</summary>
+    public static ushort Update(ushort checksum, PacketAddress oldAddress, PacketAddress newAddress) =>
+        oldAddress.IsIPv4 && newAddress.IsIPv4
+            ? Update(checksum, oldAddress.IPv4, newAddress.IPv4)
+            : Update(checksum, oldAddress.ToUInt128(), newAddress.ToUInt128());
+
+    /// <summary>RFC 1624 for a 128-bit field (an IPv6 address) that changed from <paramref name="oldValue"/> to <paramref name="newValue"/>.</summary>
+    public static ushort Update(ushort checksum, UInt128 oldValue, UInt128 newValue)
+    {
+        var sum = (ushort)~checksum + SumOfWords(~oldValue) + SumOfWords(newValue);
+        return (ushort)~FoldToUInt16(sum);
+    }
+
+    /// <summary>The sum of the eight big-endian 16-bit words of a 128-bit value, unfolded.</summary>
+    public static ulong SumOfWords(UInt128 value) => SumOfWords((ulong)(value >> 64)) + SumOfWords((ulong)value);
+
+    private static ulong SumOfWords(ulong value) =>
+        (value >> 48) + ((value >> 32) & 0xFFFF) + ((value >> 16) & 0xFFFF) + (value & 0xFFFF);
+
     private static ushort FoldToUInt16(ulong sum)
     {
         sum = (sum & 0xFFFF_FFFF) + (sum >> 32);

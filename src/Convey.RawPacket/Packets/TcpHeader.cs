@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace Convey.RawPacket.Packets;
 
-/// <summary>A view of a TCP segment (header, options, data) inside an IPv4 packet.</summary>
+/// <summary>A view of a TCP segment (header, options, data) inside an IPv4 or IPv6 packet.</summary>
 internal readonly ref struct TcpHeader
 {
     /// <summary>Length of a header without options.</summary>
@@ -40,7 +40,7 @@ internal readonly ref struct TcpHeader
     /// <summary>Length of the whole segment: header, options and data.</summary>
     public int SegmentLength => _segment.Length;
 
-    /// <summary>Reads the TCP header at the start of <paramref name="segment"/> (the IPv4 payload).</summary>
+    /// <summary>Reads the TCP header at the start of <paramref name="segment"/> (the IP payload).</summary>
     public static bool TryRead(Span<byte> segment, out TcpHeader header, out DropReason reason)
     {
         header = default;
@@ -72,23 +72,44 @@ internal readonly ref struct TcpHeader
     public void OnPseudoHeaderAddressChanged(uint oldAddress, uint newAddress) =>
         Checksum = InternetChecksum.Update(Checksum, oldAddress, newAddress);
 
-    /// <summary>Computes the checksum over the pseudo-header and the whole segment (use when the field holds no finished checksum).</summary>
-    public void RecomputeChecksum(uint sourceAddress, uint destinationAddress)
+    /// <summary>Updates the checksum for an address of the pseudo-header that changed (IPv4 or IPv6; both of one family).</summary>
+    public void OnPseudoHeaderAddressChanged(PacketAddress oldAddress, PacketAddress newAddress) =>
+        Checksum = InternetChecksum.Update(Checksum, oldAddress, newAddress);
+
+    /// <summary>Computes the checksum over the IPv4 pseudo-header and the whole segment (use when the field holds no finished checksum).</summary>
+    public void RecomputeChecksum(uint sourceAddress, uint destinationAddress) =>
+        RecomputeChecksum(PacketAddress.FromIPv4(sourceAddress), PacketAddress.FromIPv4(destinationAddress));
+
+    /// <summary>Computes the checksum over the pseudo-header of the addresses' family (RFC 793, RFC 8200 8.1) and the whole segment.</summary>
+    public void RecomputeChecksum(PacketAddress sourceAddress, PacketAddress destinationAddress)
     {
         Checksum = 0;
-        ulong sum = (sourceAddress >> 16) + (sourceAddress & 0xFFFF) +
-                    (destinationAddress >> 16) + (destinationAddress & 0xFFFF) +
-                    IPv4Header.ProtocolTcp + (uint)_segment.Length;
-        Checksum = (ushort)~InternetChecksum.Fold(InternetChecksum.Add(sum, _segment));
+        Checksum = (ushort)~InternetChecksum.Fold(InternetChecksum.Add(PseudoHeaderSum(sourceAddress, destinationAddress), _segment));
     }
 
-    /// <summary>Whether the checksum over pseudo-header and segment is right.</summary>
-    public bool HasValidChecksum(uint sourceAddress, uint destinationAddress)
+    /// <summary>Whether the checksum over the IPv4 pseudo-header and segment is right.</summary>
+    public bool HasValidChecksum(uint sourceAddress, uint destinationAddress) =>
+        HasValidChecksum(PacketAddress.FromIPv4(sourceAddress), PacketAddress.FromIPv4(destinationAddress));
+
+    /// <summary>Whether the checksum over the pseudo-header of the addresses' family and the segment is right.</summary>
+    public bool HasValidChecksum(PacketAddress sourceAddress, PacketAddress destinationAddress) =>
+        InternetChecksum.Fold(InternetChecksum.Add(PseudoHeaderSum(sourceAddress, destinationAddress), _segment)) == 0xFFFF;
+
+    /// <summary>
+    /// The unfolded sum of the pseudo-header: for IPv4 the two addresses, protocol and TCP length; for IPv6 the two
+    /// addresses, the 32-bit upper-layer length and the next header value. Both sum to the same words but for the
+    /// addresses, so only their width differs.
+    /// </summary>
+    private ulong PseudoHeaderSum(PacketAddress sourceAddress, PacketAddress destinationAddress)
     {
-        ulong sum = (sourceAddress >> 16) + (sourceAddress & 0xFFFF) +
-                    (destinationAddress >> 16) + (destinationAddress & 0xFFFF) +
-                    IPv4Header.ProtocolTcp + (uint)_segment.Length;
-        return InternetChecksum.Fold(InternetChecksum.Add(sum, _segment)) == 0xFFFF;
+        ulong sum = IPPacket.ProtocolTcp + (uint)_segment.Length;
+        if (sourceAddress.IsIPv4 && destinationAddress.IsIPv4)
+        {
+            var (source, destination) = (sourceAddress.IPv4, destinationAddress.IPv4);
+            return sum + (source >> 16) + (source & 0xFFFF) + (destination >> 16) + (destination & 0xFFFF);
+        }
+
+        return sum + InternetChecksum.SumOfWords(sourceAddress.ToUInt128()) + InternetChecksum.SumOfWords(destinationAddress.ToUInt128());
     }
 
     private void SetPort(int offset, ushort port)

@@ -39,7 +39,7 @@ internal sealed class ConnectionTracker : IDisposable
     private readonly Entry[] _entries;
     private readonly Dictionary<ClientFlowKey, int> _byClient;
     private readonly Dictionary<ReplyFlowKey, int> _byReply;
-    private readonly Dictionary<(uint Frontend, uint Server, ushort Port), NatPortAllocator> _allocators = [];
+    private readonly Dictionary<(PacketAddress Frontend, PacketAddress Server, ushort Port), NatPortAllocator> _allocators = [];
     private readonly long _closingTicks;
     private readonly ITimer _sweepTimer;
     private int _head = None;
@@ -194,7 +194,7 @@ internal sealed class ConnectionTracker : IDisposable
     /// the server answers on it counts as a refusal.
     /// </summary>
     public bool TryAdd(
-        in ClientFlowKey key, FrontendState frontend, ServerState server, uint serverAddress, ushort serverPort,
+        in ClientFlowKey key, FrontendState frontend, ServerState server, PacketAddress serverAddress, ushort serverPort,
         bool translate, TimeSpan idleTimeout, out TrackedFlow flow, bool opening = true, uint clientSequence = 0)
     {
         lock (_lock)
@@ -254,6 +254,28 @@ internal sealed class ConnectionTracker : IDisposable
         }
     }
 
+    /// <summary>The flow of <paramref name="key"/>, if tracked, as it is: nothing noted, nothing moved (for ICMP errors about it).</summary>
+    public bool TryFind(in ClientFlowKey key, out TrackedFlow flow)
+    {
+        lock (_lock)
+        {
+            var found = _byClient.TryGetValue(key, out var index);
+            flow = found ? _entries[index].Flow : default;
+            return found;
+        }
+    }
+
+    /// <summary>The passthrough flow whose server replies carry <paramref name="key"/>, if tracked, as it is.</summary>
+    public bool TryFind(in ReplyFlowKey key, out TrackedFlow flow)
+    {
+        lock (_lock)
+        {
+            var found = _byReply.TryGetValue(key, out var index);
+            flow = found ? _entries[index].Flow : default;
+            return found;
+        }
+    }
+
     /// <summary>Forgets a flow (its server became unavailable and the flow is being moved).</summary>
     public void Forget(in ClientFlowKey key)
     {
@@ -267,7 +289,7 @@ internal sealed class ConnectionTracker : IDisposable
     }
 
     /// <summary>Whether <paramref name="port"/> is held towards a server by a live flow (for tests and diagnostics).</summary>
-    public bool IsNatPortInUse(uint frontendAddress, uint serverAddress, ushort serverPort, ushort port)
+    public bool IsNatPortInUse(PacketAddress frontendAddress, PacketAddress serverAddress, ushort serverPort, ushort port)
     {
         lock (_lock)
         {
@@ -377,7 +399,7 @@ internal sealed class ConnectionTracker : IDisposable
     private bool IsExpired(in Entry entry, long now) =>
         now - entry.LastSeen >= (entry.Closing ? Math.Min(_closingTicks, entry.IdleTicks) : entry.IdleTicks);
 
-    private NatPortAllocator AllocatorFor(uint frontendAddress, uint serverAddress, ushort serverPort)
+    private NatPortAllocator AllocatorFor(PacketAddress frontendAddress, PacketAddress serverAddress, ushort serverPort)
     {
         var key = (frontendAddress, serverAddress, serverPort);
         if (!_allocators.TryGetValue(key, out var allocator))

@@ -1,4 +1,5 @@
 using Convey.Forwarding;
+using Convey.RawPacket.Packets;
 using Convey.Runtime;
 
 namespace Convey.RawPacket.Tracking;
@@ -13,7 +14,7 @@ namespace Convey.RawPacket.Tracking;
 /// <param name="Started">When the flow was first seen (<see cref="TimeProvider.GetTimestamp"/>).</param>
 internal readonly record struct TrackedFlow(
     ClientFlowKey Client,
-    uint ServerAddress,
+    PacketAddress ServerAddress,
     ushort ServerPort,
     ushort NatPort,
     FrontendState Frontend,

@@ -22,26 +22,49 @@ public sealed class PacketFrontendRulesTests : IAsyncDisposable
     [Theory]
     [InlineData("passthrough")]
     [InlineData("dsr")]
-    public void An_ipv6_packet_frontend_is_refused_with_a_message_saying_why(string mode)
+    public void An_ipv6_packet_frontend_with_ipv6_servers_is_accepted(string mode)
     {
         var runtime = Runtime("proxy");
 
-        var ex = Assert.Throws<ConfigException>(() => runtime.Apply(Config("[2001:2::1]:80", mode)));
+        runtime.Apply(Config("[2001:2::2]:80", mode, "[2001:2::1:b]:8080"));
 
-        var error = Assert.Single(ex.Errors);
-        Assert.Equal("frontends.web.listen_addr", error.KeyPath);
-        Assert.Contains("the packet engine forwards IPv4 only for now", error.Message, StringComparison.Ordinal);
-        Assert.Contains("use mode = \"proxy\"", error.Message, StringComparison.Ordinal);
-        Assert.Empty(runtime.Current.Frontends);
+        Assert.Equal(mode, runtime.Current.Frontends["web"].Mode);
+    }
+
+    [Theory]
+    [InlineData("198.18.0.2:80", "[2001:2::10]:80", "is IPv6", "cannot turn IPv4 into IPv6")]
+    [InlineData("[2001:2::2]:80", "198.18.1.11:80", "is IPv4", "cannot turn IPv6 into IPv4")]
+    public void A_server_of_the_other_family_than_its_packet_frontend_is_refused_with_a_message_saying_why(string listen, string server, string family, string why)
+    {
+        var error = Assert.Single(Runtime("proxy").Validate(Config(listen, "dsr", server)));
+
+        Assert.Equal("backends.pool.servers.s1.addr", error.KeyPath);
+        Assert.Contains(family, error.Message, StringComparison.Ordinal);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+        Assert.Contains("or serve it from a proxy frontend", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void An_ipv6_frontend_in_the_hosts_default_packet_mode_is_refused_and_says_the_mode_is_the_default()
+    public void A_wildcard_frontend_in_the_hosts_default_packet_mode_is_refused_and_says_the_mode_is_the_default()
     {
-        var errors = Runtime("passthrough").Validate(Config("[::1]:80", mode: null));
+        var errors = Runtime("passthrough").Validate(Config("[::]:80", mode: null, "[2001:2::10]:80"));
 
         var error = Assert.Single(errors);
         Assert.Contains("the host's default mode 'passthrough', from --passthrough or --dsr", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Packet_frontends_of_both_families_on_one_pool_are_refused_once_naming_both()
+    {
+        var config = Config("198.18.0.2:80", "passthrough");
+        config = config with { Frontends = [.. config.Frontends, config.Frontends[0] with { Name = "web6", ListenEndPoint = IPEndPoint.Parse("[2001:2::2]:80") }] };
+
+        var errors = Runtime("proxy").Validate(config);
+
+        var error = Assert.Single(errors, e => e.KeyPath.EndsWith(".pool", StringComparison.Ordinal));
+        Assert.Equal("frontends.web.pool", error.KeyPath);
+        Assert.Contains("frontend 'web6'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("give each family a pool of its own", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -50,22 +73,26 @@ public sealed class PacketFrontendRulesTests : IAsyncDisposable
         Assert.Empty(Runtime("proxy").Validate(Config("[::1]:80", "proxy")));
     }
 
-    [Fact]
-    public void A_wildcard_packet_frontend_is_refused()
+    [Theory]
+    [InlineData("0.0.0.0:80", "198.18.1.11:8080")]
+    [InlineData("[::]:80", "[2001:2::1:b]:8080")]
+    public void A_wildcard_packet_frontend_is_refused(string listen, string server)
     {
-        var error = Assert.Single(Runtime("proxy").Validate(Config("0.0.0.0:80", "passthrough")));
+        var error = Assert.Single(Runtime("proxy").Validate(Config(listen, "passthrough", server)));
 
         Assert.Equal("frontends.web.listen_addr", error.KeyPath);
-        Assert.Contains("never 0.0.0.0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("never 0.0.0.0 or ::", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void An_ipv6_server_behind_a_packet_frontend_is_refused()
+    [Theory]
+    [InlineData("[fe80::2]:80", "[2001:2::1:b]:8080", "frontends.web.listen_addr")]
+    [InlineData("[2001:2::2]:80", "[fe80::b]:8080", "backends.pool.servers.s1.addr")]
+    public void A_link_local_packet_frontend_or_server_is_refused(string listen, string server, string key)
     {
-        var error = Assert.Single(Runtime("proxy").Validate(Config("198.18.0.2:80", "dsr", "[2001:2::10]:80")));
+        var error = Assert.Single(Runtime("proxy").Validate(Config(listen, "dsr", server)));
 
-        Assert.Equal("backends.pool.servers.s1.addr", error.KeyPath);
-        Assert.Contains("is IPv6", error.Message, StringComparison.Ordinal);
+        Assert.Equal(key, error.KeyPath);
+        Assert.Contains("link-local", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -138,7 +138,7 @@ public class PacketPipelineTests
         try
         {
             var neighbours = new NeighbourTable(arp);
-            neighbours.Want(Server1);
+            neighbours.Want(PacketAddress.FromIPv4(Server1));
             neighbours.Refresh();
             using var lab = new PipelineFixture("dsr", "l2", neighbours: neighbours, servers: [("b1", "198.18.1.11:8080", 1)]);
             var packet = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn, 10);

@@ -8,16 +8,16 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Convey.RawPacket.Tests.Engine;
 
-/// <summary>A pipeline over one frontend 198.18.0.2:8080 built through the real runtime.</summary>
+/// <summary>A pipeline over one frontend (198.18.0.2:8080 unless told) built through the real runtime.</summary>
 internal sealed class PipelineFixture : IDisposable
 {
     public const int Mtu = 1500;
 
     public PipelineFixture(
         string mode, string method = "l3", int capacity = 1000, NeighbourTable? neighbours = null,
-        int maxConnections = 0, string balance = "round_robin", params (string Name, string Address, int Weight)[] servers)
+        int maxConnections = 0, string balance = "round_robin", string listen = "198.18.0.2:8080", params (string Name, string Address, int Weight)[] servers)
     {
-        Snapshot = TestRuntime.Build(mode, method, capacity, maxConnections, balance, servers);
+        Snapshot = TestRuntime.Build(mode, method, capacity, maxConnections, balance, listen, servers);
         Frontend = Snapshot.Frontends["web"];
         Tracker = new ConnectionTracker(capacity, Time, PacketPipeline.OnFlowEnded);
         Pipeline = new PacketPipeline(Tracker, neighbours ?? new NeighbourTable("/nonexistent"), new PacketCounters(), Time)

@@ -86,6 +86,27 @@ internal static class TestPackets
         return (ushort)~sum;
     }
 
+    /// <summary>An ICMP error (type 3 destination unreachable; code 4, fragmentation needed, with <paramref name="mtu"/>) quoting the first <paramref name="quotedLength"/> bytes of <paramref name="quoted"/>.</summary>
+    public static byte[] IcmpError(uint source, uint destination, byte code, byte[] quoted, int quotedLength = 28, ushort mtu = 1400)
+    {
+        quotedLength = Math.Min(quotedLength, quoted.Length);
+        var packet = new byte[20 + 8 + quotedLength];
+        packet[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)packet.Length);
+        packet[8] = 64;
+        packet[9] = IPPacket.ProtocolIcmp;
+        BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(12), source);
+        BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(16), destination);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), ReferenceChecksum(packet.AsSpan(0, 20)));
+        var message = packet.AsSpan(20);
+        message[0] = 3;
+        message[1] = code;
+        BinaryPrimitives.WriteUInt16BigEndian(message[6..], code == 4 ? mtu : (ushort)0);
+        quoted.AsSpan(0, quotedLength).CopyTo(message[8..]);
+        BinaryPrimitives.WriteUInt16BigEndian(message[2..], ReferenceChecksum(message));
+        return packet;
+    }
+
     public static ushort IPv4Checksum(byte[] packet) => BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(10));
 
     public static ushort TcpChecksum(byte[] packet) => BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(((packet[0] & 0xF) * 4) + 16));

@@ -79,7 +79,7 @@ public class ConnectionTrackerTests
 
         Assert.Equal(0, tracker.Count);
         Assert.Equal(1, tracker.Expirations);
-        Assert.False(tracker.IsNatPortInUse(TestPackets.Vip, flow.ServerAddress, flow.ServerPort, flow.NatPort));
+        Assert.False(tracker.IsNatPortInUse(PacketAddress.FromIPv4(TestPackets.Vip), flow.ServerAddress, flow.ServerPort, flow.NatPort));
         Assert.Equal(FlowEndReason.Expired, Assert.Single(_ended).Reason);
     }
 
@@ -120,7 +120,7 @@ public class ConnectionTrackerTests
         _time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
         Assert.Equal(0, tracker.Count);
         Assert.Single(_ended);
-        Assert.False(tracker.IsNatPortInUse(TestPackets.Vip, flow.ServerAddress, flow.ServerPort, flow.NatPort));
+        Assert.False(tracker.IsNatPortInUse(PacketAddress.FromIPv4(TestPackets.Vip), flow.ServerAddress, flow.ServerPort, flow.NatPort));
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public class ConnectionTrackerTests
 
         Assert.Equal(0, tracker.Count);
         Assert.Single(_ended);
-        Assert.False(tracker.IsNatPortInUse(TestPackets.Vip, flow.ServerAddress, flow.ServerPort, flow.NatPort));
+        Assert.False(tracker.IsNatPortInUse(PacketAddress.FromIPv4(TestPackets.Vip), flow.ServerAddress, flow.ServerPort, flow.NatPort));
     }
 
     [Fact]
@@ -142,10 +142,10 @@ public class ConnectionTrackerTests
     {
         using var tracker = NewTracker(10);
         const uint isn = 1000;
-        Assert.True(tracker.TryAdd(Client(1), _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out var refusedFlow, opening: true, clientSequence: isn));
-        Assert.True(tracker.TryAdd(Client(2), _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out var answeredFlow, opening: true, clientSequence: isn));
-        Assert.True(tracker.TryAdd(Client(3), _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out var strayFlow, opening: false));
-        Assert.True(tracker.TryAdd(Client(4), _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out var wrongAckFlow, opening: true, clientSequence: isn));
+        Assert.True(tracker.TryAdd(Client(1), _frontend, _server, PacketAddress.FromIPv4(TestPackets.Server1), 8080, translate: true, Idle, out var refusedFlow, opening: true, clientSequence: isn));
+        Assert.True(tracker.TryAdd(Client(2), _frontend, _server, PacketAddress.FromIPv4(TestPackets.Server1), 8080, translate: true, Idle, out var answeredFlow, opening: true, clientSequence: isn));
+        Assert.True(tracker.TryAdd(Client(3), _frontend, _server, PacketAddress.FromIPv4(TestPackets.Server1), 8080, translate: true, Idle, out var strayFlow, opening: false));
+        Assert.True(tracker.TryAdd(Client(4), _frontend, _server, PacketAddress.FromIPv4(TestPackets.Server1), 8080, translate: true, Idle, out var wrongAckFlow, opening: true, clientSequence: isn));
 
         tracker.TryGetFromServer(refusedFlow.Reply, TcpFlags.Rst | TcpFlags.Ack, isn + 1, out _, out var refused);
         tracker.TryGetFromServer(answeredFlow.Reply, TcpFlags.Syn | TcpFlags.Ack, isn + 1, out _, out var answered);
@@ -195,7 +195,7 @@ public class ConnectionTrackerTests
     public void Untranslated_dsr_flows_hold_no_nat_port_and_close_on_the_client_fin()
     {
         using var tracker = NewTracker(10);
-        Assert.True(tracker.TryAdd(Client(1), _frontend, _server, TestPackets.Server1, 8080, translate: false, Idle, out var flow));
+        Assert.True(tracker.TryAdd(Client(1), _frontend, _server, PacketAddress.FromIPv4(TestPackets.Server1), 8080, translate: false, Idle, out var flow));
         Assert.Equal(0, flow.NatPort);
 
         tracker.TryGetFromClient(Client(1), TcpFlags.Fin | TcpFlags.Ack, out _);
@@ -207,15 +207,15 @@ public class ConnectionTrackerTests
     private ConnectionTracker NewTracker(int capacity) => new(capacity, _time, (flow, reason) => _ended.Add((flow, reason)));
 
     private bool Add(ConnectionTracker tracker, in ClientFlowKey key, out TrackedFlow flow) =>
-        tracker.TryAdd(key, _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out flow);
+        tracker.TryAdd(key, _frontend, _server, PacketAddress.FromIPv4(TestPackets.Server1), 8080, translate: true, Idle, out flow);
 
-    private static ClientFlowKey Client(int n) => new(TestPackets.Client + (uint)(n >> 16), (ushort)n, TestPackets.Vip, 8080);
+    private static ClientFlowKey Client(int n) => new(PacketAddress.FromIPv4(TestPackets.Client + (uint)(n >> 16)), (ushort)n, PacketAddress.FromIPv4(TestPackets.Vip), 8080);
 
     [Fact]
     public void A_flow_not_started_by_a_syn_counts_as_closing_and_ends_after_the_linger()
     {
         using var tracker = NewTracker(10);
-        Assert.True(tracker.TryAdd(Client(1), _frontend, _server, TestPackets.Server1, 8080, translate: true, Idle, out _, opening: false));
+        Assert.True(tracker.TryAdd(Client(1), _frontend, _server, PacketAddress.FromIPv4(TestPackets.Server1), 8080, translate: true, Idle, out _, opening: false));
 
         Assert.Equal(1, tracker.Count);
         Assert.Equal(0, tracker.OpenCount);

@@ -16,12 +16,12 @@ internal sealed record ResolvedServers(ImmutableArray<ServerConfig> Servers, Imm
     /// <summary>Expands the host names of <paramref name="pool"/> with <paramref name="hosts"/>.</summary>
     /// <param name="pool">The pool as configured.</param>
     /// <param name="hosts">The addresses each host name resolved to.</param>
-    /// <param name="ipv4Only">Whether only IPv4 addresses are usable (the pool serves a packet-mode frontend).</param>
+    /// <param name="families">The address families the pool's frontends can send flows to.</param>
     /// <remarks>
     /// An address already in the pool (listed as an IP literal, or yielded by an earlier name) is not added again:
     /// a server's address is its identity, and a literal says more than a name that happens to resolve to it.
     /// </remarks>
-    public static ResolvedServers Expand(BackendPoolConfig pool, HostAddresses hosts, bool ipv4Only)
+    public static ResolvedServers Expand(BackendPoolConfig pool, HostAddresses hosts, IReadOnlySet<AddressFamily> families)
     {
         if (!pool.Servers.Any(s => s.Address is DnsEndPoint))
         {
@@ -39,7 +39,7 @@ internal sealed record ResolvedServers(ImmutableArray<ServerConfig> Servers, Imm
                 continue;
             }
 
-            var usable = hosts.Of(name.Host).Where(a => !ipv4Only || a.AddressFamily == AddressFamily.InterNetwork).ToList();
+            var usable = hosts.Of(name.Host).Where(a => families.Contains(a.IsIPv4MappedToIPv6 ? AddressFamily.InterNetwork : a.AddressFamily)).ToList();
             if (usable.Count == 0)
             {
                 unresolved.Add(EndPointText.Format(name));

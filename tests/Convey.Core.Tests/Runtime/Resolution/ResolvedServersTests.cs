@@ -31,7 +31,7 @@ public sealed class ResolvedServersTests
     }
 
     [Fact]
-    public void A_pool_served_by_a_packet_mode_frontend_takes_only_the_IPv4_addresses_of_a_name()
+    public void A_pool_served_by_an_IPv4_packet_mode_frontend_takes_only_the_IPv4_addresses_of_a_name()
     {
         var config = Config(
             [Pool("packets", Named("db", "db.test", 80), Named("v6only", "v6.test", 80)), Pool("proxied", Named("db", "db.test", 80))],
@@ -43,6 +43,17 @@ public sealed class ResolvedServersTests
         Assert.Equal(["127.0.0.2:80"], AddressesOf("packets"));
         Assert.Equal("v6.test:80", Assert.Single(_runtime.Current.Pools["packets"].UnresolvedServers));
         Assert.Equal(["127.0.0.2:80", "[::1]:80"], AddressesOf("proxied"));
+    }
+
+    [Fact]
+    public void A_pool_served_by_an_IPv6_packet_mode_frontend_takes_only_the_IPv6_addresses_of_a_name()
+    {
+        var frontend = Frontend("dsr", 9000, "packets", "dsr") with { ListenEndPoint = new IPEndPoint(IPAddress.IPv6Loopback, 9000) };
+        var config = Config([Pool("packets", Named("db", "db.test", 80))], [frontend]);
+
+        _runtime.Apply(config, Hosts("db.test", "127.0.0.2", "::1"));
+
+        Assert.Equal(["[::1]:80"], AddressesOf("packets"));
     }
 
     [Fact]
