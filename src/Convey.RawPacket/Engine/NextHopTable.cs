@@ -117,14 +117,14 @@ internal sealed class NextHopTable
         foreach (var line in lines.Skip(1))
         {
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 6 || !IPAddress.TryParse(fields[0], out var ip) || !IPv4Address.TryGet(ip, out var address)
+            if (fields.Length < 6 || !IPAddress.TryParse(fields[0], out var ip) || PacketAddress.From(ip) is not { IsIPv4: true } address
                 || !fields[2].StartsWith("0x", StringComparison.Ordinal) || !TryHex(fields[2][2..], out var flags) || (flags & Complete) == 0
                 || !TryMac(fields[3], out var mac) || mac == 0 || !ethernet.TryGetValue(fields[5], out var index))
             {
                 continue;
             }
 
-            table[NeighbourKey(index, address)] = mac;
+            table[NeighbourKey(index, address.IPv4)] = mac;
         }
 
         return table.ToFrozenDictionary();
@@ -135,8 +135,8 @@ internal sealed class NextHopTable
             .Where(nic => nic.Supports(NetworkInterfaceComponent.IPv4))
             .Select(nic => (nic.Name, nic.GetIPProperties().GetIPv4Properties().Index, nic.NetworkInterfaceType == NetworkInterfaceType.Ethernet,
                 (IReadOnlyList<uint>)[.. nic.GetIPProperties().UnicastAddresses
-                    .Select(u => (Ok: IPv4Address.TryGet(u.Address, out var a), Address: a))
-                    .Where(a => a.Ok).Select(a => a.Address)]));
+                    .Select(u => PacketAddress.From(u.Address))
+                    .Where(a => a.IsIPv4).Select(a => a.IPv4)]));
 
     private static ulong NeighbourKey(int interfaceIndex, uint address) => ((ulong)(uint)interfaceIndex << 32) | address;
 

@@ -9,9 +9,9 @@ internal static partial class Libc
     public const int AF_NETLINK = 16;
     public const int AF_PACKET = 17;
     public const int SOCK_DGRAM = 2;
-    public const int SOCK_RAW = 3;
     public const int SOCK_CLOEXEC = 0x80000;
     public const int NETLINK_ROUTE = 0;
+    public const ushort ETH_P_ALL = 0x0003;
     public const ushort ETH_P_IP = 0x0800;
     public const ushort ETH_P_IPV6 = 0x86DD;
     public const int SOL_SOCKET = 1;

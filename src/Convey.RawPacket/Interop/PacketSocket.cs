@@ -72,7 +72,8 @@ internal sealed unsafe class PacketSocket : IDisposable
             Libc.SetSockOpt(socket._handle, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, &one, sizeof(int));
             socket.MapRing();
 
-            var address = socket.LinkAddress(0, Libc.ETH_P_IP);
+            // Every protocol: the filter takes IPv4 and IPv6 by the frame's EtherType.
+            var address = socket.LinkAddress(0, Libc.ETH_P_ALL);
             if (Libc.Bind(socket._handle, &address, sizeof(SockAddrLinkLayer)) != 0)
             {
                 throw LastError("bind(AF_PACKET)");

@@ -42,4 +42,24 @@ public class FirewallRulesTests
         Assert.Equal(string.Empty, FirewallRules.Render(config));
         Assert.Contains("tcp dport 8080 drop", FirewallRules.Render(config, "dsr"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Ipv6_frontends_get_ip6_rules_that_leave_icmpv6_and_neighbour_discovery_to_the_kernel()
+    {
+        var config = new ConveyConfig
+        {
+            Frontends =
+            [
+                new FrontendConfig { Name = "web6", ListenEndPoint = IPEndPoint.Parse("[2001:2::2]:8080"), Pool = "p", Mode = "passthrough" },
+                new FrontendConfig { Name = "dsr6", ListenEndPoint = IPEndPoint.Parse("[2001:2::100]:8080"), Pool = "p", Mode = "dsr" },
+            ],
+        };
+
+        var rules = FirewallRules.Render(config);
+
+        Assert.Contains("ip6 daddr 2001:2::2 tcp dport 8080 drop", rules, StringComparison.Ordinal);
+        Assert.Contains("ip6 daddr 2001:2::100 tcp dport 8080 drop", rules, StringComparison.Ordinal);
+        Assert.Contains("ip6 daddr 2001:2::2 tcp dport 32768-61000 drop", rules, StringComparison.Ordinal);
+        Assert.All(rules.Split('\n').Where(l => l.Contains("daddr", StringComparison.Ordinal)), l => Assert.Contains(" tcp dport ", l, StringComparison.Ordinal));
+    }
 }
