@@ -140,7 +140,7 @@ public sealed class CheckRefusesWhatCannotRunTests : IDisposable
     [Theory]
     [InlineData("--passthrough", "")]
     [InlineData(null, "mode = \"dsr\"")]
-    public async Task Check_refuses_an_ipv6_packet_frontend(string? defaultModeFlag, string mode)
+    public async Task Check_refuses_an_ipv6_packet_frontend_with_an_ipv4_server(string? defaultModeFlag, string mode)
     {
         var path = Write($"""
             [frontends.web]
@@ -156,8 +156,8 @@ public sealed class CheckRefusesWhatCannotRunTests : IDisposable
         var (code, _, error) = await HostProcess.RunToExitAsync(args);
 
         Assert.Equal(1, code);
-        Assert.Contains($"{path}:2:1 frontends.web.listen_addr: frontend 'web' is a", error, StringComparison.Ordinal);
-        Assert.Contains("the packet engine forwards IPv4 only for now", error, StringComparison.Ordinal);
+        Assert.Contains($"backends.pool.servers.s1.addr: server 's1' (127.0.0.1:{_serverPort.Port}) is IPv4, but frontend 'web' is a", error, StringComparison.Ordinal);
+        Assert.Contains("cannot turn IPv6 into IPv4", error, StringComparison.Ordinal);
     }
 
     private string Write(string toml)
