@@ -15,7 +15,7 @@ public sealed class PacketCounters
     /// <summary>Packets received for the engine's frontends (before any check).</summary>
     public long PacketsIn => Volatile.Read(ref _packetsIn);
 
-    /// <summary>Bytes of the packets received (IPv4 header included).</summary>
+    /// <summary>Bytes of the packets received (IP header included).</summary>
     public long BytesReceived => Volatile.Read(ref _bytesIn);
 
     /// <summary>Packets sent on after rewriting.</summary>

@@ -25,7 +25,7 @@ internal static class PacketMetrics
         {
             new Measurement<long>(counters.BytesReceived, new KeyValuePair<string, object?>(ConveyMetricTags.NetworkIoDirection, "receive")),
             new Measurement<long>(counters.BytesSent, new KeyValuePair<string, object?>(ConveyMetricTags.NetworkIoDirection, "transmit")),
-        }, "By", "Bytes of the packets received and sent by the packet engine (IPv4 headers included).");
+        }, "By", "Bytes of the packets received and sent by the packet engine (IP headers included).");
         meter.CreateObservableCounter("convey.packet.drops",
             () => Reasons.Select(r => new Measurement<long>(counters.DroppedFor(r), new KeyValuePair<string, object?>(DropReasonTag, r.ToString()))),
             "{packet}", "Packets dropped by the packet engine, by reason (convey.packet.drop_reason).");
