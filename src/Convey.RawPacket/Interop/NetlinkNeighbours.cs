@@ -40,8 +40,6 @@ internal static class NetlinkNeighbours
         }
 
         using var socket = new SafeFileHandle(fd, ownsHandle: true);
-        var timeout = new TimeValue { Seconds = 1 };
-        Libc.SetSockOpt(socket, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, &timeout, sizeof(TimeValue));
         Span<byte> request = stackalloc byte[MessageHeaderLength + NeighbourHeaderLength];
         request.Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(request, (uint)request.Length);
@@ -62,6 +60,13 @@ internal static class NetlinkNeighbours
         var buffer = new byte[32768];
         for (var i = 0; i < MaxReceives; i++)
         {
+            // The kernel answers a dump at once; a second without an answer is a kernel that will not.
+            var poll = new PollDescriptor { Fd = fd, Events = Libc.POLLIN };
+            if (Libc.Poll(&poll, 1, 1000) <= 0)
+            {
+                throw new IOException("The kernel did not answer the neighbour table dump within a second.");
+            }
+
             nint received;
             fixed (byte* data = buffer)
             {
