@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Net.NetworkInformation;
 using Convey.RawPacket.Interop;
 using Convey.RawPacket.Xdp;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,19 @@ internal static partial class PacketPorts
     /// <exception cref="InvalidOperationException"><c>af_xdp</c> was asked for and cannot run on the interface; the message says why.</exception>
     public static IPacketPort[] Open(ReceiveGroupPlan plan, string interfaceName, SocketFilterInstruction[] filter, NextHopTable nextHops, ILogger logger)
     {
-        if (plan.PacketPath != PacketPath.AfPacket)
+        if (plan.PacketPath != PacketPath.AfPacket && IsLoopback(interfaceName))
+        {
+            // Loopback frames carry no link layer an XDP program and its sockets can serve, and a program on lo
+            // stalls every local TCP connection: loopback stays on AF_PACKET.
+            if (plan.PacketPath == PacketPath.AfXdp)
+            {
+                throw new InvalidOperationException(
+                    $"AF_XDP does not serve the loopback interface {interfaceName}; set packet_path = \"auto\" (AF_PACKET on loopback) or \"af_packet\"");
+            }
+
+            LogXdpUnavailable(logger, interfaceName, "loopback is served on AF_PACKET");
+        }
+        else if (plan.PacketPath != PacketPath.AfPacket)
         {
             try
             {
@@ -63,6 +76,9 @@ internal static partial class PacketPorts
             throw;
         }
     }
+
+    private static bool IsLoopback(string interfaceName) =>
+        NetworkInterface.GetAllNetworkInterfaces().Any(nic => nic.Name == interfaceName && nic.NetworkInterfaceType == NetworkInterfaceType.Loopback);
 
     [LoggerMessage(EventId = PacketLogEvents.XdpAttached, EventName = nameof(PacketLogEvents.XdpAttached), Level = LogLevel.Information, Message = "AF_XDP on {Interface}: {Description}")]
     private static partial void LogXdpAttached(ILogger logger, string @interface, string description);

@@ -56,6 +56,30 @@ public class PacketEngineListenTests
         Assert.Equal("af_packet", snapshot.Frontends["web"].Transport);
     }
 
+    [SkippableFact]
+    public async Task Frontend_on_loopback_runs_on_af_packet_by_default_and_forcing_af_xdp_there_is_a_listen_failure_saying_why()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root", "AF_PACKET sockets need root (CAP_NET_RAW)");
+        using var port = new ReservedPort();
+        var automatic = TestRuntime.CreateRuntime().Apply(Config(port.EndPoint));
+        var forced = TestRuntime.CreateRuntime().Apply(Config(port.EndPoint) with
+        {
+            Sections = ImmutableDictionary<string, ConfigSettings>.Empty.Add("passthrough", new ConfigSettings([new("packet_path", "af_xdp")])),
+        });
+
+        await using (var engine = new PacketEngine(NullLogger<PacketEngine>.Instance, TimeProvider.System))
+        {
+            await engine.ApplyAsync(automatic, CancellationToken.None);
+            Assert.Equal("af_packet", automatic.Frontends["web"].Transport);
+        }
+
+        await using (var engine = new PacketEngine(NullLogger<PacketEngine>.Instance, TimeProvider.System))
+        {
+            var refused = await Assert.ThrowsAsync<FrontendListenException>(() => engine.ApplyAsync(forced, CancellationToken.None));
+            Assert.Contains("AF_XDP does not serve the loopback interface", Assert.Single(refused.Failures).Reason, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>A passthrough frontend on <paramref name="listen"/> whose pool balances with <paramref name="balance"/>.</summary>
     internal static ConveyConfig Config(IPEndPoint listen, string balance = BalancingPolicyNames.RoundRobin) => new()
     {
