@@ -15,6 +15,8 @@ internal static class PacketLogEvents
     public const int TrackerResized = 3004;
     public const int FrontendReleaseFailed = 3005;
     public const int NeighbourTableUnreadable = 3006;
+    public const int InterfacesChanged = 3007;
+    public const int InterfacesUnreadable = 3008;
 
     // Packet workers (3100-3199)
     public const int PacketFailed = 3101;

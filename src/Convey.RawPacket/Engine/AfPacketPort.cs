@@ -64,11 +64,11 @@ internal sealed class AfPacketPort : IPacketPort
     {
         var ring = _packets.Ring;
         var frameSize = _packets.FrameSize;
-        _taken = RingFrames.Collect(ring, frameSize, _next, _batch, out var count);
+        _taken = RingFrames.Collect(ring, frameSize, _next, _batch, out var count, _interfaceIndex);
         if (_taken == 0)
         {
             _packets.Wait(_pollMilliseconds);
-            _taken = RingFrames.Collect(ring, frameSize, _next, _batch, out count);
+            _taken = RingFrames.Collect(ring, frameSize, _next, _batch, out count, _interfaceIndex);
         }
 
         // The frames stay ours until Flush: their packets are rewritten and sent from where they lie.

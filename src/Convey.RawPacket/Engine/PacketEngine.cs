@@ -28,6 +28,9 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     /// <summary>How often frontends that could not be set up are tried again.</summary>
     internal static readonly TimeSpan ListenRetryInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the host's interfaces are read to find uplinks that appeared, came up or went away.</summary>
+    internal static readonly TimeSpan InterfaceRescanInterval = TimeSpan.FromSeconds(5);
+
     private readonly SemaphoreSlim _applyLock = new(1, 1);
     private readonly ILogger<PacketEngine> _logger;
     private readonly TimeProvider _time;
@@ -43,6 +46,8 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     private ITimer? _neighbourTimer;
     private string _firewallScript = string.Empty;
     private long _lastRetry;
+    private long _lastRescan;
+    private HostInterfaces _interfaces = HostInterfaces.Empty;
 
     /// <summary>Creates the engine; it opens nothing until a snapshot with a passthrough or DSR frontend arrives.</summary>
     /// <param name="logger">Where failures go.</param>
@@ -75,7 +80,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     public IReadOnlyCollection<string> Modes { get; } = [PacketSettings.PassthroughMode, PacketSettings.DsrMode];
 
     /// <inheritdoc />
-    public IReadOnlyCollection<string> FrontendKeys { get; } = [PacketSettings.DsrMethodKey, PacketSettings.ManageFirewallKey];
+    public IReadOnlyCollection<string> FrontendKeys { get; } = [PacketSettings.DsrMethodKey, PacketSettings.ManageFirewallKey, PacketSettings.InterfaceKey];
 
     /// <inheritdoc />
     public IReadOnlyCollection<string> Sections { get; } = [PacketSettings.Section];
@@ -156,7 +161,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _groups.Clear();
             _draining.Clear();
             _live.Clear();
-            if (await ApplyFirewallAsync([], CancellationToken.None).ConfigureAwait(false) is { } error)
+            if (await ApplyFirewallAsync([], settings: null, CancellationToken.None).ConfigureAwait(false) is { } error)
             {
                 LogFirewallRemovalFailed(error);
             }
@@ -224,7 +229,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         var routes = RouteTable.Build(live, draining);
         pipeline.Routes = routes;
         WantNeighbours(live);
-        var firewallError = await ApplyFirewallAsync(all, cancellationToken).ConfigureAwait(false);
+        var firewallError = await ApplyFirewallAsync(all, settings, cancellationToken).ConfigureAwait(false);
         var (unreachable, paths) = ApplyReceiveGroups(all, routes, settings, pipeline);
         var failures = new List<FrontendListenFailure>();
         foreach (var frontend in live)
@@ -255,9 +260,65 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     }
 
     /// <summary>Every <see cref="ListenRetryInterval"/> while a live frontend does not listen: applies the last snapshot again.</summary>
-    private async Task RetryAsync()
+    private Task RetryAsync() =>
+        _time.GetElapsedTime(_lastRetry) < ListenRetryInterval ? Task.CompletedTask : ReapplyAsync(() =>
+        {
+            if (_live.Values.All(f => f.IsListening) || _time.GetElapsedTime(_lastRetry) < ListenRetryInterval)
+            {
+                return false;
+            }
+
+            _lastRetry = _time.GetTimestamp();
+            return true;
+        });
+
+    /// <summary>
+    /// Every <see cref="InterfaceRescanInterval"/>: when the host's interfaces or addresses changed (an uplink added or
+    /// brought up, one removed, a VIP added), plans the receive groups again; groups whose plan stayed keep their sockets.
+    /// </summary>
+    private Task RescanInterfacesAsync()
     {
-        if (_last is null || _live.Values.All(f => f.IsListening) || _time.GetElapsedTime(_lastRetry) < ListenRetryInterval)
+        if (_live.Count == 0 || _time.GetElapsedTime(_lastRescan) < InterfaceRescanInterval)
+        {
+            return Task.CompletedTask;
+        }
+
+        _lastRescan = _time.GetTimestamp();
+        HostInterfaces now;
+        try
+        {
+            now = HostInterfaces.Read();
+        }
+        catch (NetworkInformationException exception)
+        {
+            LogInterfacesUnreadable(exception);
+            return Task.CompletedTask;
+        }
+
+        if (now.Equals(_interfaces))
+        {
+            return Task.CompletedTask;
+        }
+
+        return ReapplyAsync(() =>
+        {
+            if (_live.Count == 0)
+            {
+                return false;
+            }
+
+            LogInterfacesChanged();
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// Applies the last snapshot again, off a reload (a retry, a drained frontend, a change of interfaces), when
+    /// <paramref name="wanted"/> still holds under the apply lock (a stop in between clears what it looks at).
+    /// </summary>
+    private async Task ReapplyAsync(Func<bool> wanted)
+    {
+        if (_last is null || !OperatingSystem.IsLinux())
         {
             return;
         }
@@ -265,17 +326,16 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         await _applyLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            _lastRetry = _time.GetTimestamp();
-            if (_last is not null)
+            if (_last is not null && wanted())
             {
                 await ApplyCoreAsync(_last, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (FrontendListenException)
         {
-            // Still reported on each frontend's state; the reload that failed logged it already.
+            // Reported on each frontend's state (the reload that failed logged it already) and tried again.
         }
-        catch (Exception exception) when (exception is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+        catch (Exception exception) when (exception is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or NetworkInformationException)
         {
             LogPruneFailed(exception);
         }
@@ -311,35 +371,12 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     }
 
     /// <summary>Forgets removed frontends whose flows ended or whose drain timeout passed (runs every second).</summary>
-    private async Task PruneDrainingAsync()
-    {
-        if (_draining.Count == 0 || _last is null || !OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
-        await _applyLock.WaitAsync().ConfigureAwait(false);
-        try
+    private Task PruneDrainingAsync() =>
+        _draining.Count == 0 ? Task.CompletedTask : ReapplyAsync(() =>
         {
             var now = _time.GetUtcNow();
-            if (_last is not null && _draining.Values.Any(d => now >= d.Deadline || d.Frontend.ActiveConnections <= 0))
-            {
-                await ApplyCoreAsync(_last, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (FrontendListenException)
-        {
-            // Reported on each frontend's state and retried.
-        }
-        catch (Exception exception) when (exception is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
-        {
-            LogPruneFailed(exception);
-        }
-        finally
-        {
-            _applyLock.Release();
-        }
-    }
+            return _draining.Values.Any(d => now >= d.Deadline || d.Frontend.ActiveConnections <= 0);
+        });
 
     private PacketPipeline EnsurePipeline(int capacity)
     {
@@ -366,6 +403,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         RefreshNeighbours();
         _ = PruneDrainingAsync();
         _ = RetryAsync();
+        _ = RescanInterfacesAsync();
     }
 
     private void RefreshNeighbours()
@@ -406,11 +444,11 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     }
 
     /// <summary>Installs the rules <paramref name="frontends"/> need; null when done, else why not (for operators).</summary>
-    private async Task<string?> ApplyFirewallAsync(List<FrontendState> frontends, CancellationToken cancellationToken)
+    private async Task<string?> ApplyFirewallAsync(List<FrontendState> frontends, PacketSettings.Engine? settings, CancellationToken cancellationToken)
     {
         var script = FirewallRules.Render(frontends
             .Where(f => PacketSettings.ManageFirewall(f.Config))
-            .Select(f => (f.Name, f.Config.ListenEndPoint, f.Mode == PacketSettings.PassthroughMode)));
+            .Select(f => (f.Name, f.Config.ListenEndPoint, f.Mode == PacketSettings.PassthroughMode, settings is null ? null : PacketSettings.InterfaceOf(f.Config, settings))));
         if (script == _firewallScript)
         {
             return null;
@@ -441,60 +479,49 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     {
         var workers = Math.Max(1, settings.Workers);
         var unreachable = new Dictionary<string, string>(StringComparer.Ordinal);
-        var wanted = new Dictionary<string, (NetworkInterface Interface, List<(PacketAddress Address, ushort Port)> Frontends, List<PacketAddress> Nat, List<string> Names)>(StringComparer.Ordinal);
+        var byName = new Dictionary<string, (PacketAddress Address, ushort Port)>(StringComparer.Ordinal);
         foreach (var frontend in frontends)
         {
             var endPoint = frontend.Config.ListenEndPoint;
             var address = PacketAddress.From(endPoint.Address);
-            var nic = FindInterface(endPoint.Address);
-            if (nic is null)
-            {
-                unreachable[frontend.Name] = $"address not local: no interface of this host holds {endPoint.Address}; add it to an interface (for DSR l2 too)";
-                continue;
-            }
-
-            if (!wanted.TryGetValue(nic.Name, out var entry))
-            {
-                entry = (nic, [], [], []);
-                wanted.Add(nic.Name, entry);
-            }
-
-            entry.Names.Add(frontend.Name);
-            entry.Frontends.Add((address, (ushort)endPoint.Port));
-            if (routes.IsNatAddress(address) && !entry.Nat.Contains(address))
-            {
-                entry.Nat.Add(address);
-            }
+            byName[frontend.Name] = (address, (ushort)endPoint.Port);
         }
 
+        var host = HostInterfaces.Read();
+        _interfaces = host;
+        var assignments = ReceiveAssignment.Assign(
+            frontends.Where(f => byName.ContainsKey(f.Name)).Select(f => (f.Name, f.Config.ListenEndPoint.Address,
+                PacketSettings.InterfaceOf(f.Config, settings), routes.IsNatAddress(byName[f.Name].Address))),
+            host, unreachable);
         var keep = new HashSet<string>(StringComparer.Ordinal);
         var paths = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, (nic, ports, nat, names)) in wanted)
+        foreach (var (nic, names, natNames) in assignments)
         {
-            var properties = nic.GetIPProperties().GetIPv4Properties();
-            var plan = new ReceiveGroupPlan(pipeline, properties.Index, properties.Mtu, workers, settings.PacketPath, [.. ports], [.. nat]);
-            keep.Add(name);
-            if (_groups.TryGetValue(name, out var existing) && (existing.Plan == plan || existing.TryServe(plan)))
+            var ports = names.Select(n => byName[n]).Distinct().ToList();
+            var nat = natNames.Select(n => byName[n].Address).Distinct().ToList();
+            var plan = new ReceiveGroupPlan(pipeline, nic.Index, nic.Mtu, workers, settings.PacketPath, [.. ports], [.. nat]);
+            keep.Add(nic.Name);
+            if (_groups.TryGetValue(nic.Name, out var existing) && (existing.Plan == plan || existing.TryServe(plan)))
             {
                 AddPath(paths, names, existing.Path);
                 continue;
             }
 
             existing?.Dispose();
-            _groups.Remove(name);
+            _groups.Remove(nic.Name);
             try
             {
-                var group = new ReceiveGroup(plan, PacketPorts.Open(plan, name, PacketFilter.Build(ports, nat), _nextHops, _logger), _logger);
+                var group = new ReceiveGroup(plan, PacketPorts.Open(plan, nic.Name, PacketFilter.Build(ports, nat), _nextHops, _logger), _logger);
                 group.Start();
-                _groups.Add(name, group);
-                LogListening(name, group.Path, ports.Count, group.Workers);
+                _groups.Add(nic.Name, group);
+                LogListening(nic.Name, group.Path, ports.Count, nat.Count, group.Workers);
                 AddPath(paths, names, group.Path);
             }
             catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or SocketException or InvalidOperationException)
             {
-                foreach (var frontend in names)
+                foreach (var frontend in names.Concat(natNames))
                 {
-                    unreachable[frontend] = $"cannot open packet sockets on {name} ({OneLine(exception.Message)}); run as root or grant CAP_NET_RAW and CAP_NET_ADMIN";
+                    unreachable[frontend] = $"cannot open packet sockets on {nic.Name} ({OneLine(exception.Message)}); run as root or grant CAP_NET_RAW and CAP_NET_ADMIN";
                 }
             }
         }
@@ -508,7 +535,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         return (unreachable, paths);
     }
 
-    private static void AddPath(Dictionary<string, string> paths, List<string> frontends, string path)
+    private static void AddPath(Dictionary<string, string> paths, IEnumerable<string> frontends, string path)
     {
         foreach (var frontend in frontends)
         {
@@ -519,16 +546,14 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         }
     }
 
-    private static NetworkInterface? FindInterface(IPAddress address) =>
-        NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(nic =>
-            nic.GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address)));
+    [LoggerMessage(EventId = PacketLogEvents.EngineListening, EventName = nameof(PacketLogEvents.EngineListening), Level = LogLevel.Information, Message = "Packet engine listening on {Interface} over {PacketPath}: {Frontends} frontend port(s), NAT replies to {NatAddresses} address(es), {Workers} worker(s)")]
+    private partial void LogListening(string @interface, string packetPath, int frontends, int natAddresses, int workers);
 
+    [LoggerMessage(EventId = PacketLogEvents.InterfacesChanged, EventName = nameof(PacketLogEvents.InterfacesChanged), Level = LogLevel.Information, Message = "The host's network interfaces or addresses changed: the packet engine plans where it receives again")]
+    private partial void LogInterfacesChanged();
 
-    [LoggerMessage(EventId = PacketLogEvents.EngineListening, EventName = nameof(PacketLogEvents.EngineListening), Level = LogLevel.Information, Message = "Packet engine listening on {Interface} over {PacketPath}: {Frontends} frontend port(s), {Workers} worker(s)")]
-    private partial void LogListening(string @interface, string packetPath, int frontends, int workers);
-
-
-
+    [LoggerMessage(EventId = PacketLogEvents.InterfacesUnreadable, EventName = nameof(PacketLogEvents.InterfacesUnreadable), Level = LogLevel.Warning, Message = "Could not read the host's network interfaces; the packet engine keeps receiving where it did and reads them again in 5 s")]
+    private partial void LogInterfacesUnreadable(Exception exception);
 
     [LoggerMessage(EventId = PacketLogEvents.FirewallApplied, EventName = nameof(PacketLogEvents.FirewallApplied), Level = LogLevel.Information, Message = "Packet engine firewall rules (nftables table inet convey) {What}")]
     private partial void LogFirewallApplied(string what);

@@ -3,9 +3,9 @@ using Convey.Configuration;
 namespace Convey.RawPacket.Engine;
 
 /// <summary>
-/// The settings the packet engine owns beyond Core's: <c>dsr_method</c> and <c>manage_firewall</c> on a frontend, and
-/// the <c>[passthrough]</c> table (tracker size, receive threads, how often counters are published, the frame I/O path). Each settings
-/// object is read once (<see cref="ConfigSettings"/> never change).
+/// The settings the packet engine owns beyond Core's: <c>dsr_method</c>, <c>manage_firewall</c> and <c>interface</c> on a
+/// frontend, and the <c>[passthrough]</c> table (tracker size, receive threads, how often counters are published, the
+/// frame I/O path, the default <c>interface</c>). Each settings object is read once (<see cref="ConfigSettings"/> never change).
 /// </summary>
 internal static class PacketSettings
 {
@@ -13,6 +13,7 @@ internal static class PacketSettings
     public const string DsrMode = "dsr";
     public const string DsrMethodKey = "dsr_method";
     public const string ManageFirewallKey = "manage_firewall";
+    public const string InterfaceKey = "interface";
     public const string Section = "passthrough";
     public const string TrackerCapacityKey = "connection_tracker_capacity";
     public const string WorkersKey = "workers";
@@ -58,6 +59,12 @@ internal static class PacketSettings
     /// <summary>Whether the engine installs the frontend's nftables rules itself (<c>manage_firewall</c>, on unless set).</summary>
     public static bool ManageFirewall(FrontendConfig frontend) => frontend.Settings.Parsed(FrontendSettings.Read).ManageFirewall;
 
+    /// <summary>
+    /// The interface a frontend's packets are taken on (its <c>interface</c>, else <c>[passthrough] interface</c>), or null
+    /// for every interface that is up except loopback.
+    /// </summary>
+    public static string? InterfaceOf(FrontendConfig frontend, Engine engine) => frontend.Settings.Parsed(FrontendSettings.Read).Interface ?? engine.Interface;
+
     /// <summary>The <c>[passthrough]</c> table of <paramref name="config"/>, with defaults for what it leaves out.</summary>
     public static Engine EngineOf(ConveyConfig config) => Engine.Read(SettingsReader.ForSection(config, Section));
 
@@ -79,21 +86,46 @@ internal static class PacketSettings
     /// <param name="Workers">Receive threads (<c>workers</c>), spread with PACKET_FANOUT.</param>
     /// <param name="StatsUpdateFrequency">How often packet counters are published (<c>stats_update_frequency</c>, seconds).</param>
     /// <param name="PacketPath">Which frame I/O path to use (<c>packet_path</c>: <c>auto</c> unless set).</param>
-    internal sealed record Engine(int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency, PacketPath PacketPath)
+    /// <param name="Interface">Where frontends without an <c>interface</c> of their own take their packets (<c>interface</c>); null: every interface that is up except loopback.</param>
+    internal sealed record Engine(int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency, PacketPath PacketPath, string? Interface)
     {
         public static Engine Read(SettingsReader reader) => new(
             reader.GetInt(TrackerCapacityKey, 1000, min: 1, max: MaxTrackerCapacity),
             reader.GetInt(WorkersKey, 4, min: 1, max: MaxWorkers),
             reader.GetSeconds(StatsUpdateFrequencyKey, TimeSpan.FromSeconds(5)),
-            reader.GetChoice(PacketPathKey, PacketPaths, PacketPath.Auto));
+            reader.GetChoice(PacketPathKey, PacketPaths, PacketPath.Auto),
+            ReadInterface(reader));
     }
 
-    private sealed record FrontendSettings(DsrMethod DsrMethod, bool ManageFirewall)
+    private sealed record FrontendSettings(DsrMethod DsrMethod, bool ManageFirewall, string? Interface)
     {
         public static FrontendSettings Read(ConfigSettings settings) => Read(new SettingsReader(settings, "", ""));
 
         public static FrontendSettings Read(SettingsReader reader) => new(
             reader.GetChoice(DsrMethodKey, DsrMethods, DsrMethod.L3),
-            reader.GetBool(ManageFirewallKey, true));
+            reader.GetBool(ManageFirewallKey, true),
+            ReadInterface(reader));
+    }
+
+    /// <summary>
+    /// An interface name as Linux accepts one (1 to 15 bytes, not <c>.</c> or <c>..</c>, no <c>/</c>, <c>:</c> or white space),
+    /// without quotes or backslashes (it is written into nftables rules). Whether the host has it is known only where the
+    /// engine runs, so that is checked when a configuration is applied.
+    /// </summary>
+    private static string? ReadInterface(SettingsReader reader)
+    {
+        if (reader.GetString(InterfaceKey) is not { } name)
+        {
+            return null;
+        }
+
+        if (name.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(name) > 15 || name is "." or ".."
+            || name.Any(c => c is '/' or ':' or '"' or '\\' || char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            reader.Report(InterfaceKey, $"'{InterfaceKey}' must name a network interface as `ip link` lists it (1 to 15 bytes; no '/', ':', quote, backslash or white space), not \"{name}\"; leave it out to receive on every interface that is up.");
+            return null;
+        }
+
+        return name;
     }
 }

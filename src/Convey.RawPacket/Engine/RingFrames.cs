@@ -19,7 +19,13 @@ internal static class RingFrames
     /// socket's queue, to be read before any later one). Returns how many frames were taken (to give back with
     /// <see cref="Release"/>); <paramref name="packets"/> says how many of them were incoming packets, now in <paramref name="batch"/>.
     /// </summary>
-    public static int Collect(Span<byte> ring, int frameSize, int first, Span<RingPacket> batch, out int packets)
+    /// <remarks>
+    /// With <paramref name="interfaceIndex"/> set, a packet the kernel delivers for another interface is skipped too: on
+    /// its way to a device stacked on this one (macvlan, VLAN, bond) a packet is shown to this device's sockets as well,
+    /// naming that device, whose own group handles it. A frame whose whole packet waits in the socket's queue is kept
+    /// whatever it names, so the queue stays in step with the frames.
+    /// </remarks>
+    public static int Collect(Span<byte> ring, int frameSize, int first, Span<RingPacket> batch, out int packets, int interfaceIndex = 0)
     {
         var frames = ring.Length / frameSize;
         packets = 0;
@@ -45,6 +51,13 @@ internal static class RingFrames
             // The kernel writes a sockaddr_ll after the header; its packet type tells outgoing copies apart.
             const int PacketTypeOffset = Libc.Tpacket2AddressOffset + 10;
             if (PacketTypeOffset < data && frame[PacketTypeOffset] == Libc.PACKET_OUTGOING)
+            {
+                continue;
+            }
+
+            const int InterfaceIndexOffset = Libc.Tpacket2AddressOffset + 4;
+            if (interfaceIndex != 0 && InterfaceIndexOffset + sizeof(int) <= data && (header.Status & Libc.TP_STATUS_COPY) == 0
+                && MemoryMarshal.Read<int>(frame[InterfaceIndexOffset..]) != interfaceIndex)
             {
                 continue;
             }

@@ -27,14 +27,19 @@ public static class FirewallRules
     public static string Render(ConveyConfig config, string defaultMode = "proxy")
     {
         ArgumentNullException.ThrowIfNull(config);
+        var engine = PacketSettings.EngineOf(config);
         return Render(config.Frontends
             .Select(f => (Frontend: f, Mode: f.Mode ?? defaultMode))
             .Where(f => PacketSettings.ModeOf(f.Mode) is not null)
-            .Select(f => (f.Frontend.Name, f.Frontend.ListenEndPoint, f.Mode == PacketSettings.PassthroughMode)));
+            .Select(f => (f.Frontend.Name, f.Frontend.ListenEndPoint, f.Mode == PacketSettings.PassthroughMode, PacketSettings.InterfaceOf(f.Frontend, engine))));
     }
 
-    /// <summary>The script for the given frontends; an empty string when there are none.</summary>
-    internal static string Render(IEnumerable<(string Name, IPEndPoint EndPoint, bool Passthrough)> frontends)
+    /// <summary>
+    /// The script for the given frontends; an empty string when there are none. A frontend that takes its packets on one
+    /// interface has its rule on that interface only, so the same address and port arriving elsewhere (unserved) is
+    /// answered by the kernel as usual. The NAT ports are dropped wherever they arrive: replies follow the route to the servers.
+    /// </summary>
+    internal static string Render(IEnumerable<(string Name, IPEndPoint EndPoint, bool Passthrough, string? Interface)> frontends)
     {
         var list = frontends.ToList();
         if (list.Count == 0)
@@ -46,9 +51,10 @@ public static class FirewallRules
         text.Append(CultureInfo.InvariantCulture, $"table inet {TableName} {{\n");
         text.Append("\tchain prerouting {\n");
         text.Append("\t\ttype filter hook prerouting priority raw; policy accept;\n");
-        foreach (var (name, endPoint, _) in list)
+        foreach (var (name, endPoint, _, nic) in list)
         {
-            text.Append(CultureInfo.InvariantCulture, $"\t\t{Family(endPoint)} daddr {endPoint.Address} tcp dport {endPoint.Port} drop comment \"frontend {Quote(name)}: answered by the packet engine\"\n");
+            var arriving = nic is null ? string.Empty : $"iifname \"{nic}\" ";
+            text.Append(CultureInfo.InvariantCulture, $"\t\t{arriving}{Family(endPoint)} daddr {endPoint.Address} tcp dport {endPoint.Port} drop comment \"frontend {Quote(name)}: answered by the packet engine\"\n");
         }
 
         foreach (var address in list.Where(f => f.Passthrough).Select(f => f.EndPoint.Address).Distinct())

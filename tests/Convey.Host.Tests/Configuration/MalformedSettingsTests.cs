@@ -151,6 +151,25 @@ public sealed class MalformedSettingsTests
             """ + ConfigText.PoolWithOneServer,
             4, 1, "frontends.web.manage_firewall", "must be true or false"
         },
+        {
+            "interface that is no interface name",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            mode = "dsr"
+            interface = "eth0 eth1"
+            """ + ConfigText.PoolWithOneServer,
+            5, 1, "frontends.web.interface", "must name a network interface as `ip link` lists it"
+        },
+        {
+            "passthrough interface longer than Linux allows",
+            """
+            [passthrough]
+            interface = "uplink-to-the-core-router"
+            """,
+            2, 1, "passthrough.interface", "1 to 15 bytes"
+        },
     };
 
     [Theory]

@@ -69,7 +69,7 @@ public class StartupFailureTests
 
         Assert.Equal(1, code);
         var line = Assert.Single(Lines(error));
-        Assert.Equal($"convey: frontend 'pool_in' cannot listen on {foreign}: address not local: no interface of this host holds 198.18.0.1; add it to an interface (for DSR l2 too)", line);
+        Assert.Equal($"convey: frontend 'pool_in' cannot listen on {foreign}: address not local: no interface of this host holds 198.18.0.1; add it to an interface (lo or a dummy interface will do when the traffic is routed to this host)", line);
         Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
         Assert.DoesNotContain("started", output, StringComparison.Ordinal);
     }

@@ -80,12 +80,35 @@ public class PacketEngineListenTests
         }
     }
 
-    /// <summary>A passthrough frontend on <paramref name="listen"/> whose pool balances with <paramref name="balance"/>.</summary>
+    [SkippableFact]
+    public async Task Frontend_naming_an_interface_the_host_lacks_is_reported_not_listening_with_the_interfaces_it_has()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the packet engine runs on Linux");
+        var config = Config(new IPEndPoint(IPAddress.Loopback, 8080));
+        config = config with { Frontends = [config.Frontends[0] with { Settings = new ConfigSettings([new("manage_firewall", "false"), new("interface", "nosuch0")]) }] };
+        var snapshot = TestRuntime.CreateRuntime().Apply(config);
+        await using var engine = new PacketEngine(NullLogger<PacketEngine>.Instance, TimeProvider.System);
+
+        var refused = await Assert.ThrowsAsync<FrontendListenException>(() => engine.ApplyAsync(snapshot, CancellationToken.None));
+
+        var failure = Assert.Single(refused.Failures);
+        Assert.StartsWith("interface \"nosuch0\" does not exist on this host (it has: lo", failure.Reason, StringComparison.Ordinal);
+        Assert.False(snapshot.Frontends["web"].IsListening);
+    }
+
+    /// <summary>
+    /// A passthrough frontend on <paramref name="listen"/> whose pool balances with <paramref name="balance"/>, taking its
+    /// packets on <c>lo</c> (named: loopback is no uplink), where the test's own connections arrive.
+    /// </summary>
     internal static ConveyConfig Config(IPEndPoint listen, string balance = BalancingPolicyNames.RoundRobin) => new()
     {
         Frontends =
         [
-            new FrontendConfig { Name = "web", ListenEndPoint = listen, Pool = "pool", Mode = "passthrough", Settings = new ConfigSettings([new("manage_firewall", "false")]) },
+            new FrontendConfig
+            {
+                Name = "web", ListenEndPoint = listen, Pool = "pool", Mode = "passthrough",
+                Settings = new ConfigSettings([new("manage_firewall", "false"), new("interface", "lo")]),
+            },
         ],
         Pools =
         [

@@ -73,6 +73,23 @@ public class RingFramesTests
     }
 
     [Fact]
+    public void A_packet_the_kernel_delivers_for_a_device_stacked_on_this_one_is_taken_but_left_to_that_devices_group()
+    {
+        var ring = Ring();
+        Write(ring, 0, length: 60, interfaceIndex: 7);
+        Write(ring, 1, length: 70, interfaceIndex: 3);
+        Write(ring, 2, length: 9000, captured: FrameSize - NetworkOffset, status: User | Copy, interfaceIndex: 7);
+
+        var batch = new RingPacket[16];
+        var taken = RingFrames.Collect(ring, FrameSize, 0, batch, out var packets, interfaceIndex: 3);
+
+        Assert.Equal(3, taken);
+        Assert.Equal(2, packets);
+        Assert.Equal(70, batch[0].Captured);
+        Assert.Equal(9000, batch[1].WireLength); // its copy waits in the queue: kept, so the queue stays in step
+    }
+
+    [Fact]
     public void The_walk_stops_after_a_frame_whose_whole_packet_waits_in_the_socket_queue()
     {
         var ring = Ring();
@@ -133,7 +150,8 @@ public class RingFramesTests
     private static byte[] Ring() => new byte[FrameSize * Frames];
 
     /// <summary>Writes frame <paramref name="index"/> as the kernel does: struct tpacket2_hdr, sockaddr_ll at 32, the IPv4 packet at tp_net.</summary>
-    private static void Write(byte[] ring, int index, int length, int? captured = null, uint status = User, byte packetType = Host, int networkOffset = NetworkOffset)
+    private static void Write(
+        byte[] ring, int index, int length, int? captured = null, uint status = User, byte packetType = Host, int networkOffset = NetworkOffset, int interfaceIndex = 3)
     {
         var frame = ring.AsSpan(index * FrameSize, FrameSize);
         var snap = captured ?? length;
@@ -143,6 +161,7 @@ public class RingFramesTests
         BinaryPrimitives.WriteUInt16LittleEndian(frame[12..], (ushort)networkOffset);
         BinaryPrimitives.WriteUInt16LittleEndian(frame[14..], (ushort)networkOffset);
         BinaryPrimitives.WriteUInt16LittleEndian(frame[32..], 17); // sll_family = AF_PACKET
+        BitConverter.TryWriteBytes(frame[36..], interfaceIndex); // sll_ifindex, in the host's byte order
         frame[32 + 10] = packetType;
         if (networkOffset < FrameSize)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using Convey.Configuration;
 using Convey.Forwarding;
@@ -61,5 +62,29 @@ public class FirewallRulesTests
         Assert.Contains("ip6 daddr 2001:2::100 tcp dport 8080 drop", rules, StringComparison.Ordinal);
         Assert.Contains("ip6 daddr 2001:2::2 tcp dport 32768-61000 drop", rules, StringComparison.Ordinal);
         Assert.All(rules.Split('\n').Where(l => l.Contains("daddr", StringComparison.Ordinal)), l => Assert.Contains(" tcp dport ", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_frontend_that_takes_its_packets_on_one_interface_has_its_rule_there_while_nat_ports_are_dropped_wherever_they_arrive()
+    {
+        var config = new ConveyConfig
+        {
+            Frontends =
+            [
+                new FrontendConfig { Name = "web", ListenEndPoint = IPEndPoint.Parse("198.18.4.1:8080"), Pool = "p", Mode = "passthrough" },
+                new FrontendConfig
+                {
+                    Name = "own", ListenEndPoint = IPEndPoint.Parse("198.18.4.1:9090"), Pool = "p", Mode = "dsr",
+                    Settings = new ConfigSettings([new("interface", "eth0")]),
+                },
+            ],
+            Sections = ImmutableDictionary<string, ConfigSettings>.Empty.Add("passthrough", new ConfigSettings([new("interface", "eth1")])),
+        };
+
+        var rules = FirewallRules.Render(config);
+
+        Assert.Contains("iifname \"eth1\" ip daddr 198.18.4.1 tcp dport 8080 drop", rules, StringComparison.Ordinal);
+        Assert.Contains("iifname \"eth0\" ip daddr 198.18.4.1 tcp dport 9090 drop", rules, StringComparison.Ordinal);
+        Assert.Contains("\t\tip daddr 198.18.4.1 tcp dport 32768-61000 drop", rules, StringComparison.Ordinal);
     }
 }

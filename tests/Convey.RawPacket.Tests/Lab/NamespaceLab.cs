@@ -13,6 +13,9 @@ internal sealed class NamespaceLab : IAsyncDisposable
 {
     public const string Vip = "198.19.0.2";
     public const string Vip2 = "198.19.0.100";
+
+    /// <summary>The VIP of netlab.sh's <c>routed-vip</c> layouts: on the balancer's lo or a dummy interface, routed to it.</summary>
+    public const string RoutedVip = "198.19.2.1";
     public const string Client = "198.19.0.10";
     public const string Backend1 = "198.19.1.11";
     public const string Backend2 = "198.19.1.12";
@@ -71,7 +74,8 @@ internal sealed class NamespaceLab : IAsyncDisposable
         return true;
     });
 
-    public static async Task<NamespaceLab> StartAsync(bool offload = false, bool manualFirewall = false, string? extra = null)
+    /// <summary>Builds the lab, starts both backends, then runs each of <paramref name="setup"/> (netlab.sh commands with their arguments).</summary>
+    public static async Task<NamespaceLab> StartAsync(bool offload = false, bool manualFirewall = false, params string[] setup)
     {
         var lab = new NamespaceLab($"cv{Environment.ProcessId % 100000}-");
         try
@@ -82,9 +86,9 @@ internal sealed class NamespaceLab : IAsyncDisposable
             // Health checks start with the host: backends that are not listening yet would begin "down".
             await lab.WaitUntilServingAsync($"http://{Backend1}:8080/");
             await lab.WaitUntilServingAsync($"http://{Backend2}:8080/");
-            if (extra is not null)
+            foreach (var command in setup)
             {
-                await lab.LabAsync(extra);
+                await lab.LabAsync(command);
             }
 
             return lab;
@@ -98,8 +102,9 @@ internal sealed class NamespaceLab : IAsyncDisposable
 
     public string Namespace(string host) => Prefix + host;
 
+    /// <summary>Runs netlab.sh with <paramref name="command"/> (its arguments separated by spaces).</summary>
     public Task LabAsync(string command, bool offload = false, bool manualFirewall = false) =>
-        RunAsync("bash", [Path.Combine(LabDirectory, "netlab.sh"), command], new Dictionary<string, string>
+        RunAsync("bash", [Path.Combine(LabDirectory, "netlab.sh"), .. command.Split(' ')], new Dictionary<string, string>
         {
             ["PREFIX"] = Prefix,
             ["OFFLOAD"] = offload ? "on" : "off",

@@ -44,11 +44,35 @@ public class PacketEngineLabTests
 
     [SkippableFact]
     public Task Dsr_l3_serves_every_request_and_replies_bypass_the_balancer() =>
-        AssertDsrServesRealClientsAsync("dsr-on", NamespaceLab.Vip, frontendExtra: "");
+        AssertDsrServesRealClientsAsync(NamespaceLab.Vip, frontendExtra: "", setup: "dsr-on");
 
     [SkippableFact]
     public Task Dsr_l2_serves_every_request_with_the_vip_on_the_backends_loopback() =>
-        AssertDsrServesRealClientsAsync("l2dsr-on", NamespaceLab.Vip2, "dsr_method = \"l2\"");
+        AssertDsrServesRealClientsAsync(NamespaceLab.Vip2, "dsr_method = \"l2\"", setup: "l2dsr-on");
+
+    [SkippableFact]
+    public Task Dsr_l3_serves_every_request_with_the_vip_on_the_balancers_loopback_and_its_traffic_arriving_on_eth0() =>
+        AssertDsrServesRealClientsAsync(NamespaceLab.RoutedVip, frontendExtra: "", setup: ["routed-vip lo", $"dsr-on {NamespaceLab.RoutedVip}"]);
+
+    [SkippableFact]
+    public Task Dsr_l3_serves_every_request_with_the_vip_on_a_dummy_interface() =>
+        AssertDsrServesRealClientsAsync(NamespaceLab.RoutedVip, frontendExtra: "", setup: ["routed-vip dummy", $"dsr-on {NamespaceLab.RoutedVip}"]);
+
+    [SkippableFact]
+    public Task Dsr_l3_taking_its_packets_on_eth0_only_serves_every_request_with_the_vip_on_a_dummy_interface() =>
+        AssertDsrServesRealClientsAsync(NamespaceLab.RoutedVip, "interface = \"eth0\"", setup: ["routed-vip dummy", $"dsr-on {NamespaceLab.RoutedVip}"]);
+
+    [SkippableFact]
+    public Task Passthrough_serves_every_request_with_the_vip_on_the_balancers_loopback_and_its_traffic_arriving_on_eth0() =>
+        AssertPassthroughServesEveryRequestAsync(sectionExtra: "", "routed-vip lo");
+
+    [SkippableFact]
+    public Task Passthrough_serves_every_request_with_the_vip_on_a_dummy_interface() =>
+        AssertPassthroughServesEveryRequestAsync(sectionExtra: "", "routed-vip dummy");
+
+    [SkippableFact]
+    public Task Passthrough_taking_its_packets_on_eth0_only_serves_every_request_with_the_vip_on_loopback() =>
+        AssertPassthroughServesEveryRequestAsync(sectionExtra: "[passthrough]\ninterface = \"eth0\"", "routed-vip lo");
 
     [SkippableFact]
     public async Task A_stopped_backend_gets_no_new_flows_once_health_notices()
@@ -162,11 +186,14 @@ public class PacketEngineLabTests
         backend = "pool"
         """;
 
-    /// <summary>Every request and the big download succeed, backends see the real client, no reply reaches the balancer.</summary>
-    private static async Task AssertDsrServesRealClientsAsync(string labExtra, string vip, string frontendExtra)
+    /// <summary>
+    /// In the lab set up by <paramref name="setup"/>, a DSR frontend on <paramref name="vip"/> serves every request and
+    /// the big download, backends see the real client, no reply reaches the balancer.
+    /// </summary>
+    private static async Task AssertDsrServesRealClientsAsync(string vip, string frontendExtra, params string[] setup)
     {
         SkipUnlessLabAvailable();
-        await using var lab = await NamespaceLab.StartAsync(extra: labExtra);
+        await using var lab = await NamespaceLab.StartAsync(setup: setup);
         await CountRepliesToClientAsync(lab);
         lab.StartHost(Config(vip, frontendExtra), "--dsr");
         var url = $"http://{vip}:8080/";
@@ -178,6 +205,40 @@ public class PacketEngineLabTests
         Assert.Contains(answers, a => a.Backend == "b2");
         Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
         Assert.Equal(0, await CountRepliesToClientAsync(lab));
+        AssertReceivesOnlyWhereConfigured(lab, frontendExtra.Contains("interface", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// In the lab set up by <paramref name="setup"/> (a VIP routed to the balancer), a passthrough frontend on the routed
+    /// VIP serves every request and the big download through NAT ports of the VIP.
+    /// </summary>
+    private static async Task AssertPassthroughServesEveryRequestAsync(string sectionExtra, params string[] setup)
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync(setup: setup);
+        lab.StartHost(Config(NamespaceLab.RoutedVip) + "\n" + sectionExtra, "--passthrough");
+        var url = $"http://{NamespaceLab.RoutedVip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+
+        var answers = AllSucceeded(await lab.GetAsync(url, Requests));
+
+        Assert.All(answers, a => Assert.Equal(NamespaceLab.RoutedVip, a.Peer));
+        Assert.All(answers, a => Assert.InRange(a.Port, 32768, 61000));
+        Assert.Contains(answers, a => a.Backend == "b2");
+        Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
+        AssertReceivesOnlyWhereConfigured(lab, sectionExtra.Contains("interface", StringComparison.Ordinal));
+    }
+
+    /// <summary>The host receives on eth0, never on lo, and on the dummy interface only when no interface is named.</summary>
+    private static void AssertReceivesOnlyWhereConfigured(NamespaceLab lab, bool namedEth0)
+    {
+        var output = lab.HostOutput;
+        Assert.Contains("Packet engine listening on eth0", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Packet engine listening on lo", output, StringComparison.Ordinal);
+        if (namedEth0)
+        {
+            Assert.DoesNotContain("Packet engine listening on vip0", output, StringComparison.Ordinal);
+        }
     }
 
     private static void SkipUnlessLabAvailable() => Prerequisite.Require(NamespaceLab.WhyUnavailable());

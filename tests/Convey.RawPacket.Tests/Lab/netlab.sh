@@ -2,18 +2,24 @@
 # The packet engine's namespace lab (run as root): one L2 segment (bridge in "<prefix>sw"), four hosts on
 # 198.19.0.0/23 (RFC 2544 benchmarking space):
 #   <prefix>cl .0.10 (client)   <prefix>lb .0.2 (balancer; its address is the VIP)   <prefix>b1 .1.11, <prefix>b2 .1.12
-# Usage: [PREFIX=cvrp-] [OFFLOAD=on] [FW=off] [PORT=8080] netlab.sh up|down|dsr-on|dsr-off|l2dsr-on
-#   OFFLOAD=on  keep veth offloads (TSO/GSO super-packets, CHECKSUM_PARTIAL packets)
-#   FW=off      no manual DROP rules on the balancer (for a balancer that manages its own nftables table)
-#   dsr-on      L3 DSR: backends rewrite the source of their replies (own IP:PORT -> VIP) with an nftables egress rule
-#   l2dsr-on    L2 DSR: VIP2 (.0.100) on the balancer's eth0 and on the backends' lo, with arp_ignore/arp_announce
+# Usage: [PREFIX=cvrp-] [OFFLOAD=on] [FW=off] [PORT=8080] netlab.sh up|down|dsr-on [VIP]|dsr-off|l2dsr-on|routed-vip lo|dummy
+#   OFFLOAD=on        keep veth offloads (TSO/GSO super-packets, CHECKSUM_PARTIAL packets)
+#   FW=off            no manual DROP rules on the balancer (for a balancer that manages its own nftables table)
+#   dsr-on [VIP]      L3 DSR: backends rewrite the source of their replies to the client (own IP:PORT -> VIP, by default
+#                     the balancer's address) with an nftables egress rule
+#   l2dsr-on          L2 DSR: VIP2 (.0.100) on the balancer's eth0 and on the backends' lo, with arp_ignore/arp_announce
+#   routed-vip lo     VIP3 (198.19.2.1) on the balancer's lo, the way network teams run a VIP (LVS-DR, anycast): off the
+#                     segment, routed to the balancer (the client and the backends route VIP3/32 via .0.2), so its packets
+#                     arrive on the balancer's eth0 addressed to an address eth0 does not hold
+#   routed-vip dummy  the same with VIP3 on a dummy interface vip0; where the kernel has no dummy driver, an ifb device,
+#                     which likewise holds an address, is up and carries no traffic
 # Needs: iproute2, nftables, ethtool, iputils-ping.
 set -euo pipefail
 P=${PREFIX:-cvrp-}
 HOSTS="cl lb b1 b2"
 declare -A IP=([cl]=198.19.0.10 [lb]=198.19.0.2 [b1]=198.19.1.11 [b2]=198.19.1.12)
 declare -A MAC=([cl]=02:00:c6:13:00:0a [lb]=02:00:c6:13:00:02 [b1]=02:00:c6:13:01:0b [b2]=02:00:c6:13:01:0c)
-VIP=${IP[lb]}; VIP2=198.19.0.100; PORT=${PORT:-8080}
+VIP=${IP[lb]}; VIP2=198.19.0.100; VIP3=198.19.2.1; PORT=${PORT:-8080}
 
 down() {
   for n in $HOSTS sw; do ip netns del "$P$n" 2>/dev/null || true; done
@@ -53,16 +59,30 @@ NFT
 }
 
 dsr_on() {
+  local vip=${1:-$VIP}
+  # Replies to the balancer itself (health checks) keep their source.
   for b in b1 b2; do
     ip netns exec "$P$b" nft -f - <<NFT
 table netdev dsr {
   chain egress {
     type filter hook egress device eth0 priority 0;
-    ip saddr ${IP[$b]} tcp sport $PORT ip daddr != $VIP ip saddr set $VIP
+    ip saddr ${IP[$b]} tcp sport $PORT ip daddr != ${IP[lb]} ip saddr set $vip
   }
 }
 NFT
   done
+}
+
+routed_vip() {
+  case "${1:-}" in
+    lo) ip -n "${P}lb" addr add "$VIP3/32" dev lo ;;
+    dummy)
+      ip -n "${P}lb" link add vip0 type dummy 2>/dev/null || ip -n "${P}lb" link add vip0 type ifb
+      ip -n "${P}lb" link set vip0 up
+      ip -n "${P}lb" addr add "$VIP3/32" dev vip0 ;;
+    *) echo "usage: $0 routed-vip lo|dummy" >&2; exit 2 ;;
+  esac
+  for h in cl b1 b2; do ip -n "$P$h" route add "$VIP3/32" via "${IP[lb]}"; done
 }
 
 dsr_off() {
@@ -78,6 +98,6 @@ l2dsr_on() {
 }
 
 case "${1:-}" in
-  up) up ;; down) down ;; dsr-on) dsr_on ;; dsr-off) dsr_off ;; l2dsr-on) l2dsr_on ;;
-  *) echo "usage: $0 up|down|dsr-on|dsr-off|l2dsr-on" >&2; exit 2 ;;
+  up) up ;; down) down ;; dsr-on) dsr_on "${2:-}" ;; dsr-off) dsr_off ;; l2dsr-on) l2dsr_on ;; routed-vip) routed_vip "${2:-}" ;;
+  *) echo "usage: $0 up|down|dsr-on [VIP]|dsr-off|l2dsr-on|routed-vip lo|dummy" >&2; exit 2 ;;
 esac
