@@ -145,6 +145,9 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         try
         {
             var pipeline = _pipeline;
+            var managed = _live.Values.Concat(_draining.Values.Select(d => d.Frontend))
+                .Where(f => PacketSettings.ManageFirewall(f.Config)).Select(f => f.Config.ListenEndPoint).ToList();
+            var grace = _last is null ? TimeSpan.Zero : PacketSettings.EngineOf(_last.Config).RestartGrace;
             if (pipeline is not null && _groups.Count > 0)
             {
                 var routes = pipeline.Routes;
@@ -161,7 +164,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _groups.Clear();
             _draining.Clear();
             _live.Clear();
-            if (await ApplyFirewallAsync([], settings: null, CancellationToken.None).ConfigureAwait(false) is { } error)
+            if (await LeaveFirewallAsync(managed, grace).ConfigureAwait(false) is { } error)
             {
                 LogFirewallRemovalFailed(error);
             }
@@ -444,11 +447,11 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     }
 
     /// <summary>Installs the rules <paramref name="frontends"/> need; null when done, else why not (for operators).</summary>
-    private async Task<string?> ApplyFirewallAsync(List<FrontendState> frontends, PacketSettings.Engine? settings, CancellationToken cancellationToken)
+    private async Task<string?> ApplyFirewallAsync(List<FrontendState> frontends, PacketSettings.Engine settings, CancellationToken cancellationToken)
     {
         var script = FirewallRules.Render(frontends
             .Where(f => PacketSettings.ManageFirewall(f.Config))
-            .Select(f => (f.Name, f.Config.ListenEndPoint, f.Mode == PacketSettings.PassthroughMode, settings is null ? null : PacketSettings.InterfaceOf(f.Config, settings))));
+            .Select(f => (f.Name, f.Config.ListenEndPoint, f.Mode == PacketSettings.PassthroughMode, PacketSettings.InterfaceOf(f.Config, settings))));
         if (script == _firewallScript)
         {
             return null;
@@ -466,6 +469,33 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         {
             return $"the nftables table inet convey could not be installed ({OneLine(exception.Message)}), so the kernel may answer its packets "
                 + "with RST; install nftables (and grant CAP_NET_ADMIN), or set manage_firewall = false and add the rules of --print-firewall yourself";
+        }
+    }
+
+    /// <summary>
+    /// On stop: replaces the table by one that drops the stopped <paramref name="frontends"/>' packets for
+    /// <paramref name="grace"/> and then expires (<see cref="FirewallRules.RenderAfterStop"/>), so a restart does not let the
+    /// kernel reset their flows meanwhile (nor answer new clients that retry); removes the table at once without a grace.
+    /// Null when done, else why not.
+    /// </summary>
+    private async Task<string?> LeaveFirewallAsync(List<IPEndPoint> frontends, TimeSpan grace)
+    {
+        if (_firewallScript.Length == 0)
+        {
+            return null;
+        }
+
+        var script = grace > TimeSpan.Zero ? FirewallRules.RenderAfterStop(frontends, grace) : string.Empty;
+        try
+        {
+            await _firewall.ApplyAsync(script, CancellationToken.None).ConfigureAwait(false);
+            _firewallScript = string.Empty;
+            LogFirewallApplied(script.Length == 0 ? "removed" : $"left to drop the stopped frontends' packets for {grace.TotalSeconds} s (restart_grace)");
+            return null;
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return OneLine(exception.Message);
         }
     }
 

@@ -5,7 +5,7 @@ namespace Convey.RawPacket.Engine;
 /// <summary>
 /// The settings the packet engine owns beyond Core's: <c>dsr_method</c>, <c>manage_firewall</c> and <c>interface</c> on a
 /// frontend, and the <c>[passthrough]</c> table (tracker size, receive threads, how often counters are published, the
-/// frame I/O path, the default <c>interface</c>). Each settings object is read once (<see cref="ConfigSettings"/> never change).
+/// frame I/O path, the default <c>interface</c>, the firewall's grace after a stop). Each settings object is read once (<see cref="ConfigSettings"/> never change).
 /// </summary>
 internal static class PacketSettings
 {
@@ -19,6 +19,7 @@ internal static class PacketSettings
     public const string WorkersKey = "workers";
     public const string StatsUpdateFrequencyKey = "stats_update_frequency";
     public const string PacketPathKey = "packet_path";
+    public const string RestartGraceKey = "restart_grace";
 
     /// <summary>The AF_PACKET path's name, in <c>packet_path</c>, logs and <c>/stats</c>.</summary>
     public const string AfPacketPath = "af_packet";
@@ -28,6 +29,9 @@ internal static class PacketSettings
 
     /// <summary>Largest <see cref="Engine.Workers"/>.</summary>
     public const int MaxWorkers = 256;
+
+    /// <summary>Longest <see cref="Engine.RestartGrace"/>, in seconds.</summary>
+    public const int MaxRestartGrace = 3600;
 
     /// <summary>Largest <see cref="Engine.TrackerCapacity"/>.</summary>
     public const int MaxTrackerCapacity = 16_777_216;
@@ -87,14 +91,19 @@ internal static class PacketSettings
     /// <param name="StatsUpdateFrequency">How often packet counters are published (<c>stats_update_frequency</c>, seconds).</param>
     /// <param name="PacketPath">Which frame I/O path to use (<c>packet_path</c>: <c>auto</c> unless set).</param>
     /// <param name="Interface">Where frontends without an <c>interface</c> of their own take their packets (<c>interface</c>); null: every interface that is up except loopback.</param>
-    internal sealed record Engine(int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency, PacketPath PacketPath, string? Interface)
+    /// <param name="RestartGrace">
+    /// How long after a stop the kernel still drops the frontends' packets (<c>restart_grace</c>, whole seconds, 0 to
+    /// remove the firewall table at once), so a restart does not let it reset their flows.
+    /// </param>
+    internal sealed record Engine(int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency, PacketPath PacketPath, string? Interface, TimeSpan RestartGrace)
     {
         public static Engine Read(SettingsReader reader) => new(
             reader.GetInt(TrackerCapacityKey, 1000, min: 1, max: MaxTrackerCapacity),
             reader.GetInt(WorkersKey, 4, min: 1, max: MaxWorkers),
             reader.GetSeconds(StatsUpdateFrequencyKey, TimeSpan.FromSeconds(5)),
             reader.GetChoice(PacketPathKey, PacketPaths, PacketPath.Auto),
-            ReadInterface(reader));
+            ReadInterface(reader),
+            TimeSpan.FromSeconds(reader.GetInt(RestartGraceKey, 30, min: 0, max: MaxRestartGrace)));
     }
 
     private sealed record FrontendSettings(DsrMethod DsrMethod, bool ManageFirewall, string? Interface)

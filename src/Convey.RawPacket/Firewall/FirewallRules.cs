@@ -66,6 +66,41 @@ public static class FirewallRules
         return text.ToString();
     }
 
+    /// <summary>
+    /// What a stopped engine leaves behind: the frontends' addresses and ports in a set whose elements expire after
+    /// <paramref name="grace"/>, dropped until then, so the kernel does not reset their flows while the balancer restarts.
+    /// A restart replaces the table at once; without one the set empties and the kernel answers as usual. Empty when there
+    /// are no frontends.
+    /// </summary>
+    internal static string RenderAfterStop(IEnumerable<IPEndPoint> frontends, TimeSpan grace)
+    {
+        var byFamily = frontends.Distinct().GroupBy(Family).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        if (byFamily.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var seconds = (long)Math.Ceiling(grace.TotalSeconds);
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"table inet {TableName} {{\n");
+        foreach (var family in byFamily)
+        {
+            var elements = string.Join(", ", family.Select(e => $"{e.Address} . {e.Port} timeout {seconds}s"));
+            var type = family.Key == "ip6" ? "ipv6_addr" : "ipv4_addr";
+            text.Append(CultureInfo.InvariantCulture, $"\tset stopped_{family.Key} {{\n\t\ttype {type} . inet_service\n\t\tflags timeout\n\t\telements = {{ {elements} }}\n\t}}\n");
+        }
+
+        text.Append("\tchain prerouting {\n");
+        text.Append("\t\ttype filter hook prerouting priority raw; policy accept;\n");
+        foreach (var family in byFamily)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\t\t{family.Key} daddr . tcp dport @stopped_{family.Key} drop comment \"frontends of a stopped Convey: until it restarts or {seconds}s pass\"\n");
+        }
+
+        text.Append("\t}\n}\n");
+        return text.ToString();
+    }
+
     private static string Family(IPEndPoint endPoint) => Family(endPoint.Address);
 
     private static string Family(IPAddress address) =>

@@ -87,4 +87,18 @@ public class FirewallRulesTests
         Assert.Contains("iifname \"eth0\" ip daddr 198.18.4.1 tcp dport 9090 drop", rules, StringComparison.Ordinal);
         Assert.Contains("\t\tip daddr 198.18.4.1 tcp dport 32768-61000 drop", rules, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void After_a_stop_the_frontends_are_dropped_through_a_set_whose_elements_expire_after_the_grace()
+    {
+        var rules = FirewallRules.RenderAfterStop([IPEndPoint.Parse("198.18.4.1:8080"), IPEndPoint.Parse("198.18.0.2:80")], TimeSpan.FromSeconds(30));
+
+        Assert.StartsWith("table inet convey {", rules, StringComparison.Ordinal);
+        Assert.Contains("type ipv4_addr . inet_service", rules, StringComparison.Ordinal);
+        Assert.Contains("flags timeout", rules, StringComparison.Ordinal);
+        Assert.Contains("elements = { 198.18.4.1 . 8080 timeout 30s, 198.18.0.2 . 80 timeout 30s }", rules, StringComparison.Ordinal);
+        Assert.Contains("ip daddr . tcp dport @stopped_ip drop", rules, StringComparison.Ordinal);
+        Assert.DoesNotContain("32768", rules, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, FirewallRules.RenderAfterStop([], TimeSpan.FromSeconds(30)));
+    }
 }

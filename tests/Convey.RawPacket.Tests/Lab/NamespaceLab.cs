@@ -22,6 +22,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
 
     private static readonly string LabDirectory = Path.Combine(AppContext.BaseDirectory, "Lab");
     private readonly Dictionary<string, Process> _backends = [];
+    private readonly List<Process> _clients = [];
     private readonly List<string> _files = [];
     private Process? _host;
     private readonly StringBuilder _hostOutput = new();
@@ -178,6 +179,32 @@ internal sealed class NamespaceLab : IAsyncDisposable
     public async Task<string> Sha256Async(string url) =>
         (await RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "sha256", url])).Trim();
 
+    /// <summary>
+    /// Starts client.py in the client's namespace with <paramref name="arguments"/> and returns at once: the process and
+    /// its output so far (a long transfer runs while the test does something else).
+    /// </summary>
+    public (Process Process, Func<string> Output) StartClient(params string[] arguments)
+    {
+        var output = new StringBuilder();
+        var process = Start("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), .. arguments], output);
+        _clients.Add(process);
+        return (process, () =>
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        });
+    }
+
+    /// <summary>A path for a file that marks a moment for a client (deleted with the lab).</summary>
+    public string MarkerPath()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"{Prefix}{Guid.NewGuid():N}.marker");
+        _files.Add(path);
+        return path;
+    }
+
     /// <summary>Waits until a request from the client succeeds (through the balancer: the host is up and its filters are in place).</summary>
     public async Task WaitUntilServingAsync(string url)
     {
@@ -209,10 +236,10 @@ internal sealed class NamespaceLab : IAsyncDisposable
             await _host.WaitForExitAsync();
         }
 
-        foreach (var backend in _backends.Values)
+        foreach (var process in _backends.Values.Concat(_clients).Where(p => !p.HasExited))
         {
-            backend.Kill();
-            await backend.WaitForExitAsync();
+            process.Kill();
+            await process.WaitForExitAsync();
         }
 
         await LabAsync("down");

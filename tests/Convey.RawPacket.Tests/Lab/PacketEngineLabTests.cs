@@ -39,7 +39,10 @@ public class PacketEngineLabTests
 
         await lab.StopHostAsync();
 
-        Assert.Equal(string.Empty, (await lab.InAsync("lb", "nft", "list", "ruleset")).Trim());
+        // What a restart finds: the frontend's packets still dropped for restart_grace (30 s), the NAT ports answered again.
+        var left = await lab.InAsync("lb", "nft", "list", "ruleset");
+        Assert.Matches(@"198\.19\.0\.2 \. 8080 timeout 30s expires", left);
+        Assert.DoesNotContain("32768", left, StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -169,6 +172,55 @@ public class PacketEngineLabTests
         // The backends' MACs are known from the start (the lab pings them, health checks reach them): a handful at most
         // may go through the kernel before the engine's first read of the tables.
         Assert.True(routedByKernel < 20, $"{routedByKernel} packets to the backends went through the kernel's IP output path");
+    }
+
+    [SkippableFact]
+    public async Task A_dsr_flow_survives_a_restart_of_the_balancer_in_the_middle_of_a_transfer()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync(setup: ["routed-vip lo", $"dsr-on {NamespaceLab.RoutedVip}"]);
+        // A short drain: the stop must not wait for the transfer to end, or nothing would restart in its middle.
+        var config = Config(NamespaceLab.RoutedVip, "drain_timeout = 1");
+        lab.StartHost(config, "--dsr");
+        var url = $"http://{NamespaceLab.RoutedVip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+        // 10 MiB read through a 64 KiB window over about 15 s: every ACK of the client goes through the balancer.
+        var (transfer, output) = lab.StartClient("paced", NamespaceLab.RoutedVip, "8080", "/big", "15");
+        await Eventually.TrueAsync(() => output().Contains("started", StringComparison.Ordinal), "the transfer started");
+
+        await lab.StopHostAsync();
+        lab.StartHost(config, "--dsr");
+        await lab.WaitUntilServingAsync(url);
+        Assert.False(transfer.HasExited, $"the transfer ended before the restarted balancer served (reset in the gap, or too short to span a restart): {output()}");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await transfer.WaitForExitAsync(timeout.Token);
+        Assert.Equal($"started\nok {BigSha256} {10 << 20}", output().Trim());
+    }
+
+    [SkippableFact]
+    public async Task A_passthrough_connection_lost_in_a_restart_is_reset_at_its_next_segment()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync(setup: "routed-vip lo");
+        var config = Config(NamespaceLab.RoutedVip, "drain_timeout = 1") + "\n[stats]\nport = 7000\n";
+        lab.StartHost(config, "--passthrough");
+        var url = $"http://{NamespaceLab.RoutedVip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+        var marker = lab.MarkerPath();
+        var (client, output) = lab.StartClient("half", NamespaceLab.RoutedVip, "8080", marker);
+        await Eventually.TrueAsync(() => output().Contains("started", StringComparison.Ordinal), "the connection is open");
+
+        await lab.StopHostAsync();
+        lab.StartHost(config, "--passthrough");
+        await lab.WaitUntilServingAsync(url);
+        await File.WriteAllTextAsync(marker, "now");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await client.WaitForExitAsync(timeout.Token);
+        var result = output().Trim().Split('\n')[^1];
+        Assert.StartsWith("reset ", result, StringComparison.Ordinal);
+        Assert.True(double.Parse(result[6..], CultureInfo.InvariantCulture) < 1, $"the client learned of the lost connection late: {result}");
     }
 
     /// <summary>The id of the XDP program attached to the interface <c>ip link show</c> describes.</summary>

@@ -2,8 +2,14 @@
 """Lab client. `client.py get URL COUNT`: COUNT requests, one line each: "ok <body>" or "err <error>".
 `client.py sha256 URL`: downloads URL and prints "ok <sha256 hex> <bytes>" or "err <error>".
 `client.py acks HOST PORT COUNT BURSTS GAP`: BURSTS bursts, GAP seconds apart, of COUNT bare TCP ACKs to HOST:PORT,
-each from a source port no connection uses (no SYN ever sent), through a raw socket; prints "ok <sent>"."""
-import hashlib, random, socket, struct, sys, time, urllib.request
+each from a source port no connection uses (no SYN ever sent), through a raw socket; prints "ok <sent>".
+`client.py paced HOST PORT PATH SECONDS`: one GET with a 64 KiB receive buffer, reading the body at a pace that takes
+about SECONDS, so the transfer lasts that long; prints "started" once the headers arrived, then "ok <sha256 hex> <bytes>"
+or "err <error>".
+`client.py half HOST PORT MARKER`: sends the first line of a request, prints "started", waits (at most 60 s) until the
+file MARKER exists, sends the rest and reads: prints "reset <seconds>" when the connection is reset, with the seconds
+from that send to the reset, else "ok <answer>" or "err <error>"."""
+import hashlib, os, random, re, socket, struct, sys, time, urllib.request
 
 
 def checksum(data):
@@ -35,8 +41,64 @@ def stray_acks(host, port, count, bursts, gap):
     print("ok %d" % sent)
 
 
+def connect(host, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.settimeout(30)
+    s.connect((host, port))
+    return s
+
+
+def paced(host, port, path, seconds):
+    s = connect(host, port)
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path.encode(), host.encode()))
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise EOFError("closed before the headers")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"content-length: *(\d+)", head, re.I).group(1))
+    print("started", flush=True)
+    digest, got, pause = hashlib.sha256(body), len(body), seconds / (length / 65536)
+    while got < length:
+        chunk = s.recv(min(65536, length - got))
+        if not chunk:
+            raise EOFError("closed after %d of %d bytes" % (got, length))
+        digest.update(chunk)
+        got += len(chunk)
+        time.sleep(pause * len(chunk) / 65536)
+    print("ok %s %d" % (digest.hexdigest(), got), flush=True)
+
+
+def half(host, port, marker):
+    s = connect(host, port)
+    s.sendall(b"GET / HTTP/1.1\r\n")
+    print("started", flush=True)
+    for _ in range(1200):
+        if os.path.exists(marker):
+            break
+        time.sleep(0.05)
+    sent = time.monotonic()
+    try:
+        s.sendall(b"Host: %s\r\nConnection: close\r\n\r\n" % host.encode())
+        answer = s.recv(65536)
+        print("ok %r" % answer[:40], flush=True)
+    except ConnectionResetError:
+        print("reset %.2f" % (time.monotonic() - sent), flush=True)
+
+
 mode, url = sys.argv[1], sys.argv[2]
-if mode == "acks":
+if mode in ("paced", "half"):
+    try:
+        if mode == "paced":
+            paced(url, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+        else:
+            half(url, int(sys.argv[3]), sys.argv[4])
+    except Exception as e:  # every failure is a result line
+        print("err %r" % e, flush=True)
+elif mode == "acks":
     stray_acks(url, int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]))
 elif mode == "get":
     for _ in range(int(sys.argv[3])):
