@@ -198,31 +198,6 @@ public class PacketEngineLabTests
         Assert.Equal($"started\nok {BigSha256} {10 << 20}", output().Trim());
     }
 
-    [SkippableFact]
-    public async Task A_passthrough_connection_lost_in_a_restart_is_reset_at_its_next_segment()
-    {
-        SkipUnlessLabAvailable();
-        await using var lab = await NamespaceLab.StartAsync(setup: "routed-vip lo");
-        var config = Config(NamespaceLab.RoutedVip, "drain_timeout = 1") + "\n[stats]\nport = 7000\n";
-        lab.StartHost(config, "--passthrough");
-        var url = $"http://{NamespaceLab.RoutedVip}:8080/";
-        await lab.WaitUntilServingAsync(url);
-        var marker = lab.MarkerPath();
-        var (client, output) = lab.StartClient("half", NamespaceLab.RoutedVip, "8080", marker);
-        await Eventually.TrueAsync(() => output().Contains("started", StringComparison.Ordinal), "the connection is open");
-
-        await lab.StopHostAsync();
-        lab.StartHost(config, "--passthrough");
-        await lab.WaitUntilServingAsync(url);
-        await File.WriteAllTextAsync(marker, "now");
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await client.WaitForExitAsync(timeout.Token);
-        var result = output().Trim().Split('\n')[^1];
-        Assert.StartsWith("reset ", result, StringComparison.Ordinal);
-        Assert.True(double.Parse(result[6..], CultureInfo.InvariantCulture) < 1, $"the client learned of the lost connection late: {result}");
-    }
-
     /// <summary>The id of the XDP program attached to the interface <c>ip link show</c> describes.</summary>
     private static string XdpProgramId(string link)
     {
