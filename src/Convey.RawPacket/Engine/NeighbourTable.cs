@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Convey.RawPacket.Interop;
@@ -81,28 +80,9 @@ internal sealed class NeighbourTable
             return table;
         }
 
-        foreach (var line in File.ReadLines(_arpPath).Skip(1))
+        foreach (var (address, mac, _) in ArpEntries.Parse(File.ReadLines(_arpPath)))
         {
-            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 4 || !IPAddress.TryParse(fields[0], out var ip) || ip.AddressFamily != AddressFamily.InterNetwork ||
-                !int.TryParse(fields[2].AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var flags) || (flags & 2) == 0)
-            {
-                continue;
-            }
-
-            var octets = fields[3].Split(':');
-            if (octets.Length != 6)
-            {
-                continue;
-            }
-
-            ulong mac = 0;
-            foreach (var octet in octets)
-            {
-                mac = (mac << 8) | byte.Parse(octet, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            }
-
-            table[PacketAddress.From(ip)] = mac;
+            table[address] = mac;
         }
 
         return table;

@@ -112,19 +112,13 @@ internal sealed class NextHopTable
     /// <summary>The complete entries (flag 0x2) of <c>/proc/net/arp</c> on Ethernet interfaces, by interface and address.</summary>
     internal static FrozenDictionary<ulong, ulong> ReadNeighbours(IEnumerable<string> lines, IReadOnlyDictionary<string, int> ethernet)
     {
-        const int Complete = 0x2;
         var table = new Dictionary<ulong, ulong>();
-        foreach (var line in lines.Skip(1))
+        foreach (var (address, mac, device) in ArpEntries.Parse(lines))
         {
-            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 6 || !IPAddress.TryParse(fields[0], out var ip) || PacketAddress.From(ip) is not { IsIPv4: true } address
-                || !fields[2].StartsWith("0x", StringComparison.Ordinal) || !TryHex(fields[2][2..], out var flags) || (flags & Complete) == 0
-                || !TryMac(fields[3], out var mac) || mac == 0 || !ethernet.TryGetValue(fields[5], out var index))
+            if (ethernet.TryGetValue(device, out var index))
             {
-                continue;
+                table[NeighbourKey(index, address.IPv4)] = mac;
             }
-
-            table[NeighbourKey(index, address.IPv4)] = mac;
         }
 
         return table.ToFrozenDictionary();
@@ -145,28 +139,6 @@ internal sealed class NextHopTable
     private static uint Swap(uint value) => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(value);
 
     private static int PrefixLength(uint mask) => System.Numerics.BitOperations.PopCount(mask);
-
-    private static bool TryMac(string text, out ulong mac)
-    {
-        mac = 0;
-        var octets = text.Split(':');
-        if (octets.Length != 6)
-        {
-            return false;
-        }
-
-        foreach (var octet in octets)
-        {
-            if (!byte.TryParse(octet, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var value))
-            {
-                return false;
-            }
-
-            mac = (mac << 8) | value;
-        }
-
-        return true;
-    }
 
     /// <summary>One route: packets whose address masked by <paramref name="Mask"/> is <paramref name="Destination"/> leave through the interface.</summary>
     /// <param name="Destination">The network, big-endian number.</param>
