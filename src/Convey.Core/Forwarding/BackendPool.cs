@@ -121,6 +121,7 @@ public sealed class BackendPool
             // Hand the new servers to selection before the removed ones stop taking flows, so a flow that
             // picks a server meanwhile always finds one (at worst a server being removed, which still serves it).
             var target = selector ?? Volatile.Read(ref _selector);
+            AdmitPendingServers(builder);
             target.Update([.. builder.Where(s => s.IsAvailable)]);
             if (selector is not null)
             {
@@ -187,13 +188,30 @@ public sealed class BackendPool
         }
     }
 
-    private void RefreshSelectionLocked() => Volatile.Read(ref _selector).Update(AvailableServers());
+    private void RefreshSelectionLocked()
+    {
+        var servers = Servers;
+        AdmitPendingServers(servers);
+        Volatile.Read(ref _selector).Update([.. servers.Where(s => s.IsAvailable)]);
+    }
 
-    private ImmutableArray<ServerState> AvailableServers() => [.. Servers.Where(s => s.IsAvailable)];
+    /// <summary>
+    /// Lets pending servers take flows while none of <paramref name="servers"/> is up and serving: a reload that
+    /// replaces every server, or adds one to a pool whose servers are all down, then serves at once instead of
+    /// refusing clients until the first probes return. A server whose probe fails goes down and out of selection.
+    /// </summary>
+    private static void AdmitPendingServers(IEnumerable<ServerState> servers)
+    {
+        var noServerUp = !servers.Any(s => s.IsHealthy && !s.IsDraining && s.Weight > 0);
+        foreach (var server in servers)
+        {
+            server.ServeWhilePendingIf(noServerUp);
+        }
+    }
 
     private ServerState CreateServer(ServerConfig config)
     {
-        var server = new ServerState(config, servesWhilePending: !_coldStart.IsOver);
+        var server = new ServerState(config, joinedAtColdStart: !_coldStart.IsOver);
         server.HealthChanged += OnServerHealthChanged;
         return server;
     }

@@ -10,7 +10,8 @@ namespace Convey.Forwarding;
 /// </summary>
 public sealed class ServerState
 {
-    private readonly bool _servesWhilePending;
+    private readonly bool _joinedAtColdStart;
+    private volatile bool _poolHasNoServerUp;
     private ServerConfig _config;
     private int _health;
     private volatile bool _draining;
@@ -33,13 +34,13 @@ public sealed class ServerState
 
     /// <summary>Creates the state of a server new to a pool: <see cref="ServerHealth.Pending"/> until its first probe.</summary>
     /// <param name="config">The server's settings (an IP endpoint).</param>
-    /// <param name="servesWhilePending">
-    /// Whether the server takes flows until its first probe decides: it joined its pool at the pool's cold start.
+    /// <param name="joinedAtColdStart">
+    /// Whether the server joined its pool at the pool's cold start: it takes flows until its first probe decides.
     /// </param>
-    internal ServerState(ServerConfig config, bool servesWhilePending)
+    internal ServerState(ServerConfig config, bool joinedAtColdStart)
         : this(config)
     {
-        _servesWhilePending = servesWhilePending;
+        _joinedAtColdStart = joinedAtColdStart;
         _health = (int)ServerHealth.Pending;
     }
 
@@ -68,8 +69,8 @@ public sealed class ServerState
     internal bool IsDraining => _draining;
 
     /// <summary>
-    /// Whether the server may take new flows at all: in service (up, or pending since its pool's cold start),
-    /// not draining, weight above 0.
+    /// Whether the server may take new flows at all: in service (up, or pending since its pool's cold start or while
+    /// no server of its pool is up), not draining, weight above 0.
     /// </summary>
     public bool IsAvailable => InService && !_draining && Config.Weight > 0;
 
@@ -99,11 +100,11 @@ public sealed class ServerState
     /// <summary>Connection attempts to the server that failed.</summary>
     internal long ConnectFailures => Volatile.Read(ref _connectFailures);
 
-    /// <summary>Up, or pending since the pool's cold start (its own first probe has not decided yet).</summary>
+    /// <summary>Up, or pending (its own first probe has not decided yet) since the pool's cold start or while no server of the pool is up.</summary>
     private bool InService => Health switch
     {
         ServerHealth.Up => true,
-        ServerHealth.Pending => _servesWhilePending,
+        ServerHealth.Pending => _joinedAtColdStart || _poolHasNoServerUp,
         _ => false,
     };
 
@@ -145,6 +146,9 @@ public sealed class ServerState
     internal void Update(ServerConfig config) => Volatile.Write(ref _config, config);
 
     internal void MarkDraining() => _draining = true;
+
+    /// <summary>Tells a pending server whether its pool has no server up, in which case it takes flows before its first probe.</summary>
+    internal void ServeWhilePendingIf(bool poolHasNoServerUp) => _poolHasNoServerUp = poolHasNoServerUp;
 
     /// <summary>Takes a draining server back into service: a reload re-added its address before its flows ended.</summary>
     internal void Revive() => _draining = false;

@@ -14,8 +14,8 @@ namespace Convey.Core.Tests.Health;
 
 /// <summary>
 /// A server new to a pool is pending until its first probe, which is sent at once: it takes no new flows until the
-/// probe passes, except at a pool's cold start (no server has passed yet), when pending servers serve rather than
-/// clients being refused. Probes here wait until the test answers them, so every state in between is observable.
+/// probe passes, except at a pool's cold start (no server has passed yet) and while no server of the pool is up, when
+/// pending servers serve rather than clients being refused. Probes here wait until the test answers them, so every state in between is observable.
 /// </summary>
 public sealed class HealthOnArrivalTests : IAsyncDisposable
 {
@@ -107,6 +107,40 @@ public sealed class HealthOnArrivalTests : IAsyncDisposable
 
         Assert.True(At(8003).IsPending);
         Assert.Equal(["a", "b"], Picks());
+    }
+
+    [Fact]
+    public void A_reload_that_replaces_every_server_serves_on_the_new_ones_before_their_first_probes()
+    {
+        Start(Server("a", 8001));
+        Pass(8001);
+
+        Reload(Server("b", 8002), Server("c", 8003));
+
+        Assert.True(At(8002).IsPending);
+        Assert.Equal(["b", "c"], Picks());
+
+        Pass(8002);
+
+        Assert.True(At(8003).IsPending);
+        Assert.Equal(["b"], Picks());
+    }
+
+    [Fact]
+    public void Server_added_to_a_pool_whose_servers_are_all_down_takes_flows_until_its_first_probe_decides()
+    {
+        Start(Server("a", 8001));
+        Pass(8001);
+        Reload(Server("a", 8001), Server("b", 8002));
+        Fail(8002);
+
+        Reload(Server("b", 8002), Server("c", 8003));
+
+        Assert.Equal(["c"], Picks());
+
+        Fail(8003);
+
+        Assert.Equal(["none"], Picks());
     }
 
     [Fact]
