@@ -30,6 +30,9 @@ internal sealed partial class HostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether the host has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Standard error so far.</summary>
     public string Error
     {
@@ -177,6 +180,7 @@ internal sealed partial class HostProcess : IAsyncDisposable
     }
 
     public const int SigHup = 1;
+    public const int SigKill = 9;
     public const int SigTerm = 15;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

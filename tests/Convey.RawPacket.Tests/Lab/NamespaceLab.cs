@@ -105,7 +105,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
 
     /// <summary>Runs netlab.sh with <paramref name="command"/> (its arguments separated by spaces).</summary>
     public Task LabAsync(string command, bool offload = false, bool manualFirewall = false) =>
-        RunAsync("bash", [Path.Combine(LabDirectory, "netlab.sh"), .. command.Split(' ')], new Dictionary<string, string>
+        LabProcess.RunAsync("bash", [Path.Combine(LabDirectory, "netlab.sh"), .. command.Split(' ')], new Dictionary<string, string>
         {
             ["PREFIX"] = Prefix,
             ["OFFLOAD"] = offload ? "on" : "off",
@@ -113,7 +113,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
         });
 
     public void StartBackend(string name) =>
-        _backends[name] = Start("ip", ["netns", "exec", Namespace(name), "python3", Path.Combine(LabDirectory, "backend.py"), name, "8080"]);
+        _backends[name] = LabProcess.Start("ip", ["netns", "exec", Namespace(name), "python3", Path.Combine(LabDirectory, "backend.py"), name, "8080"]);
 
     public async Task StopBackendAsync(string name)
     {
@@ -129,7 +129,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
         var config = Path.Combine(Path.GetTempPath(), $"{Prefix}{Guid.NewGuid():N}.toml");
         File.WriteAllText(config, toml);
         _files.Add(config);
-        _host = Start("ip", ["netns", "exec", Namespace("lb"), "dotnet", HostAssembly, "--config", config, modeFlag], _hostOutput);
+        _host = LabProcess.Start("ip", ["netns", "exec", Namespace("lb"), "dotnet", HostAssembly, "--config", config, modeFlag], _hostOutput);
     }
 
     /// <summary>Replaces the running host's configuration file with <paramref name="toml"/> (the host reloads it by itself).</summary>
@@ -143,7 +143,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
             return;
         }
 
-        await RunAsync("kill", ["-TERM", _host.Id.ToString(CultureInfo.InvariantCulture)]);
+        await LabProcess.RunAsync("kill", ["-TERM", _host.Id.ToString(CultureInfo.InvariantCulture)]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await _host.WaitForExitAsync(timeout.Token);
         _host = null;
@@ -162,7 +162,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
 
     /// <summary>Runs <paramref name="count"/> GET requests from the client; one result line each ("ok ..." or "err ...").</summary>
     public async Task<string[]> GetAsync(string url, int count) =>
-        (await RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "get", url, count.ToString(CultureInfo.InvariantCulture)]))
+        (await LabProcess.RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "get", url, count.ToString(CultureInfo.InvariantCulture)]))
         .Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>
@@ -171,13 +171,13 @@ internal sealed class NamespaceLab : IAsyncDisposable
     /// any client can send without ever opening a connection.
     /// </summary>
     public async Task StrayAcksAsync(string host, int port, int count, int bursts, TimeSpan gap) =>
-        Assert.Equal($"ok {count * bursts}", (await RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "acks", host,
+        Assert.Equal($"ok {count * bursts}", (await LabProcess.RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "acks", host,
             port.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), bursts.ToString(CultureInfo.InvariantCulture),
             gap.TotalSeconds.ToString(CultureInfo.InvariantCulture)])).Trim());
 
     /// <summary>Downloads <paramref name="url"/> from the client and returns "ok &lt;sha256&gt; &lt;bytes&gt;" or "err ...".</summary>
     public async Task<string> Sha256Async(string url) =>
-        (await RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "sha256", url])).Trim();
+        (await LabProcess.RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "sha256", url])).Trim();
 
     /// <summary>
     /// Starts client.py in the client's namespace with <paramref name="arguments"/> and returns at once: the process and
@@ -186,7 +186,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
     public (Process Process, Func<string> Output) StartClient(params string[] arguments)
     {
         var output = new StringBuilder();
-        var process = Start("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), .. arguments], output);
+        var process = LabProcess.Start("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), .. arguments], output);
         _clients.Add(process);
         return (process, () =>
         {
@@ -218,7 +218,7 @@ internal sealed class NamespaceLab : IAsyncDisposable
 
     /// <summary>Runs a command in one of the lab's namespaces and returns its output.</summary>
     public Task<string> InAsync(string host, params string[] command) =>
-        RunAsync("ip", ["netns", "exec", Namespace(host), .. command]);
+        LabProcess.RunAsync("ip", ["netns", "exec", Namespace(host), .. command]);
 
     public async ValueTask DisposeAsync()
     {
@@ -252,47 +252,5 @@ internal sealed class NamespaceLab : IAsyncDisposable
             var root = output.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
             return Path.Combine(root, "samples", "Convey.Host", "bin", configuration, framework, "Convey.Host.dll");
         }
-    }
-
-    private static Process Start(string file, IEnumerable<string> arguments, StringBuilder? output = null)
-    {
-        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        var process = Process.Start(start)!;
-        DataReceivedEventHandler append = (_, e) =>
-        {
-            if (output is not null && e.Data is not null)
-            {
-                lock (output)
-                {
-                    output.AppendLine(e.Data);
-                }
-            }
-        };
-        process.OutputDataReceived += append;
-        process.ErrorDataReceived += append;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task<string> RunAsync(string file, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
-    {
-        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr}");
-        }
-
-        return await stdout;
     }
 }
