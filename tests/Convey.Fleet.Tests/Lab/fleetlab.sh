@@ -1,7 +1,7 @@
 #!/bin/bash
 # The fleet lab (run as root): balancers behind a BGP router with ECMP, in network namespaces named with a prefix, so
 # several runs (and other labs) never collide.
-# Usage: [PREFIX=cvf-] fleetlab.sh up|down|routes|status|announce N on|off|lose-node N|etcd-up PORT
+# Usage: [PREFIX=cvf-] [BFD=on] fleetlab.sh up|down|routes|status|announce N on|off|lose-node N|etcd-up PORT
 #
 #   <p>cl 198.18.2.10 (client) ── <p>rt (router 198.18.2.1 / 198.18.3.1: BIRD 2, kernel ECMP, L4 hash)
 #      └── one segment 198.18.3.0/24 (bridge in <p>sw): <p>lb1 .21, <p>lb2 .22, <p>lb3 .23 (balancers, each with its
@@ -23,6 +23,12 @@ P=${PREFIX:-cvf-}
 RUN=${RUN:-/run/${P}fleet}
 HOSTS="rt cl lb1 lb2 lb3 b1 b2"
 VIP=198.18.4.1
+# BFD=on: the BGP sessions also run BFD (100 ms intervals, 3 missed: a lost node is noticed in 0.3 s, not the hold time).
+BFD_BGP=""; BFD_PROTOCOL=""
+if [ "${BFD:-off}" = on ]; then
+  BFD_BGP=" bfd on;"
+  BFD_PROTOCOL="protocol bfd { interface \"eth1\" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }"
+fi
 declare -A IP=([lb1]=198.18.3.21 [lb2]=198.18.3.22 [lb3]=198.18.3.23 [b1]=198.18.3.11 [b2]=198.18.3.12)
 
 down() {
@@ -48,9 +54,10 @@ protocol device {}
 protocol static vip { disabled; ipv4; route $VIP/32 blackhole; }
 protocol bgp uplink {
   local ${IP[$h]} as 64513; neighbor 198.18.3.1 as 64512;
-  hold time 3; keepalive time 1; connect retry time 1;
+  hold time 3; keepalive time 1; connect retry time 1;$BFD_BGP
   ipv4 { import none; export where proto = "vip"; next hop self; };
 }
+$BFD_PROTOCOL
 B
   ip netns exec "$P$h" bird -c "$RUN/$h/bird.conf" -s "$RUN/$h/bird.ctl" -P "$RUN/$h/bird.pid"
 }
@@ -95,9 +102,10 @@ up() {
     echo "protocol device {}"
     echo "protocol kernel { ipv4 { import none; export all; }; merge paths on; }"
     for h in lb1 lb2 lb3; do
-      echo "protocol bgp $h { local 198.18.3.1 as 64512; neighbor ${IP[$h]} as 64513; hold time 3; keepalive time 1; connect retry time 1;"
+      echo "protocol bgp $h { local 198.18.3.1 as 64512; neighbor ${IP[$h]} as 64513; hold time 3; keepalive time 1; connect retry time 1;$BFD_BGP"
       echo "  ipv4 { import all; export none; }; }"
-    done; } > "$RUN/rt/bird.conf"
+    done
+    echo "$BFD_PROTOCOL"; } > "$RUN/rt/bird.conf"
   ip netns exec "${P}rt" bird -c "$RUN/rt/bird.conf" -s "$RUN/rt/bird.ctl" -P "$RUN/rt/bird.pid"
   for h in lb1 lb2 lb3; do bird_lb "$h"; done
   ip netns exec "${P}cl" ping -c1 -W2 -q 198.18.3.1 >/dev/null
