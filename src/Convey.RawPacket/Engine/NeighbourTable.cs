@@ -22,7 +22,7 @@ internal sealed class NeighbourTable
     public NeighbourTable(string arpPath = "/proc/net/arp", Func<Dictionary<PacketAddress, ulong>>? readIPv6 = null)
     {
         _arpPath = arpPath;
-        _readIPv6 = readIPv6 ?? NetlinkNeighbours.ReadIPv6;
+        _readIPv6 = readIPv6 ?? ReadIPv6;
     }
 
     public bool TryGet(PacketAddress address, out ulong hardwareAddress)
@@ -81,6 +81,18 @@ internal sealed class NeighbourTable
         }
 
         foreach (var (address, mac, _) in ArpEntries.Parse(File.ReadLines(_arpPath)))
+        {
+            table[address] = mac;
+        }
+
+        return table;
+    }
+
+    /// <summary>The kernel's IPv6 neighbours by address (a server's global address is resolved on one interface).</summary>
+    private static Dictionary<PacketAddress, ulong> ReadIPv6()
+    {
+        var table = new Dictionary<PacketAddress, ulong>();
+        foreach (var (address, _, mac) in NetlinkNeighbours.ReadIPv6())
         {
             table[address] = mac;
         }

@@ -600,6 +600,6 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     [LoggerMessage(EventId = PacketLogEvents.NeighbourTableUnreadable, EventName = nameof(PacketLogEvents.NeighbourTableUnreadable), Level = LogLevel.Warning, Message = "Could not read the neighbour table for L2 DSR")]
     private partial void LogNeighboursFailed(Exception exception);
 
-    [LoggerMessage(EventId = PacketLogEvents.NextHopTableUnreadable, EventName = nameof(PacketLogEvents.NextHopTableUnreadable), Level = LogLevel.Warning, Message = "Could not read the kernel's routes and neighbours (/proc/net/route, /proc/net/arp); routed packets go through the kernel's raw-socket send until it can")]
+    [LoggerMessage(EventId = PacketLogEvents.NextHopTableUnreadable, EventName = nameof(PacketLogEvents.NextHopTableUnreadable), Level = LogLevel.Warning, Message = "Could not read the kernel's routes and neighbours (/proc/net/route, /proc/net/arp, /proc/net/ipv6_route, the IPv6 neighbours); routed packets go through the kernel's raw-socket send until it can")]
     private partial void LogNextHopsFailed(Exception exception);
 }

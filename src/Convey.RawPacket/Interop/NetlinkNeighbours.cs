@@ -29,9 +29,12 @@ internal static class NetlinkNeighbours
     /// <summary>Receives of one dump, at most: a table of 100 000 entries fits in far fewer.</summary>
     private const int MaxReceives = 10_000;
 
-    /// <summary>The kernel's resolved IPv6 neighbours: address to MAC (in the low 48 bits, first octet highest).</summary>
+    /// <summary>
+    /// The kernel's resolved IPv6 neighbours: address, the interface it was resolved on (a link-local address is only
+    /// unique with it) and MAC (in the low 48 bits, first octet highest).
+    /// </summary>
     /// <exception cref="IOException">The dump failed.</exception>
-    public static unsafe Dictionary<PacketAddress, ulong> ReadIPv6()
+    public static unsafe List<(PacketAddress Address, int InterfaceIndex, ulong HardwareAddress)> ReadIPv6()
     {
         var fd = Libc.Socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_ROUTE);
         if (fd < 0)
@@ -56,7 +59,7 @@ internal static class NetlinkNeighbours
             }
         }
 
-        var table = new Dictionary<PacketAddress, ulong>();
+        var table = new List<(PacketAddress, int, ulong)>();
         var buffer = new byte[32768];
         for (var i = 0; i < MaxReceives; i++)
         {
@@ -89,7 +92,7 @@ internal static class NetlinkNeighbours
 
     /// <summary>Adds the usable IPv6 entries of one receive of a dump to <paramref name="table"/>; true when the dump is over.</summary>
     /// <exception cref="IOException">The kernel answered with an error.</exception>
-    internal static bool Parse(ReadOnlySpan<byte> messages, Dictionary<PacketAddress, ulong> table)
+    internal static bool Parse(ReadOnlySpan<byte> messages, List<(PacketAddress Address, int InterfaceIndex, ulong HardwareAddress)> table)
     {
         while (messages.Length >= MessageHeaderLength)
         {
@@ -121,7 +124,7 @@ internal static class NetlinkNeighbours
         return false;
     }
 
-    private static void Read(ReadOnlySpan<byte> neighbour, Dictionary<PacketAddress, ulong> table)
+    private static void Read(ReadOnlySpan<byte> neighbour, List<(PacketAddress, int, ulong)> table)
     {
         var state = BinaryPrimitives.ReadUInt16LittleEndian(neighbour[8..]);
         if (neighbour[0] != Libc.AF_INET6 || (state & UsableStates) == 0)
@@ -156,7 +159,8 @@ internal static class NetlinkNeighbours
 
         if (address is { } found && mac is { } hardwareAddress)
         {
-            table[found] = hardwareAddress;
+            // struct ndmsg: family, 3 bytes of padding, then the interface index.
+            table.Add((found, BinaryPrimitives.ReadInt32LittleEndian(neighbour[4..]), hardwareAddress));
         }
     }
 

@@ -8,19 +8,18 @@ namespace Convey.RawPacket.Tests.Engine;
 public class NetlinkNeighboursTests
 {
     [Fact]
-    public void A_dump_yields_the_usable_IPv6_neighbours_with_their_mac_and_ends_at_done()
+    public void A_dump_yields_the_usable_IPv6_neighbours_with_their_interface_and_mac_and_ends_at_done()
     {
-        var dump = Message(28, Neighbour(10, 0x02, V6.Server1, [0x02, 0x00, 0xC6, 0x12, 0x01, 0x0B]))
+        var dump = Message(28, Neighbour(10, 0x02, V6.Server1, [0x02, 0x00, 0xC6, 0x12, 0x01, 0x0B], interfaceIndex: 7))
             .Concat(Message(28, Neighbour(10, 0x20, V6.Server2, [0x02, 0x00, 0xC6, 0x12, 0x01, 0x0C]))) // FAILED
             .Concat(Message(28, Neighbour(10, 0x04, V6.Client, null))) // no link-layer address
             .Concat(Message(3, [0, 0, 0, 0]))
             .ToArray();
-        var table = new Dictionary<PacketAddress, ulong>();
+        var table = new List<(PacketAddress, int, ulong)>();
 
         Assert.True(NetlinkNeighbours.Parse(dump, table));
 
-        Assert.Equal(0x0200_C612_010BUL, Assert.Single(table, e => e.Key == V6.Server1).Value);
-        Assert.Single(table);
+        Assert.Equal((V6.Server1, 7, 0x0200_C612_010BUL), Assert.Single(table));
     }
 
     [Fact]
@@ -41,10 +40,11 @@ public class NetlinkNeighboursTests
         return message;
     }
 
-    private static byte[] Neighbour(byte family, ushort state, PacketAddress address, byte[]? mac)
+    private static byte[] Neighbour(byte family, ushort state, PacketAddress address, byte[]? mac, int interfaceIndex = 2)
     {
         var bytes = new List<byte>(new byte[12]);
         bytes[0] = family;
+        bytes[4] = (byte)interfaceIndex;
         bytes[8] = (byte)state;
         bytes[9] = (byte)(state >> 8);
         var destination = new byte[16];

@@ -3,7 +3,7 @@ using Convey.RawPacket.Packets;
 
 namespace Convey.RawPacket.Tests.Engine;
 
-/// <summary>The next-hop resolver over synthetic copies of the kernel's <c>/proc/net/route</c> and <c>/proc/net/arp</c>.</summary>
+/// <summary>The next-hop resolver over synthetic copies of the kernel's <c>/proc/net/route</c>, <c>/proc/net/arp</c>, <c>/proc/net/ipv6_route</c> and IPv6 neighbours.</summary>
 public sealed class NextHopTableTests : IDisposable
 {
     private const int Eth0 = 2, Eth1 = 3, Lo = 1;
@@ -27,6 +27,25 @@ public sealed class NextHopTableTests : IDisposable
         198.19.1.12      0x1         0x0         00:00:00:00:00:00     *        eth1
         198.18.0.10      0x1         0x2         02:00:c6:12:00:0a     *        eth0
         """;
+
+    // 2001:2::/64 on eth1 (2001:2::2 local), default via fe80::1 on eth0, 2001:2:0:1::/64 over lo, 2001:2:0:2::/64
+    // rejected, and the kernel's terminating null route.
+    private const string IPv6Routes = """
+        20010002000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth1
+        00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000003 00000000 00000003     eth0
+        20010002000000000000000000000002 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000004 00000000 80200001     eth1
+        20010002000000010000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001       lo
+        20010002000000020000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000201     eth1
+        00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo
+        """;
+
+    private static readonly List<(PacketAddress, int, ulong)> IPv6Neighbours =
+    [
+        (Address("fe80::1"), Eth0, GatewayMac),
+        (Address("fe80::1"), Eth1, 0x02_00_c6_13_00_01),
+        (Address("2001:2::1:b"), Eth1, ServerMac),
+        (Address("2001:2::a"), Eth1, ClientMac),
+    ];
 
     private readonly string _directory = Directory.CreateTempSubdirectory("nexthop-").FullName;
 
@@ -104,11 +123,68 @@ public sealed class NextHopTableTests : IDisposable
     }
 
     [Fact]
-    public void An_ipv6_destination_is_left_to_the_kernel()
+    public void An_on_link_ipv6_destination_resolves_to_its_own_mac_on_the_interface_its_route_leaves_by()
     {
         var table = Table();
 
-        Assert.False(table.TryResolve(Address("2001:2::10"), Eth1, out _));
+        Assert.True(table.TryResolve(Address("2001:2::1:b"), Eth1, out var mac));
+        Assert.Equal(ServerMac, mac);
+        Assert.False(table.TryResolve(Address("2001:2::1:b"), Eth0, out _));
+    }
+
+    [Fact]
+    public void An_ipv6_destination_behind_the_default_route_resolves_to_the_link_local_gateways_mac_on_that_interface()
+    {
+        var table = Table();
+
+        Assert.True(table.TryResolve(Address("2001:db8::7"), Eth0, out var mac));
+        Assert.Equal(GatewayMac, mac);
+    }
+
+    [Fact]
+    public void An_ipv6_address_of_this_host_a_rejected_prefix_and_a_prefix_over_loopback_are_left_to_the_kernel()
+    {
+        var table = Table();
+
+        Assert.False(table.TryResolve(Address("2001:2::2"), Eth1, out _));
+        Assert.False(table.TryResolve(Address("2001:2:0:1::5"), Eth1, out _));
+        Assert.True(table.TryResolve(Address("2001:2:0:2::5"), Eth0, out var mac)); // the reject route is skipped: default route
+        Assert.Equal(GatewayMac, mac);
+    }
+
+    [Fact]
+    public void An_ipv6_neighbour_the_kernel_has_not_resolved_is_left_to_the_kernel()
+    {
+        var table = Table();
+
+        Assert.False(table.TryResolve(Address("2001:2::1:c"), Eth1, out _));
+    }
+
+    [Fact]
+    public void Without_ipv6_in_the_kernel_ipv6_destinations_are_left_to_the_kernel_and_ipv4_still_resolves()
+    {
+        var table = new NextHopTable(Write("route", Routes), Write("arp", Neighbours), Interfaces([]), Path.Combine(_directory, "no-ipv6_route"),
+            () => throw new InvalidOperationException("no IPv6: the neighbour dump must not run"));
+        table.Refresh();
+
+        Assert.False(table.TryResolve(Address("2001:2::1:b"), Eth1, out _));
+        Assert.True(table.TryResolve(Address("198.19.1.11"), Eth1, out _));
+    }
+
+    [Theory]
+    [InlineData("2001000200000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 eth1")]
+    [InlineData("20010002000000000000000000000000 81 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 eth1")]
+    [InlineData("20010002000000000000000000000000 40 00000000000000000000000000000000 00 zz000000000000000000000000000000 00000100 00000001 00000000 00000001 eth1")]
+    [InlineData("20010002000000000000000000000000 40")]
+    [InlineData("")]
+    public void A_malformed_ipv6_route_line_is_skipped(string line)
+    {
+        var routes = NextHopTable.ReadIPv6Routes([line, IPv6Routes.Split('\n')[0]], new Dictionary<string, int> { ["eth1"] = Eth1 });
+
+        var route = Assert.Single(routes);
+        Assert.Equal(Address("2001:2::").ToUInt128(), route.Destination);
+        Assert.Equal(64, route.PrefixLength);
+        Assert.Equal(Eth1, route.InterfaceIndex);
     }
 
     [Fact]
@@ -163,7 +239,7 @@ public sealed class NextHopTableTests : IDisposable
 
     private NextHopTable Table(PacketAddress[]? local = null)
     {
-        var table = new NextHopTable(Write("route", Routes), Write("arp", Neighbours), Interfaces(local ?? []));
+        var table = new NextHopTable(Write("route", Routes), Write("arp", Neighbours), Interfaces(local ?? []), Write("ipv6_route", IPv6Routes), () => IPv6Neighbours);
         table.Refresh();
         return table;
     }

@@ -20,6 +20,18 @@ internal sealed class NamespaceLab : IAsyncDisposable
     public const string Backend1 = "198.19.1.11";
     public const string Backend2 = "198.19.1.12";
 
+    /// <summary>The balancer's IPv6 address on eth0 (netlab.sh's VIP6), the IPv6 frontend of passthrough and L3 DSR.</summary>
+    public const string Vip6 = "2001:2::2";
+
+    /// <summary>The IPv6 VIP of L2 DSR: on the balancer's eth0 and on the backends' lo (netlab.sh l2dsr-on).</summary>
+    public const string Vip6L2 = "2001:2::100";
+
+    /// <summary>The IPv6 VIP of netlab.sh's <c>routed-vip</c> layouts, routed to the balancer.</summary>
+    public const string RoutedVip6 = "2001:2:0:1::1";
+    public const string Client6 = "2001:2::a";
+    public const string Backend1v6 = "2001:2::1:b";
+    public const string Backend2v6 = "2001:2::1:c";
+
     private static readonly string LabDirectory = Path.Combine(AppContext.BaseDirectory, "Lab");
     private readonly Dictionary<string, Process> _backends = [];
     private readonly List<Process> _clients = [];

@@ -8,7 +8,7 @@ namespace Convey.RawPacket.Tests.Lab;
 /// They need root, iproute2, nftables, ethtool, iputils-ping and python3, and skip with the reason otherwise.
 /// </summary>
 [Collection(nameof(PacketEngineLabTests))]
-public class PacketEngineLabTests
+public partial class PacketEngineLabTests
 {
     private const int Requests = 200;
     private static readonly string BigSha256 = Convert.ToHexStringLower(SHA256.HashData(BigBody()));
@@ -217,22 +217,31 @@ public class PacketEngineLabTests
     /// In the lab set up by <paramref name="setup"/>, a DSR frontend on <paramref name="vip"/> serves every request and
     /// the big download, backends see the real client, no reply reaches the balancer.
     /// </summary>
-    private static async Task AssertDsrServesRealClientsAsync(string vip, string frontendExtra, params string[] setup)
+    private static async Task AssertDsrServesRealClientsAsync(string vip, string frontendExtra, params string[] setup) =>
+        await AssertDsrServesRealClientsAsync(vip, frontendExtra, sectionExtra: "", setup);
+
+    /// <summary>
+    /// The same with <paramref name="sectionExtra"/> appended to the configuration (a <c>[passthrough]</c> section); returns
+    /// the host's output. The client's address is of the VIP's family.
+    /// </summary>
+    private static async Task<string> AssertDsrServesRealClientsAsync(string vip, string frontendExtra, string sectionExtra, params string[] setup)
     {
         SkipUnlessLabAvailable();
         await using var lab = await NamespaceLab.StartAsync(setup: setup);
-        await CountRepliesToClientAsync(lab);
-        lab.StartHost(Config(vip, frontendExtra), "--dsr");
-        var url = $"http://{vip}:8080/";
+        var client = IsIPv6(vip) ? NamespaceLab.Client6 : NamespaceLab.Client;
+        await CountRepliesToClientAsync(lab, client);
+        lab.StartHost(Config(vip, frontendExtra) + "\n" + sectionExtra, "--dsr");
+        var url = Url(vip);
         await lab.WaitUntilServingAsync(url);
 
         var answers = AllSucceeded(await lab.GetAsync(url, Requests));
 
-        Assert.All(answers, a => Assert.Equal(NamespaceLab.Client, a.Peer));
+        Assert.All(answers, a => Assert.Equal(client, a.Peer));
         Assert.Contains(answers, a => a.Backend == "b2");
         Assert.Equal($"ok {BigSha256} {10 << 20}", await lab.Sha256Async(url + "big"));
-        Assert.Equal(0, await CountRepliesToClientAsync(lab));
+        Assert.Equal(0, await CountRepliesToClientAsync(lab, client));
         AssertReceivesOnlyWhereConfigured(lab, frontendExtra.Contains("interface", StringComparison.Ordinal));
+        return lab.HostOutput;
     }
 
     /// <summary>
@@ -270,10 +279,13 @@ public class PacketEngineLabTests
 
     private static void SkipUnlessLabAvailable() => Prerequisite.Require(NamespaceLab.WhyUnavailable());
 
-    /// <summary>Weights 3:1; the pool's default policy (Maglev for packet modes) unless <paramref name="balance"/> names one.</summary>
+    /// <summary>
+    /// Weights 3:1; the pool's default policy (Maglev for packet modes) unless <paramref name="balance"/> names one. The
+    /// backends' addresses are of the VIP's family.
+    /// </summary>
     private static string Config(string vip, string frontendExtra = "", int healthInterval = 3, string? balance = null) => $"""
         [frontends.web]
-        listen_addr = "{vip}:8080"
+        listen_addr = "{EndPoint(vip, 8080)}"
         backend = "pool"
         {frontendExtra}
 
@@ -283,12 +295,19 @@ public class PacketEngineLabTests
         health_check_timeout = 1
         fall = 2
           [backends.pool.servers.b1]
-          addr = "{NamespaceLab.Backend1}:8080"
+          addr = "{EndPoint(IsIPv6(vip) ? NamespaceLab.Backend1v6 : NamespaceLab.Backend1, 8080)}"
           weight = 3
           [backends.pool.servers.b2]
-          addr = "{NamespaceLab.Backend2}:8080"
+          addr = "{EndPoint(IsIPv6(vip) ? NamespaceLab.Backend2v6 : NamespaceLab.Backend2, 8080)}"
           weight = 1
         """;
+
+    private static bool IsIPv6(string address) => address.Contains(':', StringComparison.Ordinal);
+
+    /// <summary>address:port, an IPv6 address in brackets.</summary>
+    private static string EndPoint(string address, int port) => IsIPv6(address) ? $"[{address}]:{port}" : $"{address}:{port}";
+
+    private static string Url(string vip) => $"http://{EndPoint(vip, 8080)}/";
 
     private static List<(string Backend, string Peer, int Port)> AllSucceeded(string[] results)
     {
@@ -302,13 +321,13 @@ public class PacketEngineLabTests
     /// Packets from the backends' port to the client that reach the balancer, counted by an nftables rule in lb
     /// (installed on first call, read and removed on the second).
     /// </summary>
-    private static async Task<int> CountRepliesToClientAsync(NamespaceLab lab)
+    private static async Task<int> CountRepliesToClientAsync(NamespaceLab lab, string client)
     {
         var listing = await lab.InAsync("lb", "sh", "-c", "nft list table netdev cvprobe 2>/dev/null || true");
         if (listing.Length == 0)
         {
             await lab.InAsync("lb", "sh", "-c",
-                $"nft add table netdev cvprobe && nft add chain netdev cvprobe in '{{ type filter hook ingress device eth0 priority 0; }}' && nft add rule netdev cvprobe in ip daddr {NamespaceLab.Client} tcp sport 8080 counter");
+                $"nft add table netdev cvprobe && nft add chain netdev cvprobe in '{{ type filter hook ingress device eth0 priority 0; }}' && nft add rule netdev cvprobe in {(IsIPv6(client) ? "ip6" : "ip")} daddr {client} tcp sport 8080 counter");
             return 0;
         }
 

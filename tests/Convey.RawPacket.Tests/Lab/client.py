@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Lab client. `client.py get URL COUNT`: COUNT requests, one line each: "ok <body>" or "err <error>".
+"""Lab client (IPv4 and IPv6: URLs as http://[2001:2::2]:8080/, HOST as 2001:2::2). `client.py get URL COUNT`: COUNT requests, one line each: "ok <body>" or "err <error>".
 `client.py sha256 URL`: downloads URL and prints "ok <sha256 hex> <bytes>" or "err <error>".
 `client.py acks HOST PORT COUNT BURSTS GAP`: BURSTS bursts, GAP seconds apart, of COUNT bare TCP ACKs to HOST:PORT,
 each from a source port no connection uses (no SYN ever sent), through a raw socket; prints "ok <sent>".
@@ -39,7 +39,8 @@ def stray_acks(host, port, count, bursts, gap):
 
 
 def connect(host, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     s.settimeout(30)
     s.connect((host, port))
@@ -48,7 +49,7 @@ def connect(host, port):
 
 def paced(host, port, path, seconds):
     s = connect(host, port)
-    s.sendall(b"GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path.encode(), host.encode()))
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path.encode(), (("[%s]" if ":" in host else "%s") % host).encode()))
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = s.recv(65536)
