@@ -30,8 +30,8 @@ public class NodeLossTests(ITestOutputHelper output)
         }
 
         await lab.WaitForNextHopsAsync(1, 2, 3);
-        // Every connection sends a line every 50 ms and waits for its server's answer, for 12 s in all.
-        var (client, results) = lab.StartClient("hold", FleetLab.Vip, FleetLab.Port.ToString(CultureInfo.InvariantCulture), Connections.ToString(CultureInfo.InvariantCulture), "12");
+        // Every connection sends a line every 50 ms and waits for its server's answer, for 10 s in all.
+        var (client, results) = lab.StartClient("hold", FleetLab.Vip, FleetLab.Port.ToString(CultureInfo.InvariantCulture), Connections.ToString(CultureInfo.InvariantCulture), "10");
         await Eventually.TrueAsync(() => results().Contains("ready", StringComparison.Ordinal) || client.HasExited, "every connection had its first answer");
         Assert.False(client.HasExited, results());
 
