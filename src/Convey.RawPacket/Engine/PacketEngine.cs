@@ -229,6 +229,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         var pipeline = EnsurePipeline(settings.TrackerCapacity);
         RefreshNextHops();
         pipeline.StatsUpdateFrequency = settings.StatsUpdateFrequency;
+        pipeline.ResetRate = settings.ResetRate;
         var routes = RouteTable.Build(live, draining);
         pipeline.Routes = routes;
         WantNeighbours(live);

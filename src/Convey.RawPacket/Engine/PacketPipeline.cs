@@ -14,6 +14,7 @@ internal sealed class PacketPipeline
 {
     private readonly ConnectionTracker _tracker;
     private readonly NeighbourTable _neighbours;
+    private readonly ResetRateLimit _resets;
     private RouteTable _routes = RouteTable.Empty;
 
     private long _statsUpdateTicks = TimeSpan.FromSeconds(5).Ticks;
@@ -24,6 +25,7 @@ internal sealed class PacketPipeline
         _neighbours = neighbours;
         Counters = counters;
         Time = time;
+        _resets = new ResetRateLimit(time);
     }
 
     public PacketCounters Counters { get; }
@@ -36,6 +38,16 @@ internal sealed class PacketPipeline
     {
         get => TimeSpan.FromTicks(Interlocked.Read(ref _statsUpdateTicks));
         set => Interlocked.Exchange(ref _statsUpdateTicks, value.Ticks);
+    }
+
+    /// <summary>
+    /// Resets per second the engine may send for passthrough segments of flows it does not track (<c>[passthrough]
+    /// reset_rate</c>); 0 drops them unanswered.
+    /// </summary>
+    public int ResetRate
+    {
+        get => _resets.Rate;
+        set => _resets.Rate = value;
     }
 
     public ConnectionTracker Tracker => _tracker;
@@ -111,15 +123,22 @@ internal sealed class PacketPipeline
         {
             if (known)
             {
-                // The flow's server failed health: move the flow. A mid-stream segment makes the new server
-                // answer RST, so the client learns at once instead of waiting for retransmissions to time out.
-                // A closing flow stays: its trailing segments have nothing to gain elsewhere.
+                // The flow's server failed health: move the flow (DSR), or end it (passthrough, below). A closing flow
+                // stays: its trailing segments have nothing to gain elsewhere.
                 _tracker.Forget(key);
             }
 
             if ((flags & TcpFlags.Rst) != 0)
             {
                 return Drop(DropReason.UntrackedReset);
+            }
+
+            if (route.Mode == PacketMode.Passthrough && !IsOpening(flags))
+            {
+                // No NAT state: no server knows this connection under any NAT port the engine could pick now, so a
+                // fresh flow would only make a server reset it (or, by chance, land in another connection). The
+                // balancer answers for the connection it lost, as the kernel does for a segment of no connection.
+                return AnswerWithReset(ip, tcp);
             }
 
             if (route.Draining)
@@ -233,6 +252,22 @@ internal sealed class PacketPipeline
         return Drop(DropReason.IcmpNotRelayed);
     }
 
+    /// <summary>The RST that ends the client's connection, built over the segment itself, within <see cref="ResetRate"/>.</summary>
+    private PacketAction AnswerWithReset(IPPacket ip, TcpHeader tcp)
+    {
+        if (!_resets.TryTake())
+        {
+            return Drop(DropReason.ResetRateLimited);
+        }
+
+        Counters.OnDropped(DropReason.UntrackedSegment);
+        var client = ip.Source;
+        return Send(client, TcpReset.AnswerInPlace(ip, tcp));
+    }
+
+    /// <summary>A client's SYN: the only segment that starts a connection (a SYN-ACK from a client answers one).</summary>
+    private static bool IsOpening(TcpFlags flags) => (flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
+
     private static PacketAction Relay(IPPacket ip, IcmpError error, PacketAddress destination)
     {
         ip.Destination = destination;
@@ -263,7 +298,7 @@ internal sealed class PacketPipeline
         // L2 DSR keeps the destination port: the server listens on the frontend's port on its loopback VIP.
         var serverPort = route.Mode == PacketMode.Dsr && route.DsrMethod == DsrMethod.L2 ? tcp.DestinationPort : (ushort)server.Address.Port;
         var translate = route.Mode == PacketMode.Passthrough;
-        var opening = (tcp.Flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn;
+        var opening = IsOpening(tcp.Flags);
         if (!_tracker.TryAdd(key, frontend, server, PacketAddress.From(server.Address.Address), serverPort, translate, route.IdleTimeout, out flow, opening, tcp.SequenceNumber))
         {
             frontend.OnConnectionRefused();

@@ -5,7 +5,7 @@ namespace Convey.RawPacket.Engine;
 /// <summary>
 /// The settings the packet engine owns beyond Core's: <c>dsr_method</c>, <c>manage_firewall</c> and <c>interface</c> on a
 /// frontend, and the <c>[passthrough]</c> table (tracker size, receive threads, how often counters are published, the
-/// frame I/O path, the default <c>interface</c>, the firewall's grace after a stop). Each settings object is read once (<see cref="ConfigSettings"/> never change).
+/// frame I/O path, the default <c>interface</c>, the firewall's grace after a stop, the rate of resets for untracked segments). Each settings object is read once (<see cref="ConfigSettings"/> never change).
 /// </summary>
 internal static class PacketSettings
 {
@@ -20,6 +20,7 @@ internal static class PacketSettings
     public const string StatsUpdateFrequencyKey = "stats_update_frequency";
     public const string PacketPathKey = "packet_path";
     public const string RestartGraceKey = "restart_grace";
+    public const string ResetRateKey = "reset_rate";
 
     /// <summary>The AF_PACKET path's name, in <c>packet_path</c>, logs and <c>/stats</c>.</summary>
     public const string AfPacketPath = "af_packet";
@@ -32,6 +33,9 @@ internal static class PacketSettings
 
     /// <summary>Longest <see cref="Engine.RestartGrace"/>, in seconds.</summary>
     public const int MaxRestartGrace = 3600;
+
+    /// <summary>Largest <see cref="Engine.ResetRate"/>, per second.</summary>
+    public const int MaxResetRate = 1_000_000;
 
     /// <summary>Largest <see cref="Engine.TrackerCapacity"/>.</summary>
     public const int MaxTrackerCapacity = 16_777_216;
@@ -95,7 +99,12 @@ internal static class PacketSettings
     /// How long after a stop the kernel still drops the frontends' packets (<c>restart_grace</c>, whole seconds, 0 to
     /// remove the firewall table at once), so a restart does not let it reset their flows.
     /// </param>
-    internal sealed record Engine(int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency, PacketPath PacketPath, string? Interface, TimeSpan RestartGrace)
+    /// <param name="ResetRate">
+    /// Most resets per second answering passthrough segments of flows the engine does not track (<c>reset_rate</c>; 0
+    /// drops them unanswered).
+    /// </param>
+    internal sealed record Engine(
+        int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency, PacketPath PacketPath, string? Interface, TimeSpan RestartGrace, int ResetRate)
     {
         public static Engine Read(SettingsReader reader) => new(
             reader.GetInt(TrackerCapacityKey, 1000, min: 1, max: MaxTrackerCapacity),
@@ -103,7 +112,8 @@ internal static class PacketSettings
             reader.GetSeconds(StatsUpdateFrequencyKey, TimeSpan.FromSeconds(5)),
             reader.GetChoice(PacketPathKey, PacketPaths, PacketPath.Auto),
             ReadInterface(reader),
-            TimeSpan.FromSeconds(reader.GetInt(RestartGraceKey, 30, min: 0, max: MaxRestartGrace)));
+            TimeSpan.FromSeconds(reader.GetInt(RestartGraceKey, 30, min: 0, max: MaxRestartGrace)),
+            reader.GetInt(ResetRateKey, ResetRateLimit.DefaultRate, min: 0, max: MaxResetRate));
     }
 
     private sealed record FrontendSettings(DsrMethod DsrMethod, bool ManageFirewall, string? Interface)

@@ -71,4 +71,14 @@ public enum DropReason
 
     /// <summary>An ICMP message that is not an error about a tracked flow (echo, neighbour discovery, an error about no flow); the kernel has its own copy.</summary>
     IcmpNotRelayed,
+
+    /// <summary>
+    /// Passthrough: a client segment other than a SYN of a flow the balancer does not track (its NAT state is gone: a
+    /// restart, an idle timeout, an eviction from a full tracker, or its server went down). Not forwarded: the client was
+    /// answered with a RST, so its connection ends at once.
+    /// </summary>
+    UntrackedSegment,
+
+    /// <summary>As <see cref="UntrackedSegment"/>, but over <c>[passthrough] reset_rate</c> (or with it 0): dropped without an answer.</summary>
+    ResetRateLimited,
 }

@@ -101,6 +101,14 @@ public sealed class MalformedSettingsTests
             2, 1, "passthrough.connection_tracker_capacity", "between 1 and"
         },
         {
+            "negative reset rate",
+            """
+            [passthrough]
+            reset_rate = -1
+            """,
+            2, 1, "passthrough.reset_rate", "reset_rate must be between 0 and 1000000"
+        },
+        {
             "zero stats update frequency",
             """
             [passthrough]

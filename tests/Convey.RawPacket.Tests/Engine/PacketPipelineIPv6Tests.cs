@@ -43,6 +43,7 @@ public class PacketPipelineIPv6Tests
     public void Passthrough_keeps_extension_headers_and_the_checksum_right_when_the_kernel_left_it_unfinished()
     {
         using var lab = new PipelineFixture("passthrough", listen: Listen);
+        lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn));
         ExtensionHeader[] chain = [new(IPv6ExtensionHeaders.HopByHop), new(IPv6ExtensionHeaders.DestinationOptions, 16)];
         var segment = Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 700, extensions: chain);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(IPv6Header.Length + 24 + 16), 0xBEEF);
@@ -52,6 +53,27 @@ public class PacketPipelineIPv6Tests
         Assert.Equal(IPv6ExtensionHeaders.HopByHop, segment[6]);
         Assert.Equal(Vip, Addresses(segment).Source);
         Assert.True(ChecksumValid(segment));
+    }
+
+    [Fact]
+    public void Passthrough_answers_a_mid_flow_IPv6_segment_of_a_flow_it_does_not_know_with_a_reset_to_the_client()
+    {
+        using var lab = new PipelineFixture("passthrough", listen: Listen);
+        ExtensionHeader[] chain = [new(IPv6ExtensionHeaders.DestinationOptions, 16)];
+        var segment = Tcp(Client, 40000, Vip, 8080, TcpFlags.Psh | TcpFlags.Fin, 100, sequence: 1000, extensions: chain);
+
+        var action = lab.Process(segment);
+
+        Assert.Equal(PacketActionKind.SendRouted, action.Kind);
+        Assert.Equal(Client, action.Destination);
+        Assert.Equal(TcpReset.IPv6Length, action.Length);
+        var reset = segment.AsSpan(0, action.Length).ToArray();
+        Assert.Equal((Vip, (ushort)8080, Client, (ushort)40000), Addresses(reset));
+        Assert.Equal(TcpFlags.Rst | TcpFlags.Ack, (TcpFlags)reset[IPv6Header.Length + 13]);
+        Assert.Equal(1101u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(reset.AsSpan(IPv6Header.Length + 8)));
+        Assert.True(ChecksumValid(reset));
+        Assert.Equal(0, lab.Tracker.Count);
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UntrackedSegment));
     }
 
     [Fact]

@@ -275,7 +275,31 @@ public class PacketPipelineTests
     }
 
     [Fact]
-    public void Stray_acks_are_never_reported_though_the_server_resets_them()
+    public void Passthrough_answers_a_mid_flow_segment_of_a_flow_it_does_not_know_with_a_reset_to_the_client_and_opens_no_flow()
+    {
+        using var lab = new PipelineFixture("passthrough");
+        // The next segment of a connection the balancer lost (a restart): data, acknowledging what the server sent.
+        var segment = Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack | TcpFlags.Psh, payloadLength: 200, acknowledgment: 5_000_001);
+
+        var action = lab.Process(segment);
+
+        Assert.Equal(PacketActionKind.SendRouted, action.Kind);
+        Assert.Equal(PacketAddress.FromIPv4(Client), action.Destination);
+        Assert.Equal(TcpReset.IPv4Length, action.Length);
+        var reset = segment.AsSpan(0, action.Length).ToArray();
+        Assert.Equal((Vip, (ushort)8080, Client, (ushort)40000), PipelineFixture.Addresses(reset));
+        Assert.Equal(TcpFlags.Rst, (TcpFlags)reset[20 + 13]);
+        Assert.Equal(5_000_001u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(reset.AsSpan(20 + 4)));
+        Assert.True(PipelineFixture.ChecksumsValid(reset));
+        Assert.Equal(0, lab.Tracker.Count);
+        Assert.Equal(0, lab.Counters.FlowsCreated);
+        Assert.Equal(0, lab.Frontend.TotalConnections);
+        Assert.All(lab.Snapshot.Pools["pool"].Servers, s => Assert.Equal(0, s.TotalConnections));
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UntrackedSegment));
+    }
+
+    [Fact]
+    public void Stray_acks_are_answered_by_the_balancer_and_never_reach_or_count_against_a_server()
     {
         using var lab = new PipelineFixture("passthrough", servers: [("b1", "198.18.1.11:8080", 1)]);
         var server = lab.Snapshot.Pools["pool"].Servers[0];
@@ -283,14 +307,80 @@ public class PacketPipelineTests
         for (var i = 0; i < 50; i++)
         {
             var ack = Tcp(Client, (ushort)(30000 + i), Vip, 8080, TcpFlags.Ack, 0, acknowledgment: 12345);
-            Assert.Equal(PacketActionKind.SendRouted, lab.Process(ack).Kind);
-            var (_, natPort, _, _) = PipelineFixture.Addresses(ack);
-            // What a server answers to a segment of no connection it knows: RST with the segment's ACK as its sequence.
-            lab.Process(Tcp(Server1, 8080, Vip, natPort, TcpFlags.Rst, sequence: 12345));
+            var action = lab.Process(ack);
+            Assert.Equal(PacketAddress.FromIPv4(Client), action.Destination);
+            Assert.Equal(TcpFlags.Rst, (TcpFlags)ack[20 + 13]);
         }
 
         Assert.Equal(0, server.ConnectFailures);
-        Assert.Equal(0, lab.Tracker.OpenCount);
+        Assert.Equal(0, server.TotalConnections);
+        Assert.Equal(0, lab.Tracker.Count);
+        Assert.Equal(50, lab.Counters.DroppedFor(DropReason.UntrackedSegment));
+    }
+
+    [Fact]
+    public void Resets_for_untracked_segments_keep_to_reset_rate_per_second_and_the_rest_are_dropped_unanswered()
+    {
+        using var lab = new PipelineFixture("passthrough");
+        lab.Pipeline.ResetRate = 10;
+
+        int AnsweredOfThirty(int firstPort) =>
+            Enumerable.Range(firstPort, 30).Count(port => lab.Process(Tcp(Client, (ushort)port, Vip, 8080, TcpFlags.Ack)).Kind == PacketActionKind.SendRouted);
+
+        var first = AnsweredOfThirty(30000);
+        lab.Time.Advance(TimeSpan.FromMilliseconds(500));
+        var halfASecondLater = AnsweredOfThirty(31000);
+
+        Assert.Equal(10, first);
+        Assert.Equal(5, halfASecondLater);
+        Assert.Equal(15, lab.Counters.DroppedFor(DropReason.UntrackedSegment));
+        Assert.Equal(45, lab.Counters.DroppedFor(DropReason.ResetRateLimited));
+        Assert.Equal(0, lab.Tracker.Count);
+    }
+
+    [Fact]
+    public void With_reset_rate_0_untracked_segments_are_dropped_unanswered()
+    {
+        using var lab = new PipelineFixture("passthrough");
+        lab.Pipeline.ResetRate = 0;
+        var segment = Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 10);
+        var original = segment.ToArray();
+
+        Assert.Equal(PacketActionKind.Drop, lab.Process(segment).Kind);
+        Assert.Equal(original, segment);
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.ResetRateLimited));
+        Assert.Equal(0, lab.Tracker.Count);
+    }
+
+    [Fact]
+    public void A_passthrough_flow_whose_server_failed_health_is_reset_by_the_balancer_at_its_next_segment()
+    {
+        using var lab = new PipelineFixture("passthrough");
+        var (chosen, _) = Open(lab, 40000);
+        chosen.SetHealthy(false);
+
+        var segment = Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 10, acknowledgment: 99);
+        var action = lab.Process(segment);
+
+        Assert.Equal(PacketAddress.FromIPv4(Client), action.Destination);
+        Assert.Equal(TcpFlags.Rst, (TcpFlags)segment[20 + 13]);
+        Assert.Equal(0, chosen.ActiveConnections);
+        Assert.Equal(1, lab.Counters.FlowsCreated);
+        Assert.Equal(0, lab.Tracker.Count);
+    }
+
+    [Fact]
+    public void A_syn_of_a_new_connection_still_opens_a_flow_after_untracked_segments_were_reset()
+    {
+        using var lab = new PipelineFixture("passthrough");
+        lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Ack, 10));
+
+        var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn);
+        var action = lab.Process(syn);
+
+        Assert.Equal(PacketActionKind.SendRouted, action.Kind);
+        Assert.InRange(PipelineFixture.Addresses(syn).SourcePort, NatPortAllocator.FirstPort, NatPortAllocator.LastPort);
+        Assert.Equal(1, lab.Counters.FlowsCreated);
     }
 
     [Fact]

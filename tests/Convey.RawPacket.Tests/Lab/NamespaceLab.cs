@@ -209,6 +209,14 @@ internal sealed class NamespaceLab : IAsyncDisposable
         });
     }
 
+    /// <summary>A path for a file that marks a moment for a client (deleted with the lab).</summary>
+    public string MarkerPath()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"{Prefix}{Guid.NewGuid():N}.marker");
+        _files.Add(path);
+        return path;
+    }
+
     /// <summary>Waits until a request from the client succeeds (through the balancer: the host is up and its filters are in place).</summary>
     public async Task WaitUntilServingAsync(string url)
     {

@@ -198,6 +198,45 @@ public partial class PacketEngineLabTests
         Assert.Equal($"started\nok {BigSha256} {10 << 20}", output().Trim());
     }
 
+    [SkippableFact]
+    public async Task A_passthrough_flow_cut_by_a_restart_of_the_balancer_gets_a_reset_from_the_balancer_not_a_servers_answer()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync(setup: "routed-vip lo");
+        var config = Config(NamespaceLab.RoutedVip, "drain_timeout = 1") + "\n[stats]\nport = 7000\n";
+        lab.StartHost(config, "--passthrough");
+        var url = $"http://{NamespaceLab.RoutedVip}:8080/";
+        await lab.WaitUntilServingAsync(url);
+        var marker = lab.MarkerPath();
+        var (client, output) = lab.StartClient("half", NamespaceLab.RoutedVip, "8080", marker);
+        await Eventually.TrueAsync(() => output().Contains("started", StringComparison.Ordinal), "the connection is open");
+
+        await lab.StopHostAsync();
+        lab.StartHost(config, "--passthrough");
+        await lab.WaitUntilServingAsync(url);
+        var flowsBefore = await PacketMetricAsync(lab, "convey_packet_flows_created_total");
+        await File.WriteAllTextAsync(marker, "now");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await client.WaitForExitAsync(timeout.Token);
+        var result = output().Trim().Split('\n')[^1];
+        Assert.StartsWith("reset ", result, StringComparison.Ordinal);
+        Assert.True(double.Parse(result[6..], CultureInfo.InvariantCulture) < 1, $"the client learned of the lost connection late: {result}");
+        // The balancer answered: the segment was counted as untracked and opened no flow towards a server.
+        Assert.True(await PacketMetricAsync(lab, "convey_packet_drops_total", "UntrackedSegment") >= 1, "the balancer sent no reset");
+        Assert.Equal(flowsBefore, await PacketMetricAsync(lab, "convey_packet_flows_created_total"));
+    }
+
+    /// <summary>A packet engine counter of the host's <c>/metrics</c> (stats port 7000 in lb), for the drop reason if given.</summary>
+    private static async Task<long> PacketMetricAsync(NamespaceLab lab, string name, string? dropReason = null)
+    {
+        var metrics = await lab.InAsync("lb", "python3", "-c", "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:7000/metrics').read().decode())");
+        var labels = dropReason is null ? @"(\{[^}]*\})?" : $@"\{{[^}}]*convey_packet_drop_reason=""{dropReason}""[^}}]*\}}";
+        var match = System.Text.RegularExpressions.Regex.Match(metrics, $@"(?m)^{name}{labels} (\d+)");
+        Assert.True(match.Success, $"no {name} {dropReason} in /metrics:\n{metrics}");
+        return long.Parse(match.Groups[^1].Value, CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The id of the XDP program attached to the interface <c>ip link show</c> describes.</summary>
     private static string XdpProgramId(string link)
     {

@@ -5,8 +5,11 @@
 each from a source port no connection uses (no SYN ever sent), through a raw socket; prints "ok <sent>".
 `client.py paced HOST PORT PATH SECONDS`: one GET with a 64 KiB receive buffer, reading the body at a pace that takes
 about SECONDS, so the transfer lasts that long; prints "started" once the headers arrived, then "ok <sha256 hex> <bytes>"
-or "err <error>"."""
-import hashlib, random, re, socket, struct, sys, time, urllib.request
+or "err <error>".
+`client.py half HOST PORT MARKER`: sends the first line of a request, prints "started", waits (at most 60 s) until the
+file MARKER exists, sends the rest and reads: prints "reset <seconds>" when the connection is reset, with the seconds
+from that send to the reset, else "ok <answer>" or "err <error>"."""
+import hashlib, os, random, re, socket, struct, sys, time, urllib.request
 
 
 def checksum(data):
@@ -70,10 +73,30 @@ def paced(host, port, path, seconds):
     print("ok %s %d" % (digest.hexdigest(), got), flush=True)
 
 
-mode, url = sys.argv[1], sys.argv[2]
-if mode == "paced":
+def half(host, port, marker):
+    s = connect(host, port)
+    s.sendall(b"GET / HTTP/1.1\r\n")
+    print("started", flush=True)
+    for _ in range(1200):
+        if os.path.exists(marker):
+            break
+        time.sleep(0.05)
+    sent = time.monotonic()
     try:
-        paced(url, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+        s.sendall(b"Host: %s\r\nConnection: close\r\n\r\n" % host.encode())
+        answer = s.recv(65536)
+        print("ok %r" % answer[:40], flush=True)
+    except ConnectionResetError:
+        print("reset %.2f" % (time.monotonic() - sent), flush=True)
+
+
+mode, url = sys.argv[1], sys.argv[2]
+if mode in ("paced", "half"):
+    try:
+        if mode == "paced":
+            paced(url, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+        else:
+            half(url, int(sys.argv[3]), sys.argv[4])
     except Exception as e:  # every failure is a result line
         print("err %r" % e, flush=True)
 elif mode == "acks":
