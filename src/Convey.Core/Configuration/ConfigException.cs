@@ -25,6 +25,12 @@ public sealed class ConfigException : Exception
     /// <summary>Every problem found, in file order.</summary>
     public IReadOnlyList<ConfigError> Errors { get; }
 
+    /// <summary>
+    /// The source's number for the refused version of the document, for sources that number their versions (etcd's
+    /// revision of the key); null for the others. Shown in <c>/stats</c> as <c>last_reload.revision</c>.
+    /// </summary>
+    public long? Revision { get; init; }
+
     private static string FormatMessage(IReadOnlyList<ConfigError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);

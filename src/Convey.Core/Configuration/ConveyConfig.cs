@@ -6,7 +6,7 @@ namespace Convey.Configuration;
 /// <summary>
 /// One immutable configuration snapshot: what the balancer listens on, where it sends flows, and how.
 /// Produced by an <see cref="IConfigSource"/>; applied as a whole or not at all. Two snapshots are equal when
-/// their contents are (collections compare element by element), whatever their <see cref="Source"/>.
+/// their contents are (collections compare element by element), whatever their <see cref="Source"/> and <see cref="Revision"/>.
 /// </summary>
 public sealed record ConveyConfig
 {
@@ -24,6 +24,12 @@ public sealed record ConveyConfig
 
     /// <summary>Where this snapshot came from (a file path, "in-memory"), used in messages.</summary>
     public string Source { get; init; } = "in-memory";
+
+    /// <summary>
+    /// The source's number for this version of the document, for sources that number their versions (etcd's
+    /// revision of the key); null for the others. Shown in <c>/stats</c> as <c>config_revision</c>.
+    /// </summary>
+    public long? Revision { get; init; }
 
     /// <summary>Where each key was written, when the snapshot was read from a file; places errors found after reading.</summary>
     internal ConfigSourceMap? SourceMap { get; init; }

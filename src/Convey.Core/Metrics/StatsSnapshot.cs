@@ -55,6 +55,10 @@ public sealed class StatsSnapshot
     [JsonInclude]
     public string ConfigSource { get; internal init; } = "";
 
+    /// <summary>The source's number for the configuration in force (etcd's revision of the key); null for sources without one.</summary>
+    [JsonInclude]
+    public long? ConfigRevision { get; internal init; }
+
     /// <summary>How the last reload ended; null until the first configuration was loaded.</summary>
     [JsonInclude]
     public ReloadStatus? LastReload { get; internal init; }
@@ -102,6 +106,7 @@ public sealed class StatsSnapshot
             Frontends = frontends,
             RefusedConnections = all.Sum(f => f.RefusedConnections),
             ConfigSource = snapshot.Config.Source,
+            ConfigRevision = snapshot.Config.Revision,
             LastReload = lastReload,
         };
     }

@@ -219,22 +219,23 @@ internal sealed partial class ConveyService : IHostedService, IAsyncDisposable, 
             }
 
             triggers = CurrentTriggers();
+            ConveyConfig? candidate = null;
             try
             {
-                var config = await _source.LoadAsync(stopping).ConfigureAwait(false);
+                var config = candidate = await _source.LoadAsync(stopping).ConfigureAwait(false);
                 var hosts = await _hostNames.ResolveAllAsync(config, stopping).ConfigureAwait(false);
                 var engineFailures = await ApplyAsync(config, hosts, starting: false, stopping).ConfigureAwait(false);
                 LastReloadError = null;
                 LogReloadApplied(config.Source, config.Frontends.Length, config.Pools.Length);
                 if (engineFailures.Count > 0)
                 {
-                    RecordReload(ReloadResult.PartiallyApplied, config.Source,
+                    RecordReload(ReloadResult.PartiallyApplied, config.Source, config.Revision,
                         $"{engineFailures.Count} engine(s) could not apply it: {string.Join(" | ", engineFailures)}.");
                     _metrics.RecordReloadPartiallyApplied();
                 }
                 else
                 {
-                    RecordReload(ReloadResult.Applied, config.Source, error: null);
+                    RecordReload(ReloadResult.Applied, config.Source, config.Revision, error: null);
                     _metrics.RecordReloadApplied();
                 }
             }
@@ -242,7 +243,8 @@ internal sealed partial class ConveyService : IHostedService, IAsyncDisposable, 
             {
                 Interlocked.Increment(ref _reloadFailures);
                 LastReloadError = ex;
-                RecordReload(ReloadResult.Refused, ex.Errors.Count > 0 ? ex.Errors[0].Source : _runtime.Current.Config.Source, ex.Message);
+                // The source's own refusal names the revision; the runtime's refusal of what the source read has it in the candidate.
+                RecordReload(ReloadResult.Refused, ex.Errors.Count > 0 ? ex.Errors[0].Source : _runtime.Current.Config.Source, ex.Revision ?? candidate?.Revision, ex.Message);
                 LogReloadRefused(ex.Errors.Count, ex.Message);
                 _metrics.RecordReloadRefused();
             }
@@ -255,15 +257,15 @@ internal sealed partial class ConveyService : IHostedService, IAsyncDisposable, 
 #pragma warning restore CA1031
             {
                 Interlocked.Increment(ref _reloadFailures);
-                RecordReload(ReloadResult.Refused, _runtime.Current.Config.Source, ex.Message);
+                RecordReload(ReloadResult.Refused, _runtime.Current.Config.Source, candidate?.Revision, ex.Message);
                 LogReloadFailed(ex);
                 _metrics.RecordReloadRefused();
             }
         }
     }
 
-    private void RecordReload(ReloadResult result, string source, string? error) =>
-        LastReload = new ReloadStatus { Result = result, Time = _time.GetUtcNow(), Source = source, Error = error };
+    private void RecordReload(ReloadResult result, string source, long? revision, string? error) =>
+        LastReload = new ReloadStatus { Result = result, Time = _time.GetUtcNow(), Source = source, Revision = revision, Error = error };
 
     /// <summary>What starts the next reload: the source's token, or a call to <see cref="RequestReload"/>, whichever comes first.</summary>
     private ReloadTriggers CurrentTriggers() => new(_source.GetReloadToken(), Volatile.Read(ref _reloadRequested).Token);

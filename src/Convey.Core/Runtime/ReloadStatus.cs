@@ -17,6 +17,13 @@ public sealed class ReloadStatus
     [JsonInclude]
     public string Source { get; internal init; } = "";
 
+    /// <summary>
+    /// The source's number for the version that was read (etcd's revision of the key), applied or refused; null for
+    /// sources that do not number their versions.
+    /// </summary>
+    [JsonInclude]
+    public long? Revision { get; internal init; }
+
     /// <summary>Why the reload was refused or only partially applied; null when it was applied.</summary>
     [JsonInclude]
     public string? Error { get; internal init; }
