@@ -26,12 +26,12 @@ internal static class CommandLineParser
                     var value = inlineValue ?? (i + 1 < args.Count && !args[i + 1].StartsWith('-') ? args[++i] : null);
                     if (string.IsNullOrWhiteSpace(value))
                     {
-                        return CommandLineResult.Fail($"{flag} needs a file name, for example {flag}=convey.toml.");
+                        return CommandLineResult.Fail($"{flag} needs a file name or an etcd URL, for example {flag}=convey.toml or {flag}=etcd://127.0.0.1:2379/convey/config.");
                     }
 
                     if (configPath is not null)
                     {
-                        return CommandLineResult.Fail($"{flag} is given twice; name one configuration file.");
+                        return CommandLineResult.Fail($"{flag} is given twice; name one configuration file or etcd key.");
                     }
 
                     configPath = value;

@@ -5,14 +5,14 @@ using Convey.Host.Hosting;
 namespace Convey.Host.Commands;
 
 /// <summary>
-/// <c>--check</c>: reads the configuration file and validates it as the running host would (the reader's checks,
+/// <c>--check</c>: reads the configuration file (or etcd key) and validates it as the running host would (the reader's checks,
 /// then the runtime's with the host's engines, policies and default mode), like <c>nginx -t</c>.
 /// </summary>
 internal static class CheckCommand
 {
     public static async Task<int> RunAsync(HostArguments arguments, HostConsole console, CancellationToken cancellationToken)
     {
-        var config = StartupConfig.Read(arguments.ConfigPath, console);
+        var config = await StartupConfig.ReadAsync(arguments.ConfigPath, console, cancellationToken);
         if (config is null)
         {
             return ExitCodes.ConfigRefused;
@@ -26,7 +26,7 @@ internal static class CheckCommand
         }
 
         await console.Out.WriteLineAsync(
-            $"{arguments.ConfigPath}: configuration is valid ({config.Frontends.Length} frontend(s), {config.Pools.Length} pool(s)).");
+            $"{config.Source}: configuration is valid ({config.Frontends.Length} frontend(s), {config.Pools.Length} pool(s)).");
         return ExitCodes.Success;
     }
 }

@@ -13,7 +13,7 @@ internal static class PrintFirewallCommand
 {
     public static async Task<int> RunAsync(HostArguments arguments, HostConsole console, CancellationToken cancellationToken)
     {
-        var config = StartupConfig.Read(arguments.ConfigPath, console);
+        var config = await StartupConfig.ReadAsync(arguments.ConfigPath, console, cancellationToken);
         if (config is null)
         {
             return ExitCodes.ConfigRefused;
