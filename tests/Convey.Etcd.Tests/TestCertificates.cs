@@ -12,13 +12,16 @@ internal sealed class TestCertificates : IDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("convey-etcd-tls-");
 
+    // One moment for every validity window: an issued certificate may not outlive its CA, even by a millisecond.
+    private readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
+
     public TestCertificates()
     {
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=Convey test CA", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        using var ca = caRequest.CreateSelfSigned(_now.AddMinutes(-5), _now.AddDays(1));
         CaFile = Write("ca.pem", ca.ExportCertificatePem());
         (ServerCertificateFile, ServerKeyFile) = Issue(ca, "server", "1.3.6.1.5.5.7.3.1");
         (ClientCertificateFile, ClientKeyFile) = Issue(ca, "client", "1.3.6.1.5.5.7.3.2");
@@ -53,7 +56,7 @@ internal sealed class TestCertificates : IDisposable
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], false));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        using var certificate = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        using var certificate = request.Create(ca, _now.AddMinutes(-5), _now.AddHours(12), RandomNumberGenerator.GetBytes(8));
         return (Write($"{name}.pem", certificate.ExportCertificatePem()), Write($"{name}-key.pem", key.ExportPkcs8PrivateKeyPem()));
     }
 
