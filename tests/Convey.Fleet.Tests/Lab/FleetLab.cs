@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Convey.Host.Tests.Infrastructure;
 
 namespace Convey.Fleet.Tests.Lab;
@@ -17,6 +18,7 @@ internal sealed class FleetLab : IAsyncDisposable
     public const int Port = 8080;
     public const int StatsPort = 7000;
     public const int Balancers = 3;
+    public const int EtcdPort = 2379;
     public static readonly string[] Backends = ["b1", "b2"];
     private static readonly Dictionary<string, string> Addresses = new()
     {
@@ -106,9 +108,15 @@ internal sealed class FleetLab : IAsyncDisposable
         var config = Path.Combine(Path.GetTempPath(), $"{Prefix}lb{node}-{Guid.NewGuid():N}.toml");
         File.WriteAllText(config, toml);
         _files.Add(config);
+        return StartBalancer(node, ["--config", config]);
+    }
+
+    /// <summary>Starts Convey.Host on balancer node <paramref name="node"/> with the command line <paramref name="arguments"/>.</summary>
+    public HostProcess StartBalancer(int node, string[] arguments)
+    {
         // Tiered compilation halves the start of a host on a busy machine; what is measured here does not depend on it.
         var host = HostProcess.Start(
-            ["--config", config],
+            arguments,
             environment: new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "1" },
             launcher: ["ip", "netns", "exec", Namespace($"lb{node}")]);
         _balancers[node] = host;
@@ -128,6 +136,20 @@ internal sealed class FleetLab : IAsyncDisposable
             code => code == "200",
             $"Convey on lb{node} is ready",
             TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Starts etcd on the router's segment address (<see cref="EtcdEndpoint"/>), reachable from every balancer node.</summary>
+    public Task StartEtcdAsync() => LabAsync($"etcd-up {EtcdPort}");
+
+    /// <summary>Where <see cref="StartEtcdAsync"/>'s etcd answers.</summary>
+    public static string EtcdEndpoint => $"198.18.3.1:{EtcdPort}";
+
+    /// <summary>Puts <paramref name="value"/> under <paramref name="key"/> (etcd's JSON gateway) and returns the revision it made.</summary>
+    public async Task<long> EtcdPutAsync(string key, string value)
+    {
+        var body = JsonSerializer.Serialize(new { key = Convert.ToBase64String(Encoding.UTF8.GetBytes(key)), value = Convert.ToBase64String(Encoding.UTF8.GetBytes(value)) });
+        using var reply = JsonDocument.Parse(await InAsync("rt", "curl", "-sf", "-X", "POST", $"http://{EtcdEndpoint}/v3/kv/put", "-d", body));
+        return long.Parse(reply.RootElement.GetProperty("header").GetProperty("revision").GetString()!, CultureInfo.InvariantCulture);
     }
 
     /// <summary>Turns the VIP's announcement of balancer node <paramref name="node"/> on or off by hand (birdc enable/disable vip).</summary>
