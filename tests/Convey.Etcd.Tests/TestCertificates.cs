@@ -17,14 +17,22 @@ internal sealed class TestCertificates : IDisposable
 
     public TestCertificates()
     {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=Convey test CA", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var ca = caRequest.CreateSelfSigned(_now.AddMinutes(-5), _now.AddDays(1));
-        CaFile = Write("ca.pem", ca.ExportCertificatePem());
-        (ServerCertificateFile, ServerKeyFile) = Issue(ca, "server", "1.3.6.1.5.5.7.3.1");
-        (ClientCertificateFile, ClientKeyFile) = Issue(ca, "client", "1.3.6.1.5.5.7.3.2");
+        try
+        {
+            using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var caRequest = new CertificateRequest("CN=Convey test CA", caKey, HashAlgorithmName.SHA256);
+            caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+            using var ca = caRequest.CreateSelfSigned(_now.AddMinutes(-5), _now.AddDays(1));
+            CaFile = Write("ca.pem", ca.ExportCertificatePem());
+            (ServerCertificateFile, ServerKeyFile) = Issue(ca, "server", "1.3.6.1.5.5.7.3.1");
+            (ClientCertificateFile, ClientKeyFile) = Issue(ca, "client", "1.3.6.1.5.5.7.3.2");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public string CaFile { get; }
