@@ -3,7 +3,10 @@ using System.Net.Sockets;
 
 namespace Convey.Health;
 
-/// <summary>The default probe: a server is healthy when a TCP connection to it opens; the connection is closed at once.</summary>
+/// <summary>
+/// The default probe: a server is healthy when a TCP connection to it opens; the connection is closed at once. An IPv6
+/// probe leaves from the host's address in the server's subnet when there is one (<see cref="ProbeSource"/>).
+/// </summary>
 internal sealed class TcpConnectProbe : IHealthProbe
 {
     /// <inheritdoc />
@@ -13,6 +16,11 @@ internal sealed class TcpConnectProbe : IHealthProbe
         using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            if (ProbeSource.For(address.Address) is { } source)
+            {
+                socket.Bind(source);
+            }
+
             await socket.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
             socket.LingerState = new LingerOption(true, 0);
             return HealthProbeResult.Healthy;

@@ -11,7 +11,7 @@ namespace Convey.RawPacket.Xdp;
 /// </summary>
 internal static class PartialChecksum
 {
-    /// <summary>Whether the TCP checksum of <paramref name="packet"/> (IPv4 or IPv6, from its IP header on) is only the pseudo-header sum.</summary>
+    /// <summary>Whether <paramref name="packet"/> (IPv4 or IPv6, from its IP header on) is TCP whose checksum is only the pseudo-header sum.</summary>
     public static bool IsPartial(ReadOnlySpan<byte> packet)
     {
         if (packet.Length < 1)
@@ -24,7 +24,7 @@ internal static class PartialChecksum
         if (packet[0] >> 4 == 4)
         {
             tcpOffset = (packet[0] & 0xF) * 4;
-            if (packet.Length < 20 || tcpOffset < 20)
+            if (packet.Length < 20 || tcpOffset < 20 || packet[9] != IPv4Header.ProtocolTcp)
             {
                 return false;
             }
@@ -34,13 +34,19 @@ internal static class PartialChecksum
         }
         else
         {
-            tcpOffset = 40;
+            // The TCP header may follow extension headers (the steering program steps over some).
             if (packet.Length < 40)
             {
                 return false;
             }
 
-            tcpLength = BinaryPrimitives.ReadUInt16BigEndian(packet[4..]);
+            var length = 40 + BinaryPrimitives.ReadUInt16BigEndian(packet[4..]);
+            if (length > packet.Length || !IPv6ExtensionHeaders.TryWalk(packet[..length], out var protocol, out tcpOffset, out _) || protocol != IPv4Header.ProtocolTcp)
+            {
+                return false;
+            }
+
+            tcpLength = length - tcpOffset;
             sum = InternetChecksum.Add(0, packet[8..40]);
         }
 

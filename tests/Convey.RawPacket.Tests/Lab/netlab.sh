@@ -116,9 +116,9 @@ l2dsr_on() {
     ip -n "$P$b" addr add "$VIP2/32" dev lo
     ip -n "$P$b" addr add "$VIP6_2/128" dev lo
   done
-  # Deprecated (preferred_lft 0): never the source the balancer picks for its own connections (health checks), which
-  # the backends, holding VIP6_2 themselves, would answer to themselves.
-  ip -n "${P}lb" addr add "$VIP6_2/128" dev eth0 nodad preferred_lft 0
+  # As a /128 next to the backends, Linux prefers VIP6_2 as the source of the balancer's own connections to them
+  # (RFC 6724 rule 8); Convey's health checks must leave from 2001:2::2 regardless.
+  ip -n "${P}lb" addr add "$VIP6_2/128" dev eth0 nodad
 }
 
 case "${1:-}" in

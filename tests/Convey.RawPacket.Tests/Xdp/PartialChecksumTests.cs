@@ -41,6 +41,30 @@ public class PartialChecksumTests
         Assert.False(PartialChecksum.IsPartial(packet));
     }
 
+    [Fact]
+    public void An_ipv6_segment_behind_extension_headers_is_read_where_its_tcp_header_is()
+    {
+        var packet = TestPackets6.Tcp(TestPackets6.Client, 40000, TestPackets6.Vip, 8080, payloadLength: 33,
+            extensions: [new(IPv6ExtensionHeaders.HopByHop, 8), new(IPv6ExtensionHeaders.DestinationOptions, 16)]);
+        const int tcp = 40 + 24;
+        var pseudo = InternetChecksum.Fold(InternetChecksum.Add(0, packet.AsSpan(8, 32)) + 6 + (uint)(packet.Length - tcp));
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(tcp + 16), pseudo);
+
+        Assert.True(PartialChecksum.IsPartial(packet));
+    }
+
+    [Fact]
+    public void An_icmp_error_is_never_partial()
+    {
+        var quoted = TestPackets6.Tcp(TestPackets6.Vip, 8080, TestPackets6.Client, 40000);
+        var error = TestPackets6.IcmpError(TestPackets6.Router, TestPackets6.Vip, 2, quoted);
+        // Whatever its bytes at a TCP checksum's place hold, it is no TCP segment.
+        var pseudo = InternetChecksum.Fold(InternetChecksum.Add(0, error.AsSpan(8, 32)) + 6 + (uint)(error.Length - 40));
+        BinaryPrimitives.WriteUInt16BigEndian(error.AsSpan(40 + 16), pseudo);
+
+        Assert.False(PartialChecksum.IsPartial(error));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

@@ -63,7 +63,6 @@ public class SteeringProgramTests
             Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(NatAddress, 61001)));
             Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(local, 40000)));
             Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp6(VethNamespaces.LocalAddress6, 8080)));
-            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp6(VethNamespaces.LocalAddress6, 8443, extensionHeaders: 1)));
             Assert.Equal(XdpPass, Run(fd, TestFrames.Ethernet(TestFrames.Arp, new byte[28])));
             Assert.Equal(XdpPass, Run(fd, Icmp4(local)));
             Assert.Equal(XdpPass, Run(fd, Udp4(local, 8080)));
@@ -71,6 +70,55 @@ public class SteeringProgramTests
             Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(local, 8080)[..(14 + 20 + 2)]));
             Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp4(local, 8080)[..14]));
             Assert.Equal(XdpPass, Run(fd, ShortIpv4Header(local, 8080)));
+        });
+    }
+
+    [SkippableFact]
+    public void Ipv6_tcp_behind_up_to_four_extension_headers_goes_to_the_socket_and_a_fragment_or_a_longer_chain_to_the_kernel()
+    {
+        WithSteering(steering =>
+        {
+            var fd = steering.ProgramFd;
+            var local = VethNamespaces.LocalAddress6;
+
+            for (var headers = 1; headers <= SteeringProgram.MaxExtensionHeaders; headers++)
+            {
+                Assert.Equal(XdpRedirect, Run(fd, TestFrames.Tcp6(local, 8443, extensionHeaders: headers)));
+            }
+
+            Assert.Equal(XdpRedirect, Run(fd, Frame6(TestPackets6.Tcp(Peer6, 40000, Address(local), 8443, extensions:
+                [new(IPv6ExtensionHeaders.HopByHop, 8), new(IPv6ExtensionHeaders.Routing, 24), new(IPv6ExtensionHeaders.DestinationOptions, 16)]))));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp6(local, 8443, extensionHeaders: SteeringProgram.MaxExtensionHeaders + 1)));
+            Assert.Equal(XdpPass, Run(fd, Frame6(TestPackets6.Tcp(Peer6, 40000, Address(local), 8443, extensions: [new(IPv6ExtensionHeaders.Fragment, 8)]))));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp6(local, 8080, extensionHeaders: 2)));
+            Assert.Equal(XdpPass, Run(fd, TestFrames.Tcp6(local, 8443, extensionHeaders: 2)[..(14 + 40 + 12)]));
+        });
+    }
+
+    [SkippableFact]
+    public void Icmp_errors_quoting_a_segment_sent_from_a_served_address_and_port_go_to_the_socket_and_other_icmp_to_the_kernel()
+    {
+        WithSteering(steering =>
+        {
+            var fd = steering.ProgramFd;
+            var local = Address(VethNamespaces.LocalAddress6);
+            var router = TestPackets6.Router;
+            var fromFrontend6 = TestPackets6.Tcp(local, 8443, Peer6, 40000);
+            var fromOtherPort6 = TestPackets6.Tcp(local, 22, Peer6, 40000);
+            var local4 = TestFrames.Address4(VethNamespaces.LocalAddress);
+            var peer4 = TestFrames.Address4(VethNamespaces.PeerAddress);
+
+            Assert.Equal(XdpRedirect, Run(fd, Frame6(TestPackets6.IcmpError(router, local, 2, fromFrontend6))));
+            Assert.Equal(XdpRedirect, Run(fd, Frame6(TestPackets6.IcmpError(router, local, 1, fromFrontend6))));
+            Assert.Equal(XdpRedirect, Run(fd, Frame4(TestPackets.IcmpError(peer4, local4, 4, TestPackets.Tcp(local4, 8080, peer4, 40000)))));
+            Assert.Equal(XdpRedirect, Run(fd, Frame4(TestPackets.IcmpError(peer4, local4, 4, TestPackets.Tcp(TestFrames.Address4(NatAddress), 40000, peer4, 8080)))));
+
+            Assert.Equal(XdpPass, Run(fd, Frame6(TestPackets6.IcmpError(router, local, 2, fromOtherPort6))));
+            Assert.Equal(XdpPass, Run(fd, Frame6(TestPackets6.IcmpError(router, local, 3, fromFrontend6)))); // time exceeded
+            Assert.Equal(XdpPass, Run(fd, Frame6(TestPackets6.IcmpError(router, local, 135, fromFrontend6)))); // neighbour solicitation
+            Assert.Equal(XdpPass, Run(fd, Frame6(TestPackets6.IcmpError(router, local, 2, fromFrontend6, quotedLength: 40))));
+            Assert.Equal(XdpPass, Run(fd, Frame4(TestPackets.IcmpError(peer4, local4, 4, TestPackets.Tcp(local4, 22, peer4, 40000)))));
+            Assert.Equal(XdpPass, Run(fd, Frame4(TestPackets.IcmpError(peer4, local4, 4, TestPackets.Tcp(TestFrames.Address4(NatAddress), 32767, peer4, 8080)))));
         });
     }
 
@@ -171,4 +219,10 @@ public class SteeringProgramTests
     }
 
     private static PacketAddress Address(string address) => PacketAddress.From(IPAddress.Parse(address));
+
+    private static readonly PacketAddress Peer6 = Address("2001:2::1");
+
+    private static byte[] Frame6(byte[] packet) => TestFrames.Ethernet(TestFrames.Ipv6, packet);
+
+    private static byte[] Frame4(byte[] packet) => TestFrames.Ethernet(TestFrames.Ipv4, packet);
 }
