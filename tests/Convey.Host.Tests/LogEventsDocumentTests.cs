@@ -10,7 +10,7 @@ public partial class LogEventsDocumentTests
     [Fact]
     public void Operations_document_lists_every_log_event_of_every_assembly_with_its_level_and_name_and_no_other()
     {
-        var code = new[] { "Convey.Core", "Convey.Proxy", "Convey.RawPacket", "Convey.Etcd" }
+        var code = new[] { "Convey.Core", "Convey.Proxy", "Convey.RawPacket", "Convey.Bird", "Convey.Etcd" }
             .Select(name => Assembly.Load(new AssemblyName(name)))
             .Append(typeof(HostLogEvents).Assembly)
             .SelectMany(LogEventTable.EventsOf)

@@ -1,3 +1,4 @@
+using Convey.Bird.Announcement;
 using Convey.Configuration;
 
 namespace Convey.Host.Hosting;
@@ -12,6 +13,7 @@ internal static class ShutdownDeadline
         var longestDrain = config.Frontends.IsDefaultOrEmpty
             ? FrontendConfig.DefaultDrainTimeout
             : config.Frontends.Max(f => f.DrainTimeout);
-        return longestDrain + Margin;
+        var withdraw = AnnounceSettings.Of(config)?.WithdrawDelay ?? TimeSpan.Zero;
+        return withdraw + longestDrain + Margin;
     }
 }

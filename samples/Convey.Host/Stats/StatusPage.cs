@@ -59,6 +59,7 @@ internal static class StatusPage
 
             """);
         AppendReload(html, stats.LastReload);
+        AppendAnnounce(html, stats.Announce);
         AppendFrontends(html, stats);
         foreach (var (name, pool) in stats.Pools.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
@@ -102,6 +103,31 @@ internal static class StatusPage
         {
             html.Append(".</p>\n");
         }
+    }
+
+    /// <summary>The announcement through BIRD, when <c>[announce]</c> is set: state, why, BIRD's last reply, the crash guard.</summary>
+    private static void AppendAnnounce(StringBuilder html, AnnounceStats? announce)
+    {
+        if (announce is null)
+        {
+            return;
+        }
+
+        var alert = announce.State == "announced" ? "meta" : "alert";
+        html.Append(CultureInfo.InvariantCulture,
+            $"<p class=\"{alert}\" id=\"announce\" data-state=\"{Encode(announce.State)}\">Route {Encode(announce.State.ToUpperInvariant())} since {announce.Since:yyyy-MM-dd HH:mm:ss} UTC: BIRD protocol {Encode(announce.Protocol)} on {Encode(announce.BirdSocket)}");
+        if (announce.Reason is { } reason)
+        {
+            html.Append(CultureInfo.InvariantCulture, $", because {Encode(reason)}");
+        }
+
+        html.Append(CultureInfo.InvariantCulture, $". Last reply: {Encode(announce.LastReply ?? "none yet")}");
+        if (announce.LastError is { } error)
+        {
+            html.Append(CultureInfo.InvariantCulture, $". Last error: {Encode(error)}");
+        }
+
+        html.Append(CultureInfo.InvariantCulture, $". Crash guard: {Encode(announce.CrashGuard)}.</p>\n");
     }
 
     private static void AppendFrontends(StringBuilder html, StatsSnapshot stats)

@@ -41,7 +41,10 @@ public static class ConveyCoreServiceCollectionExtensions
         services.TryAddSingleton(CreateMetrics);
         services.TryAddSingleton<ConveyService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConveyService>(sp => sp.GetRequiredService<ConveyService>()));
-        services.TryAddSingleton(sp => new ConveyBalancer(sp.GetRequiredService<ConveyRuntime>(), sp.GetRequiredService<ConveyService>()));
+        services.TryAddSingleton(sp => new ConveyBalancer(
+            sp.GetRequiredService<ConveyRuntime>(),
+            sp.GetRequiredService<ConveyService>(),
+            sp.GetService<IAnnounceStatsSource>()));
         AddBuiltInSelectors(services);
         AddHealthChecks(services);
         return new ConveyBuilder(services);

@@ -63,15 +63,19 @@ public sealed class StatsSnapshot
     [JsonInclude]
     public ReloadStatus? LastReload { get; internal init; }
 
+    /// <summary>How the instance announces its service address (<c>[announce]</c>); null when it announces nothing.</summary>
+    [JsonInclude]
+    public AnnounceStats? Announce { get; internal init; }
+
     /// <summary>Copies the counters of the runtime's current state.</summary>
-    internal static StatsSnapshot Capture(ConveyRuntime runtime, ReloadStatus? lastReload = null)
+    internal static StatsSnapshot Capture(ConveyRuntime runtime, ReloadStatus? lastReload = null, AnnounceStats? announce = null)
     {
         ArgumentNullException.ThrowIfNull(runtime);
-        return Capture(runtime.Current, lastReload);
+        return Capture(runtime.Current, lastReload, announce);
     }
 
     /// <summary>Copies the counters of one live state, draining frontends and pools included.</summary>
-    internal static StatsSnapshot Capture(RuntimeSnapshot snapshot, ReloadStatus? lastReload = null)
+    internal static StatsSnapshot Capture(RuntimeSnapshot snapshot, ReloadStatus? lastReload = null, AnnounceStats? announce = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         // Each frontend is read once, so the totals agree with the entries. A name a later reload brought back is
@@ -108,6 +112,7 @@ public sealed class StatsSnapshot
             ConfigSource = snapshot.Config.Source,
             ConfigRevision = snapshot.Config.Revision,
             LastReload = lastReload,
+            Announce = announce,
         };
     }
 }

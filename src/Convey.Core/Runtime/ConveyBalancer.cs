@@ -12,11 +12,13 @@ public sealed class ConveyBalancer
 {
     private readonly ConveyRuntime _runtime;
     private readonly ConveyService _service;
+    private readonly IAnnounceStatsSource? _announce;
 
-    internal ConveyBalancer(ConveyRuntime runtime, ConveyService service)
+    internal ConveyBalancer(ConveyRuntime runtime, ConveyService service, IAnnounceStatsSource? announce = null)
     {
         _runtime = runtime;
         _service = service;
+        _announce = announce;
     }
 
     /// <summary>The configuration in force, as its source gave it.</summary>
@@ -26,7 +28,7 @@ public sealed class ConveyBalancer
     public ReloadStatus? LastReload => _service.LastReload;
 
     /// <summary>Copies every counter now: the shape of the host's <c>/stats</c>.</summary>
-    public StatsSnapshot GetStats() => StatsSnapshot.Capture(_runtime, _service.LastReload);
+    public StatsSnapshot GetStats() => StatsSnapshot.Capture(_runtime, _service.LastReload, _announce?.Capture());
 
     /// <summary>
     /// Reads the configuration source again and applies what it yields, as a change the source reports would

@@ -6,7 +6,7 @@ namespace Convey.Tests.Packaging;
 /// </summary>
 public sealed class LocalFeed : IAsyncLifetime
 {
-    public static readonly string[] ShippedProjects = ["Convey.Core", "Convey.Proxy", "Convey.RawPacket", "Convey"];
+    public static readonly string[] ShippedProjects = ["Convey.Core", "Convey.Proxy", "Convey.RawPacket", "Convey.Bird", "Convey"];
     public static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(3);
 
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("convey-pack-test-");
