@@ -8,7 +8,7 @@ namespace Convey.Bird.Tests.Announcement;
 
 public class BirdAnnouncerTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Patience = Eventually.Patience;
 
     [SkippableFact]
     public async Task The_route_is_announced_once_the_pool_has_a_healthy_server_and_withdrawn_when_it_has_none()

@@ -329,6 +329,6 @@ public class StatsSnapshotTests
     {
         var json = StatsJson.Serialize(StatsSnapshot.Capture(CreateRuntime()));
 
-        Assert.Equal("""{"total_connections":0,"current_connections":0,"total_bytes_tx":0,"total_bytes_rx":0,"backends":{},"frontends":{},"refused_connections":0,"config_source":"in-memory","config_revision":null,"last_reload":null}""", json);
+        Assert.Equal("""{"total_connections":0,"current_connections":0,"total_bytes_tx":0,"total_bytes_rx":0,"backends":{},"frontends":{},"refused_connections":0,"config_source":"in-memory","config_revision":null,"last_reload":null,"announce":null}""", json);
     }
 }

@@ -10,7 +10,7 @@ namespace Convey.Host.Tests.Running;
 public class AnnounceTests(ITestOutputHelper output)
 {
     private const int SigKill = 9;
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Patience = Eventually.Patience;
 
     [Fact]
     public async Task Check_refuses_an_announce_section_without_a_protocol_and_exits_1()
@@ -31,7 +31,7 @@ public class AnnounceTests(ITestOutputHelper output)
         await using var backend = TestServer.Echo();
         using var config = WriteConfig(bird, backend);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
-        await Eventually.ReturnsAsync(bird.ProtocolStateAsync, s => s == "up", "BIRD has vip enabled", Patience);
+        await WaitAnnouncedAsync(bird, host);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         using var stats = JsonDocument.Parse(await http.GetStringAsync($"{config.StatsUrl}/stats"));
         var page = await http.GetStringAsync(config.StatsUrl + "/");
@@ -55,7 +55,7 @@ public class AnnounceTests(ITestOutputHelper output)
         await using var backend = TestServer.Echo();
         using var config = WriteConfig(bird, backend);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
-        await Eventually.ReturnsAsync(bird.ProtocolStateAsync, s => s == "up", "BIRD has vip enabled", Patience);
+        await WaitAnnouncedAsync(bird, host);
 
         var clock = Stopwatch.StartNew();
         host.Terminate();
@@ -75,6 +75,20 @@ public class AnnounceTests(ITestOutputHelper output)
         var stopping = host.Output.IndexOf("Stopping: BIRD protocol vip disabled", StringComparison.Ordinal);
         var draining = host.Output.IndexOf("stops accepting", StringComparison.Ordinal);
         Assert.True(stopping >= 0 && (draining < 0 || stopping < draining), $"the withdrawal is not logged before the drain:\n{host.Output}");
+    }
+
+    /// <summary>Waits for the host to start and BIRD to have the protocol enabled; on timeout, says what the host logged.</summary>
+    private static async Task WaitAnnouncedAsync(BirdDaemon bird, HostProcess host)
+    {
+        await host.WaitForOutputAsync("Convey started");
+        try
+        {
+            await Eventually.ReturnsAsync(bird.ProtocolStateAsync, s => s == "up", "BIRD has vip enabled", Patience);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\nhost stdout:\n{host.Output}\nhost stderr:\n{host.Error}", ex);
+        }
     }
 
     private static HostConfigFile WriteConfig(BirdDaemon bird, TestServer backend)
