@@ -331,7 +331,9 @@ internal sealed partial class BirdAnnouncer : IHostedLifecycleService, IAnnounce
             LastReply = _lastReply?.Text,
             LastReplyTime = _lastReplyTime,
             LastError = _lastError,
-            CrashGuard = _guard is { IsRunning: true } guard ? $"armed, pid {guard.Pid}" : $"not running: {_guardProblem ?? "released"}",
+            CrashGuard = _guard is { IsRunning: true } guard
+                ? $"armed, pid {guard.Pid}"
+                : _guardProblem ?? "not running: it is started once the instance is fit to serve, and stood down on stop",
         });
     }
 
