@@ -138,6 +138,13 @@ internal sealed class FleetLab : IAsyncDisposable
             TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>The <c>total_connections</c> balancer node <paramref name="node"/> has accepted (its /stats).</summary>
+    public async Task<long> TotalConnectionsAsync(int node)
+    {
+        using var stats = JsonDocument.Parse(await InAsync($"lb{node}", "curl", "-sf", $"http://127.0.0.1:{StatsPort}/stats"));
+        return stats.RootElement.GetProperty("total_connections").GetInt64();
+    }
+
     /// <summary>Starts etcd on the router's segment address (<see cref="EtcdEndpoint"/>), reachable from every balancer node.</summary>
     public Task StartEtcdAsync() => LabAsync($"etcd-up {EtcdPort}");
 
