@@ -18,7 +18,7 @@ public class AnnounceTests(ITestOutputHelper output)
     {
         Prerequisite.Require(FleetLab.WhyUnavailable());
         await using var lab = await FleetLab.StartAsync();
-        await StartAnnouncingFleetAsync(lab, "proxy");
+        await lab.StartAnnouncingFleetAsync("proxy");
         // 50 new connections a second, each sending a line and reading its answer. A stop that closed the listener
         // before the router had moved the VIP away would have about 17 a second of them refused.
         var (client, results) = lab.StartClient("load", FleetLab.Vip, FleetLab.Port.ToString(CultureInfo.InvariantCulture), "50");
@@ -47,7 +47,7 @@ public class AnnounceTests(ITestOutputHelper output)
     {
         Prerequisite.Require(FleetLab.WhyUnavailable());
         await using var lab = await FleetLab.StartAsync();
-        await StartAnnouncingFleetAsync(lab, "dsr");
+        await lab.StartAnnouncingFleetAsync("dsr");
 
         var crash = Stopwatch.StartNew();
         lab.Balancer(2).Signal(HostProcess.SigKill);
@@ -58,20 +58,5 @@ public class AnnounceTests(ITestOutputHelper output)
         Assert.True(withdrawn < TimeSpan.FromSeconds(5), $"the route was withdrawn {withdrawn} after the crash");
         // The node's BIRD kept running and its session with the router stayed up: the route went because Convey's went.
         Assert.Contains("Established", await lab.InAsync("lb2", "birdc", "-s", lab.BirdSocket(2), "show", "protocols", "uplink"), StringComparison.Ordinal);
-    }
-
-    private static async Task StartAnnouncingFleetAsync(FleetLab lab, string mode)
-    {
-        for (var node = 1; node <= FleetLab.Balancers; node++)
-        {
-            lab.StartBalancer(node, FleetConfig.Toml(mode, $"""
-                [announce]
-                bird_socket = "{lab.BirdSocket(node)}"
-                protocol = "vip"
-                withdraw_delay = 2
-                """));
-        }
-
-        await lab.WaitForNextHopsAsync(1, 2, 3);
     }
 }

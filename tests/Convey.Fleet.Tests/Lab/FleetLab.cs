@@ -125,6 +125,25 @@ internal sealed class FleetLab : IAsyncDisposable
 
     public HostProcess Balancer(int node) => _balancers[node];
 
+    /// <summary>
+    /// Starts Convey on every balancer node with the fleet configuration in <paramref name="mode"/>, each announcing the
+    /// VIP through its node's BIRD (<c>[announce]</c>), and waits until the router sends the VIP to all of them.
+    /// </summary>
+    public async Task StartAnnouncingFleetAsync(string mode)
+    {
+        for (var node = 1; node <= Balancers; node++)
+        {
+            StartBalancer(node, FleetConfig.Toml(mode, $"""
+                [announce]
+                bird_socket = "{BirdSocket(node)}"
+                protocol = "vip"
+                withdraw_delay = 2
+                """));
+        }
+
+        await WaitForNextHopsAsync(1, 2, 3);
+    }
+
     /// <summary>Waits until balancer node <paramref name="node"/>'s <c>/readyz</c> says it is fit to serve (frontends listening, pools healthy).</summary>
     public async Task WaitUntilReadyAsync(int node)
     {
@@ -158,9 +177,6 @@ internal sealed class FleetLab : IAsyncDisposable
         using var reply = JsonDocument.Parse(await InAsync("rt", "curl", "-sf", "-X", "POST", $"http://{EtcdEndpoint}/v3/kv/put", "-d", body));
         return long.Parse(reply.RootElement.GetProperty("header").GetProperty("revision").GetString()!, CultureInfo.InvariantCulture);
     }
-
-    /// <summary>Turns the VIP's announcement of balancer node <paramref name="node"/> on or off by hand (birdc enable/disable vip).</summary>
-    public Task AnnounceAsync(int node, bool on) => LabAsync($"announce {node} {(on ? "on" : "off")}");
 
     /// <summary>The balancer addresses the router's route to the VIP goes through (none when nothing is announced).</summary>
     public async Task<string[]> NextHopsAsync()

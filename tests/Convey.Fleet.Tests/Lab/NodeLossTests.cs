@@ -18,18 +18,7 @@ public class NodeLossTests(ITestOutputHelper output)
     {
         Prerequisite.Require(FleetLab.WhyUnavailable());
         await using var lab = await FleetLab.StartAsync();
-        for (var node = 1; node <= FleetLab.Balancers; node++)
-        {
-            lab.StartBalancer(node, FleetConfig.Toml("dsr"));
-        }
-
-        for (var node = 1; node <= FleetLab.Balancers; node++)
-        {
-            await lab.WaitUntilReadyAsync(node);
-            await lab.AnnounceAsync(node, on: true);
-        }
-
-        await lab.WaitForNextHopsAsync(1, 2, 3);
+        await lab.StartAnnouncingFleetAsync("dsr");
         // Every connection sends a line every 50 ms and waits for its server's answer, for 10 s in all.
         var (client, results) = lab.StartClient("hold", FleetLab.Vip, FleetLab.Port.ToString(CultureInfo.InvariantCulture), Connections.ToString(CultureInfo.InvariantCulture), "10");
         await Eventually.TrueAsync(() => results().Contains("ready", StringComparison.Ordinal) || client.HasExited, "every connection had its first answer");
