@@ -100,6 +100,27 @@ public static class Loopback
         Assert.Equal(message, Encoding.ASCII.GetString(echoed));
     }
 
+    /// <summary>
+    /// Whether a new connection to <paramref name="endPoint"/> is accepted and echoes a short message within 2 s
+    /// (false when refused, reset, cut short or silent): for a test that watches a listener stop serving.
+    /// </summary>
+    public static async Task<bool> EchoesAsync(IPEndPoint endPoint)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var socket = await ConnectAsync(endPoint, timeout.Token);
+            var bytes = Encoding.ASCII.GetBytes("ping");
+            await socket.SendAsync(bytes, SocketFlags.None, timeout.Token);
+            var echoed = await ReadExactlyAsync(socket, bytes.Length, timeout.Token);
+            return echoed.AsSpan().SequenceEqual(bytes);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or EndOfStreamException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>One client exchange: connect, send <paramref name="send"/> bytes, half-close, count the reply to its end.</summary>
     public static async Task<long> ExchangeAsync(IPEndPoint endPoint, long send, CancellationToken cancellationToken = default)
     {

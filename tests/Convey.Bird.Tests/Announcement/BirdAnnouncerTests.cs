@@ -99,7 +99,7 @@ public class BirdAnnouncerTests(ITestOutputHelper output)
         var lastServedAt = TimeSpan.Zero;
         while (!stopping.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(15))
         {
-            if (!await EchoesAsync(balancer.Frontend))
+            if (!await Loopback.EchoesAsync(balancer.Frontend))
             {
                 break;
             }
@@ -120,21 +120,6 @@ public class BirdAnnouncerTests(ITestOutputHelper output)
         Assert.Contains(log, r => r.Id.Id == BirdLogEvents.WithdrawnForStop);
     }
 
-    /// <summary>Whether a new connection to the frontend is accepted and echoes.</summary>
-    private static async Task<bool> EchoesAsync(System.Net.IPEndPoint frontend)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            using var socket = await Loopback.ConnectAsync(frontend, timeout.Token);
-            await Loopback.AssertEchoAsync(socket, "ping");
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or Xunit.Sdk.XunitException)
-        {
-            return false;
-        }
-    }
 
     private static bool Exists(int pid)
     {

@@ -62,7 +62,7 @@ public class AnnounceTests(ITestOutputHelper output)
         await Eventually.ReturnsAsync(bird.ProtocolStateAsync, s => s == "down", "BIRD has vip disabled", Patience);
         var withdrawnAt = clock.Elapsed;
         var lastServedAt = TimeSpan.Zero;
-        while (clock.Elapsed < TimeSpan.FromSeconds(15) && await EchoesAsync(config.Frontend))
+        while (clock.Elapsed < TimeSpan.FromSeconds(15) && await Loopback.EchoesAsync(config.Frontend))
         {
             lastServedAt = clock.Elapsed;
         }
@@ -104,18 +104,4 @@ public class AnnounceTests(ITestOutputHelper output)
         return config;
     }
 
-    private static async Task<bool> EchoesAsync(System.Net.IPEndPoint frontend)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            using var socket = await Loopback.ConnectAsync(frontend, timeout.Token);
-            await Loopback.AssertEchoAsync(socket, "ping");
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or Xunit.Sdk.XunitException)
-        {
-            return false;
-        }
-    }
 }
