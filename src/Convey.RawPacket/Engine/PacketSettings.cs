@@ -112,7 +112,7 @@ internal static class PacketSettings
             reader.GetSeconds(StatsUpdateFrequencyKey, TimeSpan.FromSeconds(5)),
             reader.GetChoice(PacketPathKey, PacketPaths, PacketPath.Auto),
             ReadInterface(reader),
-            TimeSpan.FromSeconds(reader.GetInt(RestartGraceKey, 30, min: 0, max: MaxRestartGrace)),
+            TimeSpan.FromSeconds(reader.GetInt(RestartGraceKey, 0, min: 0, max: MaxRestartGrace)),
             reader.GetInt(ResetRateKey, ResetRateLimit.DefaultRate, min: 0, max: MaxResetRate));
     }
 
