@@ -3,7 +3,7 @@ using System.Xml.Linq;
 
 namespace Convey.Tests.Packaging;
 
-/// <summary>Checks what a .nupkg carries: README, licence expression, repository, description, XML docs.</summary>
+/// <summary>Checks what a .nupkg carries: its own README, icon, release notes, licence expression, repository, description, XML docs.</summary>
 internal static class PackageContents
 {
     public static void AssertComplete(string nupkg, string id)
@@ -11,6 +11,7 @@ internal static class PackageContents
         using var zip = ZipFile.OpenRead(nupkg);
         var entries = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
         Assert.Contains("README.md", entries);
+        Assert.Contains("icon.png", entries);
         Assert.Contains($"lib/net10.0/{id}.dll", entries);
         Assert.Contains($"lib/net10.0/{id}.xml", entries);
 
@@ -27,5 +28,12 @@ internal static class PackageContents
         Assert.False(string.IsNullOrEmpty(Value("projectUrl")), $"{id} has no project url");
         Assert.False(string.IsNullOrWhiteSpace(Value("description")) || Value("description") == "Package Description",
             $"{id} has no description of its own");
+        Assert.Equal("icon.png", Value("icon"));
+        Assert.False(string.IsNullOrWhiteSpace(Value("releaseNotes")), $"{id} has no release notes");
+
+        using var readme = new StreamReader(zip.GetEntry("README.md")!.Open());
+        var packed = readme.ReadToEnd();
+        Assert.Equal(File.ReadAllText(Path.Combine(RepositoryLayout.Root, "src", id, "README.md")), packed);
+        Assert.Empty(PackageReadme.Problems(id, packed));
     }
 }
