@@ -221,7 +221,7 @@ internal sealed partial class ProxyConnection
             {
                 Volatile.Write(ref _connectStarted, _listener.Context.Time.GetTimestamp());
                 Volatile.Write(ref _connecting, socket);
-                await socket.ConnectAsync(server.Address).ConfigureAwait(false);
+                await socket.ConnectAsync(server.Address, frontend.Config.ConnectTimeout).ConfigureAwait(false);
                 Volatile.Write(ref _connecting, null);
                 server.OnConnectionOpened();
                 _serverState = server;

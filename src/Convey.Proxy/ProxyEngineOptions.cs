@@ -11,7 +11,8 @@ public sealed class ProxyEngineOptions
 
     /// <summary>
     /// Size of the pooled buffer a direction of a connection borrows while bytes flow. An idle connection
-    /// holds none: it waits with a zero-byte read and borrows a buffer only when data is ready.
+    /// holds none: it waits with a zero-byte read and borrows a buffer only when data is ready. On the io_uring
+    /// transport it is the size of each buffer of the loop's provided buffer ring, which the kernel fills.
     /// </summary>
     public int BufferSize { get; set; } = DefaultBufferSize;
 
@@ -28,13 +29,15 @@ public sealed class ProxyEngineOptions
     public int MaxConnections { get; set; }
 
     /// <summary>
-    /// The socket layer: by default the engine's own epoll event loops on Linux and System.Net.Sockets elsewhere.
+    /// The socket layer: by default the engine's own epoll event loops on Linux and System.Net.Sockets elsewhere;
+    /// <see cref="ProxyTransport.IoUring"/> for io_uring event loops (Linux 6.1 or later, epoll where the kernel
+    /// or a container forbids io_uring). The log (event 2310) and <c>/stats</c> say which one runs.
     /// </summary>
     public ProxyTransport Transport { get; set; }
 
     /// <summary>
-    /// How many event loops (threads) the epoll transport runs; 0, the default, runs one per processor the
-    /// process may use. Ignored by the System.Net.Sockets transport.
+    /// How many event loops (threads) the epoll or io_uring transport runs; 0, the default, runs one per processor
+    /// the process may use. Ignored by the System.Net.Sockets transport.
     /// </summary>
     public int EventLoops { get; set; }
 
@@ -44,4 +47,7 @@ public sealed class ProxyEngineOptions
     /// (a bulk transfer); short exchanges stay on the buffer path. Needs the epoll transport; ignored otherwise.
     /// </summary>
     public bool UseSplice { get; set; }
+
+    /// <summary>The io_uring transport's ring and buffer pool sizes per loop (tests shrink them).</summary>
+    internal Convey.Proxy.Transport.IoUring.IoUringSizes IoUringSizes { get; set; } = Convey.Proxy.Transport.IoUring.IoUringSizes.Default;
 }

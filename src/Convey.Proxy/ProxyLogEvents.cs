@@ -30,4 +30,8 @@ internal static class ProxyLogEvents
     // Event loops (2300-2399)
     public const int LoopFailed = 2301;
     public const int LoopHandlerFailed = 2302;
+
+    // Transports (2310-2319)
+    public const int TransportChosen = 2310;
+    public const int IoUringUnavailable = 2311;
 }

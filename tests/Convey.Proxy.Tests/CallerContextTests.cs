@@ -14,17 +14,16 @@ public class CallerContextTests
     private static readonly AsyncLocal<string?> Caller = new();
 
     [SkippableTheory]
-    [InlineData(ProxyTransport.Epoll)]
-    [InlineData(ProxyTransport.Sockets)]
-    public async Task A_proxied_connection_sees_none_of_the_async_locals_of_the_code_that_started_the_engine(ProxyTransport transport)
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task A_proxied_connection_sees_none_of_the_async_locals_of_the_code_that_started_the_engine(RelayPath path)
     {
-        Skip.If(transport == ProxyTransport.Epoll && !OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
+        var transport = RelayPaths.Options(path);
         await using var server = TestServer.Echo();
         var seen = new ConcurrentQueue<string?>();
         Caller.Value = "the starter's";
         await using var proxy = await ProxyFixture.StartAsync(
             ProxyFixture.Config([server.EndPoint], pool: p => p with { Balance = "recording" }),
-            options: o => o.Transport = transport,
+            options: transport,
             configure: builder => builder.AddSelector<RecordingSelector>("recording").Services.AddSingleton(seen));
         Caller.Value = null;
 

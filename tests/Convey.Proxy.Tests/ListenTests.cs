@@ -20,7 +20,7 @@ public class ListenTests
 
         Assert.True(proxy.FrontendState().IsListening);
         Assert.Null(proxy.FrontendState().ListenError);
-        Assert.Equal(path == RelayPath.Sockets ? "sockets" : "epoll", proxy.FrontendState().Transport);
+        Assert.Equal(RelayPaths.TransportName(path), proxy.FrontendState().Transport);
     }
 
     [Fact]

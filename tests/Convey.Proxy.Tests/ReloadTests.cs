@@ -11,8 +11,9 @@ namespace Convey.Proxy.Tests;
 
 public class ReloadTests
 {
-    [Fact]
-    public async Task Load_loop_sees_no_failed_connection_while_the_TOML_file_is_rewritten_50_times()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Load_loop_sees_no_failed_connection_while_the_TOML_file_is_rewritten_50_times(RelayPath relayPath)
     {
         var servers = Enumerable.Range(0, 4).Select(_ => TestServer.Echo()).ToArray();
         var directory = Directory.CreateTempSubdirectory("convey-proxy-reload-");
@@ -22,7 +23,7 @@ public class ReloadTests
             var baseline = ProxyFixture.Config(servers.Select(s => s.EndPoint));
             TomlText.Write(path, baseline);
             var frontPort = baseline.Frontends[0].ListenEndPoint;
-            await using var proxy = await ProxyFixture.StartFromTomlAsync(path);
+            await using var proxy = await ProxyFixture.StartFromTomlAsync(path, RelayPaths.Options(relayPath));
             var loadStopwatch = Stopwatch.StartNew();
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
             var failures = new List<string>();
@@ -89,8 +90,9 @@ public class ReloadTests
         }
     }
 
-    [Fact]
-    public async Task Connection_to_a_removed_server_finishes_its_transfer()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Connection_to_a_removed_server_finishes_its_transfer(RelayPath path)
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var payload = Enumerable.Range(0, 200_000).Select(i => (byte)i).ToArray();
@@ -103,7 +105,7 @@ public class ReloadTests
         });
         await using var staying = TestServer.Echo();
         var config = ProxyFixture.Config([leaving.EndPoint]);
-        await using var proxy = await ProxyFixture.StartAsync(config);
+        await using var proxy = await ProxyFixture.StartAsync(config, options: RelayPaths.Options(path));
         using var client = await Loopback.ConnectAsync(proxy.Frontend());
         Assert.Equal(payload[..1000], await Loopback.ReadExactlyAsync(client, 1000));
         var leavingState = proxy.Servers().Single();
@@ -122,14 +124,15 @@ public class ReloadTests
         await Eventually.TrueAsync(() => !proxy.Servers().Contains(leavingState), "drained server forgotten");
     }
 
-    [Fact]
-    public async Task Removed_frontend_stops_accepting_and_its_connections_finish()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Removed_frontend_stops_accepting_and_its_connections_finish(RelayPath path)
     {
         await using var server = TestServer.Echo();
         var config = ProxyFixture.Config([server.EndPoint]);
         var other = config.Frontends[0] with { Name = "other", ListenEndPoint = ProxyFixture.FrontendPort() };
         config = config with { Frontends = [config.Frontends[0], other] };
-        await using var proxy = await ProxyFixture.StartAsync(config);
+        await using var proxy = await ProxyFixture.StartAsync(config, options: RelayPaths.Options(path));
         var endPoint = proxy.Frontend("other");
         using var established = await Loopback.ConnectAsync(endPoint);
         await Loopback.AssertEchoAsync(established, "before removal");
@@ -143,31 +146,38 @@ public class ReloadTests
         await Loopback.AssertEchoAsync(kept, "the other frontend is untouched");
     }
 
-    [SkippableFact]
+    [SkippableTheory]
+    [InlineData(RelayPath.EventLoop)]
+    [InlineData(RelayPath.IoUring)]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public async Task Clients_whose_handshake_completed_just_before_the_removal_are_served_not_reset()
+    public async Task Clients_whose_handshake_completed_just_before_the_removal_are_served_not_reset(RelayPath path)
     {
         // The kernel completes handshakes on its own: clients still in the accept queue when the frontend goes
         // are established from where they stand, so the drain takes them in instead of resetting them. The
         // engine's only event loop is held busy while they queue and the removal is issued, so none of them
         // has been accepted when the listener is told to close.
-        Skip.IfNot(OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
+        var transport = RelayPaths.Options(path);
         await using var server = TestServer.Echo();
         var config = ProxyFixture.Config([server.EndPoint]);
         var leaving = config.Frontends[0] with { Name = "leaving", ListenEndPoint = ProxyFixture.FrontendPort() };
         config = config with { Frontends = [config.Frontends[0], leaving] };
         await using var proxy = await ProxyFixture.StartAsync(config, options: o =>
         {
-            o.Transport = ProxyTransport.Epoll;
+            transport(o);
             o.EventLoops = 1;
         });
         var endPoint = proxy.Frontend("leaving");
-        var loop = ((Convey.Proxy.Transport.Epoll.EpollTransport)proxy.Engine.Transport).NextLoop();
+        Action<Action<object?>> post = proxy.Engine.Transport switch
+        {
+            Convey.Proxy.Transport.Epoll.EpollTransport epoll => work => epoll.NextLoop().Post(work, null),
+            Convey.Proxy.Transport.IoUring.IoUringTransport ring => work => ring.NextLoop().Post(work, null),
+            var other => throw new InvalidOperationException($"No event loop to hold in {other.Name}."),
+        };
         using var release = new ManualResetEventSlim();
         Socket[] clients = [];
         try
         {
-            loop.Post(_ => release.Wait(Eventually.Patience), null);
+            post(_ => release.Wait(Eventually.Patience));
             clients = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Loopback.ConnectAsync(endPoint)));
             // The removal applies without the loop (it only posts the listener's close to it), so the listener is
             // told to close while the loop still holds the queued clients.
@@ -186,14 +196,15 @@ public class ReloadTests
         }
     }
 
-    [Fact]
-    public async Task Connections_still_open_at_the_drain_deadline_are_closed()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Connections_still_open_at_the_drain_deadline_are_closed(RelayPath path)
     {
         await using var server = TestServer.Echo();
         var config = ProxyFixture.Config([server.EndPoint], frontend: f => f with { DrainTimeout = TimeSpan.FromMilliseconds(200) });
         var other = config.Frontends[0] with { Name = "other", ListenEndPoint = ProxyFixture.FrontendPort() };
         config = config with { Frontends = [config.Frontends[0], other] };
-        await using var proxy = await ProxyFixture.StartAsync(config);
+        await using var proxy = await ProxyFixture.StartAsync(config, options: RelayPaths.Options(path));
         using var established = await Loopback.ConnectAsync(proxy.Frontend("other"));
         await Loopback.AssertEchoAsync(established, "before removal");
 
@@ -202,12 +213,13 @@ public class ReloadTests
         Assert.Empty(await Loopback.ReadToEndAsync(established, allowReset: true));
     }
 
-    [Fact]
-    public async Task Frontend_whose_address_changed_moves_to_the_new_one()
+    [SkippableTheory]
+    [MemberData(nameof(RelayPaths.Transports), MemberType = typeof(RelayPaths))]
+    public async Task Frontend_whose_address_changed_moves_to_the_new_one(RelayPath path)
     {
         await using var server = TestServer.Echo();
         var config = ProxyFixture.Config([server.EndPoint]);
-        await using var proxy = await ProxyFixture.StartAsync(config);
+        await using var proxy = await ProxyFixture.StartAsync(config, options: RelayPaths.Options(path));
         var before = proxy.Frontend();
         using var established = await Loopback.ConnectAsync(before);
         var moved = ProxyFixture.FrontendPort();

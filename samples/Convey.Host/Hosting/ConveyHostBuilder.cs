@@ -27,6 +27,7 @@ internal static class ConveyHostBuilder
         builder.Services.AddSystemd();
         builder.Services.AddHostedService<HangupSignalHandler>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownDeadline.For(startup));
+        builder.Services.Configure<Convey.Proxy.ProxyEngineOptions>(TransportEnvironment.Apply);
         addConfigSource(AddConveyServices(builder.Services, arguments));
 
         // The HTTP side follows [stats] of the configuration in force (none without the table); it starts after Convey.

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Convey.Proxy.Transport;
 using Convey.Proxy.Transport.Epoll;
+using Convey.Proxy.Transport.IoUring;
 
 namespace Convey.Proxy.Relay;
 
@@ -15,11 +16,27 @@ namespace Convey.Proxy.Relay;
 /// </summary>
 internal static class RelayPump
 {
-    /// <summary>Relays with splice(2) when the engine is set to and the sockets are the epoll transport's, else through a pooled buffer.</summary>
-    public static ValueTask RunAsync(ProxyConnection connection, ProxySocket from, ProxySocket to, bool fromClient, ProxyEngineOptions options) =>
-        options.UseSplice && OperatingSystem.IsLinux() && from is EpollSocket input && to is EpollSocket output
-            ? SplicePump.RunAsync(connection, input, output, fromClient)
-            : CopyAsync(connection, from, to, fromClient, options.BufferSize);
+    /// <summary>
+    /// Relays with splice(2) when the engine is set to and the sockets are the epoll transport's, out of the
+    /// ring's own buffers on the io_uring transport, else through a pooled buffer.
+    /// </summary>
+    public static ValueTask RunAsync(ProxyConnection connection, ProxySocket from, ProxySocket to, bool fromClient, ProxyEngineOptions options)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            if (from is IoUringSocket ring)
+            {
+                return RingPump.RunAsync(connection, ring, to, fromClient);
+            }
+
+            if (options.UseSplice && from is EpollSocket input && to is EpollSocket output)
+            {
+                return SplicePump.RunAsync(connection, input, output, fromClient);
+            }
+        }
+
+        return CopyAsync(connection, from, to, fromClient, options.BufferSize);
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask CopyAsync(ProxyConnection connection, ProxySocket from, ProxySocket to, bool fromClient, int bufferSize)

@@ -21,7 +21,12 @@ internal abstract class ProxySocket
     /// <summary>A new, unconnected socket of <paramref name="family"/> with the same owner as this one.</summary>
     public abstract ProxySocket CreateOutbound(AddressFamily family);
 
-    public abstract ValueTask ConnectAsync(IPEndPoint endPoint);
+    /// <summary>
+    /// Connects to <paramref name="endPoint"/>. A transport that can bound the attempt in the kernel gives up after
+    /// <paramref name="timeout"/> (a <see cref="SocketException"/> with <see cref="SocketError.TimedOut"/>); on every
+    /// transport the engine's timeout sweep also closes an attempt that took too long.
+    /// </summary>
+    public abstract ValueTask ConnectAsync(IPEndPoint endPoint, TimeSpan timeout);
 
     /// <summary>Completes once data (or the end of the stream, or an error) can be read, without taking a buffer.</summary>
     public abstract ValueTask WaitReadableAsync();

@@ -62,9 +62,11 @@ internal sealed class ProxyFixture : IAsyncDisposable
             config);
 
     /// <summary>Runs from a TOML file, as the host does, with a short debounce so a test can rewrite it often.</summary>
-    public static Task<ProxyFixture> StartFromTomlAsync(string path) =>
-        StartAsync(builder => builder.Services.AddSingleton<IConfigSource>(
-            new TomlFileConfigSource(path, TimeProvider.System, NullLogger<TomlFileConfigSource>.Instance, debounce: TimeSpan.FromMilliseconds(20))));
+    public static Task<ProxyFixture> StartFromTomlAsync(string path, Action<ProxyEngineOptions>? options = null) =>
+        StartAsync(
+            builder => builder.Services.AddSingleton<IConfigSource>(
+                new TomlFileConfigSource(path, TimeProvider.System, NullLogger<TomlFileConfigSource>.Instance, debounce: TimeSpan.FromMilliseconds(20))),
+            options: options);
 
     private static async Task<ProxyFixture> StartAsync(
         Action<IConveyBuilder> source, TimeProvider? time = null, Action<ProxyEngineOptions>? options = null, bool probeServers = false, ConveyConfig? config = null)

@@ -5,16 +5,19 @@ namespace Convey.Proxy.Tests.Transport;
 
 public class EventLoopTransportTests
 {
-    [SkippableFact]
-    public async Task Connections_spread_over_several_event_loops_each_get_their_own_bytes_back()
+    public static TheoryData<RelayPath> EventLoopTransports => [RelayPath.EventLoop, RelayPath.IoUring];
+
+    [SkippableTheory]
+    [MemberData(nameof(EventLoopTransports))]
+    public async Task Connections_spread_over_several_event_loops_each_get_their_own_bytes_back(RelayPath path)
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
+        var transport = RelayPaths.Options(path);
         await using var server = TestServer.Echo();
         await using var proxy = await ProxyFixture.StartAsync(
             ProxyFixture.Config([server.EndPoint]),
             options: o =>
             {
-                o.Transport = ProxyTransport.Epoll;
+                transport(o);
                 o.EventLoops = 4;
             });
 
@@ -31,14 +34,15 @@ public class EventLoopTransportTests
         Assert.Equal(64, proxy.FrontendState().TotalConnections);
     }
 
-    [SkippableFact]
-    public async Task An_engine_disposed_with_its_loops_is_followed_by_a_new_one_that_serves()
+    [SkippableTheory]
+    [MemberData(nameof(EventLoopTransports))]
+    public async Task An_engine_disposed_with_its_loops_is_followed_by_a_new_one_that_serves(RelayPath path)
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "the epoll transport exists on Linux only");
+        var transport = RelayPaths.Options(path);
         await using var server = TestServer.Echo();
         for (var run = 0; run < 3; run++)
         {
-            await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: o => o.Transport = ProxyTransport.Epoll);
+            await using var proxy = await ProxyFixture.StartAsync(ProxyFixture.Config([server.EndPoint]), options: transport);
             using var client = await Loopback.ConnectAsync(proxy.Frontend());
             await Loopback.AssertEchoAsync(client, $"run {run}");
         }

@@ -16,7 +16,7 @@ namespace Convey.Proxy.Transport.Epoll;
 /// work the loop posts to itself waits in a plain queue and costs no system call.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal sealed partial class EpollLoop : IDisposable
+internal sealed class EpollLoop : IDisposable
 {
     private const int MaxEvents = 256;
     private const ulong WakeToken = ulong.MaxValue;
@@ -224,7 +224,7 @@ internal sealed partial class EpollLoop : IDisposable
     [DoesNotReturn]
     private void Fail(int errno)
     {
-        LogWaitFailed(_thread.Name, errno);
+        LoopLog.LoopFailed(_logger, _thread.Name, "epoll_wait", errno);
         Environment.FailFast(
             $"Event loop {_thread.Name}: epoll_wait failed with errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)}). " +
             "The loop cannot serve its connections any more and would still be handed new ones, so the process stops.");
@@ -240,7 +240,7 @@ internal sealed partial class EpollLoop : IDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogHandlerFailed(ex, _thread.Name);
+            LoopLog.HandlerFailed(_logger, ex, _thread.Name);
         }
     }
 
@@ -281,13 +281,7 @@ internal sealed partial class EpollLoop : IDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogHandlerFailed(ex, _thread.Name);
+            LoopLog.HandlerFailed(_logger, ex, _thread.Name);
         }
     }
-
-    [LoggerMessage(EventId = ProxyLogEvents.LoopFailed, EventName = nameof(ProxyLogEvents.LoopFailed), Level = LogLevel.Critical, Message = "Event loop {Loop}: epoll_wait failed (errno {Errno}); the process stops")]
-    private partial void LogWaitFailed(string? loop, int errno);
-
-    [LoggerMessage(EventId = ProxyLogEvents.LoopHandlerFailed, EventName = nameof(ProxyLogEvents.LoopHandlerFailed), Level = LogLevel.Error, Message = "Event loop {Loop}: a handler failed; the loop goes on")]
-    private partial void LogHandlerFailed(Exception exception, string? loop);
 }

@@ -76,7 +76,7 @@ internal sealed class EpollSocket : ProxySocket, IEpollHandler, IValueTaskSource
         return socket;
     }
 
-    public override ValueTask ConnectAsync(IPEndPoint endPoint)
+    public override ValueTask ConnectAsync(IPEndPoint endPoint, TimeSpan timeout)
     {
         ThrowIfClosed();
         _remote = endPoint;

@@ -16,7 +16,7 @@ internal sealed class SocketsProxySocket(Socket socket) : ProxySocket
     public override ProxySocket CreateOutbound(AddressFamily family) =>
         new SocketsProxySocket(new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true });
 
-    public override ValueTask ConnectAsync(IPEndPoint endPoint) => socket.ConnectAsync(endPoint, CancellationToken.None);
+    public override ValueTask ConnectAsync(IPEndPoint endPoint, TimeSpan timeout) => socket.ConnectAsync(endPoint, CancellationToken.None);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WaitReadableAsync() =>
