@@ -33,6 +33,7 @@ internal static class ConveyHostBuilder
         // The HTTP side follows [stats] of the configuration in force (none without the table); it starts after Convey.
         StatsServer.AddMetricsExport(builder.Services);
         builder.Services.AddHostedService<StatsListener>();
+        builder.Services.AddHostedService<StartupMemoryRelease>();
         return builder.Build();
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Convey.Configuration.Toml;
@@ -34,6 +33,8 @@ internal sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
     private readonly ITimer? _pollTimer;
     private readonly FileSystemWatcher? _watcher;
     private CancellationTokenSource _changed = new();
+    // The file's bytes as last loaded, and as last seen changed: compared whole rather than hashed, because a
+    // configuration file is small and a hash would load a cryptography library (megabytes) into the process.
     private byte[]? _lastSeen;
     private byte[]? _candidate;
     private long? _pendingSince;
@@ -60,7 +61,7 @@ internal sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         _debounce = debounce ?? DefaultDebounce;
         _time = timeProvider;
         _logger = logger;
-        _lastSeen = TryHashFile();
+        _lastSeen = TryReadFile();
         _debounceTimer = timeProvider.CreateTimer(static s => ((TomlFileConfigSource)s!).CheckForChange(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var poll = pollInterval ?? DefaultPollInterval;
         if (poll != Timeout.InfiniteTimeSpan)
@@ -126,7 +127,7 @@ internal sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         lock (_gate)
         {
             // What was loaded is what the next change is measured against, so a change already loaded does not fire again.
-            _lastSeen = SHA256.HashData(bytes);
+            _lastSeen = bytes;
         }
 
         return TomlConfigReader.Parse(ConfigFileText.ToText(bytes, Path), Path);
@@ -203,8 +204,8 @@ internal sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
             _pendingSince = null;
         }
 
-        var hash = TryHashFile();
-        if (hash is null)
+        var content = TryReadFile();
+        if (content is null)
         {
             // Missing or unreadable for now (mid-swap, deleted): keep the last configuration and wait for the next event.
             return;
@@ -213,15 +214,15 @@ internal sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         CancellationTokenSource changed;
         lock (_gate)
         {
-            if (_disposed || (_lastSeen is not null && hash.AsSpan().SequenceEqual(_lastSeen)))
+            if (_disposed || (_lastSeen is not null && content.AsSpan().SequenceEqual(_lastSeen)))
             {
                 _candidate = null;
                 return;
             }
 
-            if (_candidate is null || !hash.AsSpan().SequenceEqual(_candidate))
+            if (_candidate is null || !content.AsSpan().SequenceEqual(_candidate))
             {
-                _candidate = hash;
+                _candidate = content;
                 if (_pendingSince is null)
                 {
                     _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
@@ -231,7 +232,7 @@ internal sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
             }
 
             _candidate = null;
-            _lastSeen = hash;
+            _lastSeen = content;
             changed = _changed;
             _changed = new CancellationTokenSource();
         }
@@ -249,11 +250,11 @@ internal sealed partial class TomlFileConfigSource : IConfigSource, IDisposable
         }
     }
 
-    private byte[]? TryHashFile()
+    private byte[]? TryReadFile()
     {
         try
         {
-            return SHA256.HashData(ConfigFileText.ReadBytes(Path));
+            return ConfigFileText.ReadBytes(Path);
         }
         catch (ConfigException)
         {

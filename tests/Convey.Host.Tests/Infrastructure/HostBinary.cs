@@ -6,6 +6,18 @@ internal static class HostBinary
     /// <summary>The repository's root folder (the one holding Convey.sln).</summary>
     public static string RepositoryRoot { get; } = FindRoot();
 
+    /// <summary>
+    /// The environment variable naming a published host binary (the NativeAOT release build) to run instead of the
+    /// built Convey.Host.dll: <c>CONVEY_HOST_BINARY=out/Convey.Host dotnet test tests/Convey.Host.Tests</c>.
+    /// </summary>
+    public const string BinaryVariable = "CONVEY_HOST_BINARY";
+
+    /// <summary>The command that starts the host: the published binary named by <see cref="BinaryVariable"/>, else <c>dotnet Convey.Host.dll</c>.</summary>
+    public static IReadOnlyList<string> Command { get; } = FindCommand();
+
+    /// <summary>Whether <see cref="Command"/> runs the published native binary rather than the JIT build.</summary>
+    public static bool IsNative => Command.Count == 1;
+
     /// <summary>The built Convey.Host.dll of the same configuration as these tests.</summary>
     public static string Path { get; } = FindHost();
 
@@ -23,6 +35,17 @@ internal static class HostBinary
         }
 
         throw new InvalidOperationException("Convey.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static IReadOnlyList<string> FindCommand()
+    {
+        if (Environment.GetEnvironmentVariable(BinaryVariable) is { Length: > 0 } binary)
+        {
+            var full = System.IO.Path.GetFullPath(binary, RepositoryRoot);
+            return File.Exists(full) ? [full] : throw new FileNotFoundException($"{BinaryVariable} names no file.", full);
+        }
+
+        return ["dotnet", FindHost()];
     }
 
     private static string FindHost()

@@ -4,7 +4,10 @@ using System.Text;
 
 namespace Convey.Host.Tests.Infrastructure;
 
-/// <summary>The real host (the built Convey.Host.dll) running as a child process, with its output captured.</summary>
+/// <summary>
+/// The real host running as a child process, with its output captured: the built Convey.Host.dll, or the published
+/// native binary named by <see cref="HostBinary.BinaryVariable"/>.
+/// </summary>
 internal sealed partial class HostProcess : IAsyncDisposable
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
@@ -63,7 +66,7 @@ internal sealed partial class HostProcess : IAsyncDisposable
             command.AddRange(["prlimit", $"--nofile={limit}"]);
         }
 
-        command.AddRange(["dotnet", HostBinary.Path]);
+        command.AddRange(HostBinary.Command);
         var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,

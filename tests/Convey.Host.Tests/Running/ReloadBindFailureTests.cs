@@ -14,7 +14,8 @@ public class ReloadBindFailureTests
         await using var backend = TestServer.ReadAllThenReply(4);
         using var config = HostConfigFile.Write([("s1", backend.EndPoint)]);
         await using var host = HostProcess.Start([$"--config={config.Path}"]);
-        await host.WaitForOutputAsync("Convey started");
+        // Every service started, the stats listener too (it starts after Convey).
+        await host.WaitForOutputAsync("Application started");
         var taken = config.ReservePort();
         var free = config.ReservePort();
         var squatter = config.Occupy(taken);
