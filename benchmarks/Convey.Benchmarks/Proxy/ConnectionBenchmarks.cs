@@ -20,7 +20,7 @@ public class ConnectionBenchmarks
     private EngineUnderTest? _engine;
     private IPEndPoint _target = null!;
 
-    [Params("direct", "epoll", "sockets")]
+    [Params("direct", "epoll", "io_uring", "sockets")]
     public string Path { get; set; } = "epoll";
 
     [Params(1, 64)]
@@ -36,7 +36,12 @@ public class ConnectionBenchmarks
             return;
         }
 
-        var transport = Path == "epoll" ? ProxyTransport.Epoll : ProxyTransport.Sockets;
+        var transport = Path switch
+        {
+            "epoll" => ProxyTransport.Epoll,
+            "io_uring" => ProxyTransport.IoUring,
+            _ => ProxyTransport.Sockets,
+        };
         _engine = await EngineUnderTest.StartAsync(_server.EndPoint, o => o.Transport = transport);
         _target = _engine.Frontend;
     }

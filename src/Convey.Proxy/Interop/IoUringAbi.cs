@@ -86,6 +86,7 @@ internal static class IoUringAbi
     public const ushort RecvMultishot = 1 << 1;
     public const uint CancelAll = 1u << 0;
     public const uint CancelDescriptor = 1u << 1;
+    public const uint CancelAny = 1u << 2;
 
     // struct io_uring_cqe (16 bytes).
     public const int CqeSize = 16;

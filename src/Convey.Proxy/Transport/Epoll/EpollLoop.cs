@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
@@ -25,13 +24,11 @@ internal sealed class EpollLoop : IDisposable
     private readonly int _wake;
     private readonly Thread _thread;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
-    private readonly Queue<(Action<object?> Work, object? State)> _deferred = new();
+    private readonly LoopWork _work;
     private readonly Stack<int> _freeSlots = new();
     private IEpollHandler?[] _handlers = new IEpollHandler?[256];
     private uint[] _generations = new uint[256];
     private int _usedSlots;
-    private int _wakePending;
     private volatile bool _stopping;
 
     public EpollLoop(string name, ILogger logger)
@@ -52,6 +49,7 @@ internal sealed class EpollLoop : IDisposable
         }
 
         AddInterest(_wake, EpollEventLayout.In, WakeToken);
+        _work = new LoopWork(name, Signal, logger);
         _thread = new Thread(Run) { IsBackground = true, Name = name };
 
         // The loop serves whoever hands it work: it carries no caller's ExecutionContext (AsyncLocal values,
@@ -80,15 +78,11 @@ internal sealed class EpollLoop : IDisposable
     {
         if (IsCurrent)
         {
-            _deferred.Enqueue((work, state));
+            _work.Post(onLoop: true, work, state);
             return;
         }
 
-        _posted.Enqueue((work, state));
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            Signal();
-        }
+        _work.Post(onLoop: false, work, state);
     }
 
     /// <summary>Registers <paramref name="descriptor"/> (loop thread only); returns the token to deregister it with.</summary>
@@ -171,7 +165,7 @@ internal sealed class EpollLoop : IDisposable
             while (!_stopping)
             {
                 // Work deferred by the loop itself must not wait for an event: then only look, do not sleep.
-                var count = Native.EpollWait(_epoll, events, MaxEvents, _deferred.Count > 0 ? 0 : -1);
+                var count = Native.EpollWait(_epoll, events, MaxEvents, _work.HasDeferred ? 0 : -1);
                 if (count < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
@@ -206,7 +200,7 @@ internal sealed class EpollLoop : IDisposable
                     RunPosted();
                 }
 
-                RunDeferred();
+                _work.RunDeferred();
             }
         }
         finally
@@ -230,58 +224,15 @@ internal sealed class EpollLoop : IDisposable
             "The loop cannot serve its connections any more and would still be handed new ones, so the process stops.");
     }
 
-    private void Deliver(IEpollHandler handler, uint events)
-    {
-        try
-        {
-            handler.OnEvents(events);
-        }
-#pragma warning disable CA1031 // The loop serves every connection on it: one handler's failure is logged, never fatal.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LoopLog.HandlerFailed(_logger, ex, _thread.Name);
-        }
-    }
+    private void Deliver(IEpollHandler handler, uint events) =>
+        _work.Run(static delivery => delivery.Handler.OnEvents(delivery.Events), (Handler: handler, Events: events));
 
-    private void RunDeferred()
-    {
-        // Only what is queued now: work deferred by this work runs after the next look at the events.
-        for (var pending = _deferred.Count; pending > 0; pending--)
-        {
-            Execute(_deferred.Dequeue());
-        }
-    }
 
     private unsafe void RunPosted()
     {
         ulong counter;
         Native.Read(_wake, (byte*)&counter, sizeof(ulong));
-        Volatile.Write(ref _wakePending, 0);
-
-        // Only what is queued now: work posted by this work runs after the next look at the events.
-        for (var pending = _posted.Count; pending > 0 && _posted.TryDequeue(out var item); pending--)
-        {
-            Execute(item);
-        }
-
-        if (!_posted.IsEmpty && Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            Signal();
-        }
+        _work.RunPosted();
     }
 
-    private void Execute((Action<object?> Work, object? State) item)
-    {
-        try
-        {
-            item.Work(item.State);
-        }
-#pragma warning disable CA1031 // As in Deliver: posted work failing must not stop the loop.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LoopLog.HandlerFailed(_logger, ex, _thread.Name);
-        }
-    }
 }

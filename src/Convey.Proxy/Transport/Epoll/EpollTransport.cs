@@ -11,49 +11,13 @@ namespace Convey.Proxy.Transport.Epoll;
 [SupportedOSPlatform("linux")]
 internal sealed class EpollTransport(int loopCount, ILogger logger) : ITransport
 {
-    private readonly Lock _lock = new();
-    private EpollLoop[]? _loops;
-    private int _next;
+    private readonly LoopSet<EpollLoop> _loops = new(loopCount, i => new EpollLoop($"convey-loop-{i}", logger));
 
     public string Name => "epoll";
 
     public ProxyAcceptor Listen(Socket listening) => new EpollAcceptor(this, NextLoop(), listening);
 
-    public EpollLoop NextLoop()
-    {
-        var loops = Volatile.Read(ref _loops) ?? Start();
-        return loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)loops.Length)];
-    }
+    public EpollLoop NextLoop() => _loops.Next();
 
-    public void Dispose()
-    {
-        lock (_lock)
-        {
-            foreach (var loop in _loops ?? [])
-            {
-                loop.Dispose();
-            }
-
-            _loops = null;
-        }
-    }
-
-    private EpollLoop[] Start()
-    {
-        lock (_lock)
-        {
-            if (_loops is null)
-            {
-                var loops = new EpollLoop[loopCount];
-                for (var i = 0; i < loops.Length; i++)
-                {
-                    loops[i] = new EpollLoop($"convey-loop-{i}", logger);
-                }
-
-                Volatile.Write(ref _loops, loops);
-            }
-
-            return _loops;
-        }
-    }
+    public void Dispose() => _loops.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
@@ -27,12 +26,13 @@ internal sealed class IoUringLoop : IDisposable
     public const byte Ignored = 0;
 
     private const byte Wake = 1;
+    private const byte Quiesced = 0xFF;
+    private const int QuiesceTurns = 64;
     private readonly Thread _thread;
     private readonly ILogger _logger;
     private readonly IoUringSizes _sizes;
     private readonly int _bufferSize;
-    private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
-    private readonly Queue<(Action<object?> Work, object? State)> _deferred = new();
+    private readonly LoopWork _work;
     private readonly Stack<int> _freeSlots = new();
     private readonly Queue<IoUringSocket> _starved = new();
     private readonly ManualResetEventSlim _started = new();
@@ -43,7 +43,6 @@ internal sealed class IoUringLoop : IDisposable
     private IoUringRing? _ring;
     private ProvidedBuffers? _buffers;
     private Exception? _startFailure;
-    private int _wakePending;
     private bool _woken;
     private long _starvedReceives;
     private long _completionOverflows;
@@ -55,6 +54,7 @@ internal sealed class IoUringLoop : IDisposable
         _logger = logger;
         _sizes = sizes;
         _bufferSize = bufferSize;
+        _work = new LoopWork(name, Signal, logger);
         _thread = new Thread(Run) { IsBackground = true, Name = name };
 
         // As the epoll loop: no caller's ExecutionContext rides into the connections the loop runs.
@@ -104,15 +104,11 @@ internal sealed class IoUringLoop : IDisposable
     {
         if (IsCurrent)
         {
-            _deferred.Enqueue((work, state));
+            _work.Post(onLoop: true, work, state);
             return;
         }
 
-        _posted.Enqueue((work, state));
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            Signal();
-        }
+        _work.Post(onLoop: false, work, state);
     }
 
     /// <summary>A slot for <paramref name="handler"/>'s operations (loop thread only).</summary>
@@ -201,7 +197,7 @@ internal sealed class IoUringLoop : IDisposable
             while (!_stopping)
             {
                 // Work deferred by the loop itself, or buffers back for starved receives, must not wait for a completion.
-                var minComplete = _deferred.Count > 0 || CanFeedStarved() ? 0u : 1u;
+                var minComplete = _work.HasDeferred || CanFeedStarved() ? 0u : 1u;
                 if (_ring.CompletionsOverflowed)
                 {
                     // This enter flushes the kept completions into the queue, in order, as room frees up.
@@ -222,16 +218,59 @@ internal sealed class IoUringLoop : IDisposable
                 if (_woken)
                 {
                     _woken = false;
-                    RunPosted();
+                    _work.RunPosted();
                 }
 
-                RunDeferred();
+                _work.RunDeferred();
                 FeedStarved();
             }
         }
         finally
         {
+            Quiesce();
             CleanUp();
+        }
+    }
+
+    /// <summary>
+    /// Cancels every operation still in the kernel and takes their completions, so that once the ring is closed
+    /// nothing can receive into the buffers freed after it: with deferred task running a receive only runs inside
+    /// this thread's <c>io_uring_enter</c>, and after the cancel none is armed any more.
+    /// </summary>
+    private void Quiesce()
+    {
+        try
+        {
+            _ring!.Prepare(OpAsyncCancel, -1, Quiesced, opFlags: CancelAll | CancelAny);
+            for (var turn = 0; turn < QuiesceTurns; turn++)
+            {
+                var result = _ring.SubmitAndWait(1);
+                if (result < 0 && result is not (-Errno.EINTR or -Errno.EAGAIN or -Errno.EBUSY or -Errno.ETIME))
+                {
+                    return;
+                }
+
+                var cancelled = false;
+                while (_ring.TryTakeCompletion(out var userData, out _, out _))
+                {
+                    cancelled |= userData == Quiesced;
+                }
+
+                if (cancelled)
+                {
+                    // Completions the cancellation posted as task work come with one more look.
+                    _ring.SubmitAndWait(0);
+                    while (_ring.TryTakeCompletion(out _, out _, out _))
+                    {
+                    }
+
+                    return;
+                }
+            }
+        }
+        catch (Win32Exception)
+        {
+            // The ring is beyond use; closing it is all that is left.
         }
     }
 
@@ -261,16 +300,7 @@ internal sealed class IoUringLoop : IDisposable
             return;
         }
 
-        try
-        {
-            handler.OnCompletion(operation, result, flags);
-        }
-#pragma warning disable CA1031 // The loop serves every connection on it: one handler's failure is logged, never fatal.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LoopLog.HandlerFailed(_logger, ex, _thread.Name);
-        }
+        _work.Run(static completion => completion.Handler.OnCompletion(completion.Operation, completion.Result, completion.Flags), (Handler: handler, Operation: operation, Result: result, Flags: flags));
     }
 
     private bool CanFeedStarved() => _starved.Count > 0 && _buffers!.Lent < _buffers.Count;
@@ -283,44 +313,8 @@ internal sealed class IoUringLoop : IDisposable
         }
     }
 
-    private void RunDeferred()
-    {
-        // Only what is queued now: work deferred by this work runs after the next look at the completions.
-        for (var pending = _deferred.Count; pending > 0; pending--)
-        {
-            Execute(_deferred.Dequeue());
-        }
-    }
 
-    private void RunPosted()
-    {
-        Volatile.Write(ref _wakePending, 0);
 
-        // Only what is queued now: work posted by this work runs after the next look at the completions.
-        for (var pending = _posted.Count; pending > 0 && _posted.TryDequeue(out var item); pending--)
-        {
-            Execute(item);
-        }
-
-        if (!_posted.IsEmpty && Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            Signal();
-        }
-    }
-
-    private void Execute((Action<object?> Work, object? State) item)
-    {
-        try
-        {
-            item.Work(item.State);
-        }
-#pragma warning disable CA1031 // As in Complete: posted work failing must not stop the loop.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LoopLog.HandlerFailed(_logger, ex, _thread.Name);
-        }
-    }
 
     private unsafe void CleanUp()
     {

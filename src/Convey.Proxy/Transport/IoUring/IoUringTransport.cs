@@ -12,49 +12,13 @@ namespace Convey.Proxy.Transport.IoUring;
 [SupportedOSPlatform("linux")]
 internal sealed class IoUringTransport(int loopCount, IoUringSizes sizes, int bufferSize, ILogger logger) : ITransport
 {
-    private readonly Lock _lock = new();
-    private IoUringLoop[]? _loops;
-    private int _next;
+    private readonly LoopSet<IoUringLoop> _loops = new(loopCount, i => new IoUringLoop($"convey-uring-{i}", sizes, bufferSize, logger));
 
     public string Name => "io_uring";
 
     public ProxyAcceptor Listen(Socket listening) => new IoUringAcceptor(this, NextLoop(), listening);
 
-    public IoUringLoop NextLoop()
-    {
-        var loops = Volatile.Read(ref _loops) ?? Start();
-        return loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)loops.Length)];
-    }
+    public IoUringLoop NextLoop() => _loops.Next();
 
-    public void Dispose()
-    {
-        lock (_lock)
-        {
-            foreach (var loop in _loops ?? [])
-            {
-                loop.Dispose();
-            }
-
-            _loops = null;
-        }
-    }
-
-    private IoUringLoop[] Start()
-    {
-        lock (_lock)
-        {
-            if (_loops is null)
-            {
-                var loops = new IoUringLoop[loopCount];
-                for (var i = 0; i < loops.Length; i++)
-                {
-                    loops[i] = new IoUringLoop($"convey-uring-{i}", sizes, bufferSize, logger);
-                }
-
-                Volatile.Write(ref _loops, loops);
-            }
-
-            return _loops;
-        }
-    }
+    public void Dispose() => _loops.Dispose();
 }
