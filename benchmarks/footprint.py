@@ -10,7 +10,7 @@ the stats listener, or HAProxy with the same frontend), in turns:
   loaded   RSS (MiB) with --conns idle client connections, each proxied to a backend (the backend greets every
            connection with one byte, which the client reads before the next count). A proxied connection costs the
            proxy two descriptors: where the hard RLIMIT_NOFILE is 20,000 (and cannot be raised without
-           CAP_SYS_RESOURCE), 9,900 connections is the most a proxy can hold
+           CAP_SYS_RESOURCE), 9,800 connections (the host keeps 128 descriptors aside, so it holds at most ~9,930)
 
   python3 benchmarks/footprint.py --target "jit=/tmp/pub-jit/Convey.Host --config {config}" \\
       --target "native=/tmp/pub-native/convey --config {config}" --haproxy
@@ -182,7 +182,7 @@ def main():
     ap.add_argument("--haproxy", action="store_true", help="measure HAProxy with the same frontend too")
     ap.add_argument("--starts", type=int, default=5)
     ap.add_argument("--serve-backend", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--conns", type=int, default=9900, help="idle proxied connections for the loaded figure (0: skip)")
+    ap.add_argument("--conns", type=int, default=9800, help="idle proxied connections for the loaded figure (0: skip)")
     a = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the targets and the backend inherit it
