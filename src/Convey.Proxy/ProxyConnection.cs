@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Convey.Forwarding;
+using Convey.Proxy.Inspection;
 using Convey.Proxy.ProxyProtocol;
 using Convey.Proxy.Relay;
 using Convey.Proxy.Transport;
@@ -12,8 +13,9 @@ using Microsoft.Extensions.Logging;
 namespace Convey.Proxy;
 
 /// <summary>
-/// One proxied client connection: picks a server (retrying others after a connect failure), sends the
-/// PROXY header when the pool asks for one, then relays both directions until both have ended. Its sockets
+/// One proxied client connection: runs its frontend's inspectors when it has any (which may choose the pool, set the
+/// client's address or reject), picks a server (retrying others after a connect failure), sends the PROXY header when
+/// the pool asks for one and the bytes the inspectors read, then relays both directions until both have ended. Its sockets
 /// are used only where the client socket dispatches to (its event loop); other threads (the timeout sweep, a
 /// drain) hand their requests over with <see cref="ProxySocket.Dispatch"/>.
 /// </summary>
@@ -22,7 +24,9 @@ internal sealed partial class ProxyConnection
     private readonly ProxyListener _listener;
     private readonly ProxySocket _client;
     private readonly FrontendBinding _binding;
+    private readonly InspectionChain? _inspectionChain;
     private readonly ILogger _logger;
+    private ConnectionInspection? _inspection;
     private ProxySocket? _server;
     private ServerState? _serverState;
     private readonly long _started;
@@ -32,11 +36,12 @@ internal sealed partial class ProxyConnection
     private int _closed;
     private int _directionsEnded;
 
-    public ProxyConnection(ProxyListener listener, ProxySocket client, FrontendBinding binding)
+    public ProxyConnection(ProxyListener listener, ProxySocket client, FrontendBinding binding, InspectionChain? inspection)
     {
         _listener = listener;
         _client = client;
         _binding = binding;
+        _inspectionChain = inspection;
         _logger = listener.Context.Logger;
         _started = listener.Context.Time.GetTimestamp();
         _lastActivity = _started;
@@ -51,14 +56,22 @@ internal sealed partial class ProxyConnection
     public void Abort() => _client.Dispatch(static c => ((ProxyConnection)c!).AbortHere(), this);
 
     /// <summary>
-    /// Enforces the frontend's timeouts (called by the listener's sweep): gives up a connect attempt that took
+    /// Enforces the frontend's timeouts (called by the listener's sweep): ends the inspection of a connection whose
+    /// inspectors have not decided within the connect timeout, gives up a connect attempt that took
     /// longer than the connect timeout, and closes a connection idle longer than the idle timeout. Timing
     /// connects here rather than with a timer per attempt keeps the connection path free of timer allocations.
     /// </summary>
     public void CheckTimeouts(long now, TimeSpan connectTimeout, TimeSpan idleTimeout)
     {
         var time = _listener.Context.Time;
-        if (Volatile.Read(ref _connecting) is { } connecting)
+        if (Volatile.Read(ref _inspection) is not null)
+        {
+            if (time.GetElapsedTime(_started, now) >= connectTimeout)
+            {
+                _client.Dispatch(static c => ((ProxyConnection)c!)._inspection?.Expire(), this);
+            }
+        }
+        else if (Volatile.Read(ref _connecting) is { } connecting)
         {
             var started = Volatile.Read(ref _connectStarted);
             if (time.GetElapsedTime(started, now) >= connectTimeout)
@@ -133,11 +146,37 @@ internal sealed partial class ProxyConnection
 
     private async Task RunAsync()
     {
+        ConnectionInspection? inspection = null;
         try
         {
             var client = _client.RemoteEndPoint;
             var local = _client.LocalEndPoint;
-            if (!await ConnectAsync(FlowKey.FromEndPoints(client, local)).ConfigureAwait(false))
+            var pool = _binding.Pool;
+            if (_inspectionChain is { } chain)
+            {
+                inspection = new ConnectionInspection(chain, _client, _listener.Frontend.Name, client, local, pool.Name);
+                Volatile.Write(ref _inspection, inspection);
+                var (chosen, rejectReason, failure) = await inspection.RunAsync().ConfigureAwait(false);
+                Volatile.Write(ref _inspection, null);
+                if (chosen is null)
+                {
+                    _listener.Frontend.OnConnectionRejected();
+                    if (failure is not null)
+                    {
+                        LogInspectorFailed(failure, _listener.Frontend.Name, rejectReason!);
+                    }
+                    else
+                    {
+                        LogRejected(_listener.Frontend.Name, inspection.ClientEndPoint, rejectReason!);
+                    }
+
+                    return;
+                }
+
+                (pool, client, local) = (chosen, inspection.ClientEndPoint, inspection.LocalEndPoint);
+            }
+
+            if (!await ConnectAsync(FlowKey.FromEndPoints(client, local), pool).ConfigureAwait(false))
             {
                 if (Volatile.Read(ref _closed) != 0)
                 {
@@ -145,7 +184,7 @@ internal sealed partial class ProxyConnection
                 }
 
                 _listener.Frontend.OnConnectionRefused();
-                LogNoServer(_listener.Frontend.Name, _binding.Pool.Name, client);
+                LogNoServer(_listener.Frontend.Name, pool.Name, client);
                 return;
             }
 
@@ -154,14 +193,22 @@ internal sealed partial class ProxyConnection
                 return;
             }
 
-            var sendProxy = ProxySettings.SendProxy(_binding.Pool.Config);
+            var sendProxy = ProxySettings.SendProxy(pool.Config);
             if (sendProxy != ProxyProtocolVersion.None)
             {
                 await SendProxyHeaderAsync(sendProxy, client, local).ConfigureAwait(false);
             }
 
+            if (inspection is { Unconsumed.Length: > 0 } inspected)
+            {
+                await _server!.SendAsync(inspected.Unconsumed).ConfigureAwait(false);
+                OnRelayed(fromClient: true, inspected.Unconsumed.Length);
+            }
+
             var options = _listener.Context.Options;
-            var upstream = RelayPump.RunAsync(this, _client, _server!, fromClient: true, options);
+            var upstream = inspection?.PendingWait is { } pending
+                ? RelayFromClientAfterAsync(pending, options)
+                : RelayPump.RunAsync(this, _client, _server!, fromClient: true, options);
             await RelayPump.RunAsync(this, _server!, _client, fromClient: false, options).ConfigureAwait(false);
             await upstream.ConfigureAwait(false);
         }
@@ -186,6 +233,13 @@ internal sealed partial class ProxyConnection
         }
         finally
         {
+            if (inspection is not null)
+            {
+                Volatile.Write(ref _inspection, null);
+                InspectionReader.Forget(inspection.PendingWait);
+                inspection.Dispose();
+            }
+
             Interlocked.Exchange(ref _closed, 1);
             _client.Close();
             _server?.Close();
@@ -195,10 +249,27 @@ internal sealed partial class ProxyConnection
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ConnectAsync(FlowKey flow)
+    /// <summary>
+    /// The client-to-server relay of an inspected connection whose wait for the client's bytes was still under way when
+    /// the inspection ended (its deadline passed): the socket has one wait at a time, so the relay's own comes after it.
+    /// </summary>
+    private async ValueTask RelayFromClientAfterAsync(Task wait, ProxyEngineOptions options)
     {
-        var pool = _binding.Pool;
+        try
+        {
+            await wait.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The relay's own wait or read meets the same end and handles it.
+        }
+
+        await RelayPump.RunAsync(this, _client, _server!, fromClient: true, options).ConfigureAwait(false);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ConnectAsync(FlowKey flow, BackendPool pool)
+    {
         var frontend = _listener.Frontend;
         var attempts = 1 + Math.Max(0, pool.Config.Retries);
         List<ServerState>? failed = null;
@@ -267,6 +338,12 @@ internal sealed partial class ProxyConnection
 
     [LoggerMessage(EventId = ProxyLogEvents.NoServer, EventName = nameof(ProxyLogEvents.NoServer), Level = LogLevel.Warning, Message = "Frontend {Frontend}: no server of pool {Pool} could take the connection from {Client}")]
     private partial void LogNoServer(string frontend, string pool, IPEndPoint client);
+
+    [LoggerMessage(EventId = ProxyLogEvents.ConnectionRejected, EventName = nameof(ProxyLogEvents.ConnectionRejected), Level = LogLevel.Debug, Message = "Frontend {Frontend}: connection from {Client} rejected: {Reason}")]
+    private partial void LogRejected(string frontend, IPEndPoint client, string reason);
+
+    [LoggerMessage(EventId = ProxyLogEvents.InspectorFailed, EventName = nameof(ProxyLogEvents.InspectorFailed), Level = LogLevel.Warning, Message = "Frontend {Frontend}: a connection inspector threw; the connection was rejected ({Reason})")]
+    private partial void LogInspectorFailed(Exception exception, string frontend, string reason);
 
     [LoggerMessage(EventId = ProxyLogEvents.ConnectionSocketError, EventName = nameof(ProxyLogEvents.ConnectionSocketError), Level = LogLevel.Warning, Message = "Frontend {Frontend}: a connection failed ({Error})")]
     private partial void LogConnectionSocketError(string frontend, SocketError error);

@@ -1,8 +1,11 @@
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Metrics;
+using Convey.Proxy.Inspection;
+using Convey.Proxy.ProxyProtocol;
 using Convey.Proxy.Transport;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging;
@@ -31,14 +34,19 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     private readonly ProxyContext _context;
     private readonly DescriptorBudget? _budget;
     private readonly ILogger<ProxyEngine> _logger;
+    private readonly IConnectionInspectorFactory[] _inspectorFactories;
+    private ImmutableDictionary<string, BackendPool> _pools = ImmutableDictionary<string, BackendPool>.Empty;
     private ITimer? _retry;
     private bool _stopped;
 
-    /// <summary>Creates the engine; resolved from DI.</summary>
-    public ProxyEngine(IOptions<ProxyEngineOptions> options, TimeProvider time, ConveyMetrics metrics, ILoggerFactory loggerFactory)
+    /// <summary>Creates the engine; resolved from DI, with the connection inspectors the application registered.</summary>
+    public ProxyEngine(
+        IOptions<ProxyEngineOptions> options, TimeProvider time, ConveyMetrics metrics, ILoggerFactory loggerFactory, IEnumerable<IConnectionInspectorFactory> inspectorFactories)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(inspectorFactories);
+        _inspectorFactories = [.. inspectorFactories];
         _logger = loggerFactory.CreateLogger<ProxyEngine>();
         var logger = loggerFactory.CreateLogger<ProxyListener>();
         _context = new ProxyContext(options.Value, TransportFactory.Create(options.Value, logger), time, metrics, logger);
@@ -65,7 +73,8 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     public IReadOnlyCollection<string> Modes { get; } = [Mode];
 
     /// <inheritdoc />
-    public IReadOnlyCollection<string> FrontendKeys { get; } = [ProxySettings.ReusePortKey];
+    public IReadOnlyCollection<string> FrontendKeys { get; } =
+        [ProxySettings.ReusePortKey, ProxySettings.AcceptProxyKey, ProxySettings.SniKey, ProxySettings.NoClientHelloKey];
 
     /// <inheritdoc />
     public IReadOnlyCollection<string> PoolKeys { get; } = [ProxySettings.SendProxyKey];
@@ -97,6 +106,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         try
         {
             SizeConnectionLimit(snapshot);
+            _pools = snapshot.Pools;
             foreach (var (name, listener) in _listeners.ToArray())
             {
                 if (!snapshot.Frontends.TryGetValue(name, out var frontend) || !Serves(frontend) || frontend != listener.Frontend)
@@ -120,6 +130,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
                     if (current.ConfiguredEndPoint.Equals(frontend.Config.ListenEndPoint) && current.ReusePort == ProxySettings.ReusePort(frontend.Config))
                     {
                         current.OnSettingsChanged();
+                        current.Inspection = InspectionFor(frontend);
                         continue;
                     }
 
@@ -259,10 +270,40 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
             StartDrain(previous, CancellationToken.None);
         }
 
+        listener.Inspection = InspectionFor(frontend);
         _listeners[frontend.Name] = listener;
         frontend.ReportListening(_context.Transport.Name);
         LogListening(frontend.Name, listener.LocalEndPoint, frontend.Pool.Name);
         return null;
+    }
+
+    /// <summary>
+    /// The frontend's inspectors: the PROXY header first (its source is the client for all that follows), then SNI
+    /// routing, then the application's; null when it has none, so its connections go straight to the relay.
+    /// </summary>
+    private InspectionChain? InspectionFor(FrontendState frontend)
+    {
+        var config = frontend.Config;
+        var inspectors = ImmutableArray.CreateBuilder<IConnectionInspector>();
+        if (ProxySettings.AcceptProxy(config))
+        {
+            inspectors.Add(ProxyHeaderInspector.Instance);
+        }
+
+        if (ProxySettings.Sni(config) is { } sni)
+        {
+            inspectors.Add(sni);
+        }
+
+        foreach (var factory in _inspectorFactories)
+        {
+            if (factory.Create(config) is { } inspector)
+            {
+                inspectors.Add(inspector);
+            }
+        }
+
+        return inspectors.Count == 0 ? null : new InspectionChain(inspectors.ToImmutable(), _pools);
     }
 
     private static FrontendListenFailure NotListening(FrontendState frontend, SocketException error)

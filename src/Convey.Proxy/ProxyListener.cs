@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Convey.Forwarding;
+using Convey.Proxy.Inspection;
 using Convey.Proxy.Transport;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,7 @@ internal sealed partial class ProxyListener
     private readonly ITimer _sweep;
     private Task _acceptLoop = Task.CompletedTask;
     private TimeSpan _sweepPeriod;
+    private InspectionChain? _inspection;
     private long _active;
     private volatile bool _draining;
 
@@ -55,6 +57,13 @@ internal sealed partial class ProxyListener
     public long ActiveConnections => Volatile.Read(ref _active);
 
     internal ProxyContext Context => _context;
+
+    /// <summary>The inspectors new connections go through before the relay (set at each reload); null: none.</summary>
+    public InspectionChain? Inspection
+    {
+        get => Volatile.Read(ref _inspection);
+        set => Volatile.Write(ref _inspection, value);
+    }
 
     public static ProxyListener Start(FrontendState frontend, ProxyContext context)
     {
@@ -198,7 +207,7 @@ internal sealed partial class ProxyListener
 
         Interlocked.Increment(ref _active);
         Frontend.OnConnectionOpened();
-        var connection = new ProxyConnection(this, client, binding);
+        var connection = new ProxyConnection(this, client, binding, Inspection);
         _connections.TryAdd(connection, 0);
         client.Dispatch(static c => ((ProxyConnection)c!).Start(), connection);
     }

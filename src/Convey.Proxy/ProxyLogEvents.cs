@@ -26,6 +26,8 @@ internal static class ProxyLogEvents
     public const int NoServer = 2202;
     public const int ConnectionSocketError = 2203;
     public const int ConnectionFailed = 2204;
+    public const int ConnectionRejected = 2205;
+    public const int InspectorFailed = 2206;
 
     // Event loops (2300-2399)
     public const int LoopFailed = 2301;

@@ -14,6 +14,7 @@ public sealed class FrontendState
     private long _activeConnections;
     private long _totalConnections;
     private long _refusedConnections;
+    private long _rejectedConnections;
     private long _bytesToServer;
     private long _bytesToClient;
     private long _connectFailures;
@@ -62,6 +63,9 @@ public sealed class FrontendState
     /// <summary>Client connections refused (connection limit reached, or no server available).</summary>
     internal long RefusedConnections => Volatile.Read(ref _refusedConnections);
 
+    /// <summary>Client connections closed by a connection inspector (no valid PROXY header, no TLS ClientHello, an application's inspector).</summary>
+    internal long RejectedConnections => Volatile.Read(ref _rejectedConnections);
+
     /// <summary>Bytes from clients toward servers.</summary>
     internal long BytesToServer => Volatile.Read(ref _bytesToServer);
 
@@ -86,6 +90,9 @@ public sealed class FrontendState
 
     /// <summary>Counts a client connection refused.</summary>
     internal void OnConnectionRefused() => Interlocked.Increment(ref _refusedConnections);
+
+    /// <summary>Counts a client connection closed by a connection inspector.</summary>
+    internal void OnConnectionRejected() => Interlocked.Increment(ref _rejectedConnections);
 
     /// <summary>Adds to the bytes from clients toward servers.</summary>
     internal void AddBytesToServer(long count) => Interlocked.Add(ref _bytesToServer, count);

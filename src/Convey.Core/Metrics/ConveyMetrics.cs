@@ -45,6 +45,8 @@ public sealed class ConveyMetrics : IDisposable
             "{connection}", "Client connections or flows accepted, per frontend.");
         meter.CreateObservableCounter("convey.frontend.refused_connections", ObserveFrontends(f => f.RefusedConnections),
             "{connection}", "Client connections refused (limit reached or no server available), per frontend.");
+        meter.CreateObservableCounter("convey.frontend.rejected_connections", ObserveFrontends(f => f.RejectedConnections),
+            "{connection}", "Client connections closed by a connection inspector (no valid PROXY header, no valid TLS ClientHello with no_client_hello = reject), per frontend.");
         meter.CreateObservableCounter("convey.frontend.connect_failures", ObserveFrontends(f => f.ConnectFailures),
             "{connection}", "Proxied connection attempts to servers that failed (refused, timed out, unreachable), per frontend.");
         meter.CreateObservableCounter("convey.frontend.retries", ObserveFrontends(f => f.Retries),

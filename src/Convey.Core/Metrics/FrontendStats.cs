@@ -72,6 +72,13 @@ public sealed class FrontendStats
     [JsonInclude]
     public long RefusedConnections { get; internal init; }
 
+    /// <summary>
+    /// Client connections closed by a connection inspector before reaching a server: no valid PROXY header
+    /// (<c>accept_proxy</c>), no valid TLS ClientHello (<c>no_client_hello = "reject"</c>), or an application's inspector.
+    /// </summary>
+    [JsonInclude]
+    public long RejectedConnections { get; internal init; }
+
     /// <summary>Proxied connection attempts to servers that failed.</summary>
     [JsonInclude]
     public long ConnectFailures { get; internal init; }
@@ -97,6 +104,7 @@ public sealed class FrontendStats
             Transport = frontend.Transport,
             Draining = frontend.IsDraining,
             RefusedConnections = frontend.RefusedConnections,
+            RejectedConnections = frontend.RejectedConnections,
             ConnectFailures = frontend.ConnectFailures,
             Retries = frontend.Retries,
         };

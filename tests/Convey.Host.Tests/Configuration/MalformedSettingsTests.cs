@@ -85,6 +85,79 @@ public sealed class MalformedSettingsTests
             2, 1, "backends.pool.send_proxy", "use one of: \"none\", \"v1\", \"v2\""
         },
         {
+            "accept_proxy as a string",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            accept_proxy = "yes"
+            """ + ConfigText.PoolWithOneServer,
+            4, 1, "frontends.web.accept_proxy", "must be true or false"
+        },
+        {
+            "sni route to a pool that does not exist",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+
+            [frontends.web.sni]
+            "api.example.com" = "api_pool"
+            """ + ConfigText.PoolWithOneServer,
+            5, 16, "frontends.web.sni.\"api.example.com\"", "the pool 'api_pool' does not exist"
+        },
+        {
+            "sni name that is no server name",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+
+            [frontends.web.sni]
+            "api..example.com" = "pool"
+            """ + ConfigText.PoolWithOneServer,
+            5, 16, "frontends.web.sni.\"api..example.com\"", "is not a server name"
+        },
+        {
+            "sni name without quotes",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+
+            [frontends.web.sni]
+            api.example.com = "pool"
+            """ + ConfigText.PoolWithOneServer,
+            5, 16, "frontends.web.sni.\"api.example.com\"", "must be written in quotes"
+        },
+        {
+            "no_client_hello misspelt",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            no_client_hello = "drop"
+
+            [frontends.web.sni]
+            "api.example.com" = "pool"
+            """ + ConfigText.PoolWithOneServer,
+            4, 1, "frontends.web.no_client_hello", "use one of: \"fallback\", \"reject\""
+        },
+        {
+            "sni on a packet-mode frontend",
+            """
+            [frontends.web]
+            listen_addr = "127.0.0.1:3000"
+            backend = "pool"
+            mode = "passthrough"
+            manage_firewall = false
+
+            [frontends.web.sni]
+            "api.example.com" = "pool"
+            """ + ConfigText.PoolWithOneServer,
+            7, 16, "frontends.web.sni", "needs mode = \"proxy\""
+        },
+        {
             "zero passthrough workers",
             """
             [passthrough]

@@ -25,7 +25,7 @@ public class SendProxyTests
         var seen = new TaskCompletionSource<(IPEndPoint Source, IPEndPoint Destination, string FirstBytes)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = TestServer.Start(async socket =>
         {
-            var (source, destination) = version == "v1" ? await ReadV1Async(socket) : await ReadV2Async(socket);
+            var (source, destination) = version == "v1" ? await ProxyHeaders.ReadV1Async(socket) : await ReadV2Async(socket);
             var rest = await Loopback.ReadExactlyAsync(socket, 5);
             seen.TrySetResult((source, destination, Encoding.ASCII.GetString(rest)));
         }, address);
@@ -46,7 +46,7 @@ public class SendProxyTests
     public async Task A_wildcard_frontend_tells_the_server_the_address_the_client_reached(RelayPath path)
     {
         var destination = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = TestServer.Start(async socket => destination.TrySetResult((await ReadV1Async(socket)).Item2));
+        await using var server = TestServer.Start(async socket => destination.TrySetResult((await ProxyHeaders.ReadV1Async(socket)).Item2));
         var port = ProxyFixture.FrontendPort(IPAddress.Any).Port;
         await using var proxy = await ProxyFixture.StartAsync(
             ProxyFixture.Config(
@@ -59,20 +59,6 @@ public class SendProxyTests
         await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None);
 
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), await destination.Task.WaitAsync(Eventually.Patience));
-    }
-
-    private static async Task<(IPEndPoint, IPEndPoint)> ReadV1Async(Socket socket)
-    {
-        var line = new StringBuilder();
-        while (!line.ToString().EndsWith("\r\n", StringComparison.Ordinal))
-        {
-            line.Append((char)(await Loopback.ReadExactlyAsync(socket, 1))[0]);
-        }
-
-        var parts = line.ToString().TrimEnd().Split(' ');
-        Assert.Equal("PROXY", parts[0]);
-        Assert.Equal(IPAddress.Parse(parts[2]).AddressFamily == AddressFamily.InterNetwork ? "TCP4" : "TCP6", parts[1]);
-        return (new IPEndPoint(IPAddress.Parse(parts[2]), int.Parse(parts[4])), new IPEndPoint(IPAddress.Parse(parts[3]), int.Parse(parts[5])));
     }
 
     private static async Task<(IPEndPoint, IPEndPoint)> ReadV2Async(Socket socket)
