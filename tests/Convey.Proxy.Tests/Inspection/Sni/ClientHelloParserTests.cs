@@ -79,8 +79,9 @@ public class ClientHelloParserTests
     }
 
     /// <summary>
-    /// Mutated and truncated ClientHellos, as many as fit in the time given: the parser never throws, every name it
-    /// finds is a lower-case host name, and it decides on a prefix either nothing yet or what it decides on the whole.
+    /// 200,000 mutated and truncated ClientHellos (a few seconds; a minute at most on a loaded machine): the parser
+    /// never throws, every name it finds is a lower-case host name, and it decides on a prefix either nothing yet or
+    /// what it decides on the whole.
     /// </summary>
     [Fact]
     public async Task Fuzzed_ClientHellos_never_break_the_parser_and_prefixes_agree_with_the_whole()
@@ -97,7 +98,7 @@ public class ClientHelloParserTests
         var budget = Stopwatch.StartNew();
         var cases = 0;
         var complete = 0;
-        while (cases < 1_000_000 && budget.Elapsed < TimeSpan.FromSeconds(5))
+        while (cases < 200_000 && budget.Elapsed < TimeSpan.FromMinutes(1))
         {
             var input = Mutate(seeds[random.Next(seeds.Count)], random);
             var whole = Parse(input);
@@ -112,7 +113,7 @@ public class ClientHelloParserTests
             cases++;
         }
 
-        Assert.True(cases >= 100_000, $"only {cases} cases in the time given");
+        Assert.True(cases == 200_000, $"only {cases} cases within a minute");
         Assert.True(complete > cases / 100, $"only {complete} of {cases} mutations still parsed: the mutations are too coarse to reach the inner fields");
     }
 
