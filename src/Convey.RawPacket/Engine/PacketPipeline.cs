@@ -41,8 +41,8 @@ internal sealed class PacketPipeline
     }
 
     /// <summary>
-    /// Resets per second the engine may send for passthrough segments of flows it does not track (<c>[passthrough]
-    /// reset_rate</c>); 0 drops them unanswered.
+    /// Resets per second the engine may send for passthrough segments of flows it does not track, from clients and from
+    /// servers to NAT ports (<c>[passthrough] reset_rate</c>); 0 drops them unanswered.
     /// </summary>
     public int ResetRate
     {
@@ -138,7 +138,7 @@ internal sealed class PacketPipeline
                 // No NAT state: no server knows this connection under any NAT port the engine could pick now, so a
                 // fresh flow would only make a server reset it (or, by chance, land in another connection). The
                 // balancer answers for the connection it lost, as the kernel does for a segment of no connection.
-                return AnswerWithReset(ip, tcp);
+                return AnswerWithReset(ip, tcp, DropReason.UntrackedSegment);
             }
 
             if (route.Draining)
@@ -185,7 +185,9 @@ internal sealed class PacketPipeline
         var key = new ReplyFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
         if (!_tracker.TryGetFromServer(key, tcp.Flags, tcp.AcknowledgmentNumber, out var flow, out var refused))
         {
-            return Drop(DropReason.UnknownFlow);
+            // The server holds a connection the balancer no longer maps to a client: answered like a NAT that lost its
+            // state answers, so the server frees it now instead of retransmitting into the void until it times out.
+            return (tcp.Flags & TcpFlags.Rst) != 0 ? Drop(DropReason.UntrackedReset) : AnswerWithReset(ip, tcp, DropReason.UnknownFlow);
         }
 
         if (refused)
@@ -252,17 +254,20 @@ internal sealed class PacketPipeline
         return Drop(DropReason.IcmpNotRelayed);
     }
 
-    /// <summary>The RST that ends the client's connection, built over the segment itself, within <see cref="ResetRate"/>.</summary>
-    private PacketAction AnswerWithReset(IPPacket ip, TcpHeader tcp)
+    /// <summary>
+    /// The RST that ends the sender's connection (a client's, or a server's towards a NAT port), built over the segment
+    /// itself, within <see cref="ResetRate"/>; the segment is counted as <paramref name="reason"/>.
+    /// </summary>
+    private PacketAction AnswerWithReset(IPPacket ip, TcpHeader tcp, DropReason reason)
     {
         if (!_resets.TryTake())
         {
             return Drop(DropReason.ResetRateLimited);
         }
 
-        Counters.OnDropped(DropReason.UntrackedSegment);
-        var client = ip.Source;
-        return Send(client, TcpReset.AnswerInPlace(ip, tcp));
+        Counters.OnDropped(reason);
+        var sender = ip.Source;
+        return Send(sender, TcpReset.AnswerInPlace(ip, tcp));
     }
 
     /// <summary>A client's SYN: the only segment that starts a connection (a SYN-ACK from a client answers one).</summary>

@@ -39,7 +39,11 @@ public enum DropReason
     /// <summary>No server of the frontend's pool is available.</summary>
     NoServer,
 
-    /// <summary>A reply to a NAT port that no tracked flow holds.</summary>
+    /// <summary>
+    /// Passthrough: a segment from a server to a NAT port that no tracked flow holds (the flow ended, was forgotten or the
+    /// balancer restarted), other than a RST. Not forwarded: the server was answered with a RST, so its side of the lost
+    /// connection ends at once.
+    /// </summary>
     UnknownFlow,
 
     /// <summary>Every NAT port towards the chosen server is held by a live flow.</summary>
@@ -79,6 +83,6 @@ public enum DropReason
     /// </summary>
     UntrackedSegment,
 
-    /// <summary>As <see cref="UntrackedSegment"/>, but over <c>[passthrough] reset_rate</c> (or with it 0): dropped without an answer.</summary>
+    /// <summary>As <see cref="UntrackedSegment"/> or <see cref="UnknownFlow"/>, but over <c>[passthrough] reset_rate</c> (or with it 0): dropped without an answer.</summary>
     ResetRateLimited,
 }

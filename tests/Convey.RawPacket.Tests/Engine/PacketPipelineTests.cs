@@ -353,6 +353,73 @@ public class PacketPipelineTests
     }
 
     [Fact]
+    public void A_server_segment_to_a_nat_port_no_flow_holds_is_answered_with_a_reset_to_the_server()
+    {
+        using var lab = new PipelineFixture("passthrough");
+        // The server's next data on a connection whose flow the balancer forgot (a restart, an idle timeout).
+        var segment = Tcp(Server1, 8080, Vip, 40000, TcpFlags.Ack | TcpFlags.Psh, payloadLength: 300, acknowledgment: 7_000_001);
+
+        var action = lab.Process(segment);
+
+        Assert.Equal(PacketActionKind.SendRouted, action.Kind);
+        Assert.Equal(PacketAddress.FromIPv4(Server1), action.Destination);
+        var reset = segment.AsSpan(0, action.Length).ToArray();
+        Assert.Equal((Vip, (ushort)40000, Server1, (ushort)8080), PipelineFixture.Addresses(reset));
+        Assert.Equal(TcpFlags.Rst, (TcpFlags)reset[20 + 13]);
+        Assert.Equal(7_000_001u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(reset.AsSpan(20 + 4)));
+        Assert.True(PipelineFixture.ChecksumsValid(reset));
+        Assert.Equal(0, lab.Tracker.Count);
+        Assert.Equal(0, lab.Frontend.TotalConnections);
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UnknownFlow));
+    }
+
+    [Fact]
+    public void A_server_segment_to_a_nat_port_of_a_flow_that_ended_and_was_forgotten_gets_a_reset_not_a_client()
+    {
+        using var lab = new PipelineFixture("passthrough");
+        var syn = Tcp(Client, 40000, Vip, 8080, TcpFlags.Syn);
+        lab.Process(syn);
+        var (_, natPort, server, _) = PipelineFixture.Addresses(syn);
+        lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Rst));
+        lab.Time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
+        Assert.Equal(0, lab.Tracker.Count);
+
+        var late = Tcp(server, 8080, Vip, natPort, TcpFlags.Ack, 20, acknowledgment: 99);
+        var action = lab.Process(late);
+
+        Assert.Equal(PacketAddress.FromIPv4(server), action.Destination);
+        Assert.Equal(TcpFlags.Rst, (TcpFlags)late[20 + 13]);
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UnknownFlow));
+    }
+
+    [Fact]
+    public void A_reset_from_a_server_to_a_nat_port_no_flow_holds_is_dropped_unanswered()
+    {
+        using var lab = new PipelineFixture("passthrough");
+        var segment = Tcp(Server1, 8080, Vip, 40000, TcpFlags.Rst | TcpFlags.Ack);
+        var original = segment.ToArray();
+
+        Assert.Equal(PacketActionKind.Drop, lab.Process(segment).Kind);
+        Assert.Equal(original, segment);
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UntrackedReset));
+    }
+
+    [Fact]
+    public void Resets_to_servers_share_reset_rate_with_resets_to_clients()
+    {
+        using var lab = new PipelineFixture("passthrough");
+        lab.Pipeline.ResetRate = 10;
+
+        var toClients = Enumerable.Range(30000, 6).Count(port => lab.Process(Tcp(Client, (ushort)port, Vip, 8080, TcpFlags.Ack)).Kind == PacketActionKind.SendRouted);
+        var toServers = Enumerable.Range(40000, 6).Count(port => lab.Process(Tcp(Server1, 8080, Vip, (ushort)port, TcpFlags.Ack)).Kind == PacketActionKind.SendRouted);
+
+        Assert.Equal(6, toClients);
+        Assert.Equal(4, toServers);
+        Assert.Equal(4, lab.Counters.DroppedFor(DropReason.UnknownFlow));
+        Assert.Equal(2, lab.Counters.DroppedFor(DropReason.ResetRateLimited));
+    }
+
+    [Fact]
     public void A_passthrough_flow_whose_server_failed_health_is_reset_by_the_balancer_at_its_next_segment()
     {
         using var lab = new PipelineFixture("passthrough");
