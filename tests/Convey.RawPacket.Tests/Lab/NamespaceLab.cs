@@ -192,6 +192,16 @@ internal sealed class NamespaceLab : IAsyncDisposable
         (await LabProcess.RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "sha256", url])).Trim();
 
     /// <summary>
+    /// Downloads <paramref name="path"/> from [<paramref name="host6"/>]:<paramref name="port"/> and, once the server has
+    /// filled the client's window, sends the ICMPv6 packet too big (<paramref name="mtu"/>) that a router between the
+    /// balancer and the client would send about the download's last segment. Returns "ok &lt;largest packet before&gt;
+    /// &lt;largest packet after&gt; &lt;packets after&gt; &lt;sha256&gt; &lt;bytes&gt;" or "err ..." (client.py toobig).
+    /// </summary>
+    public async Task<string> DownloadThroughNarrowerPathAsync(string host6, int port, string path, int mtu) =>
+        (await LabProcess.RunAsync("ip", ["netns", "exec", Namespace("cl"), "python3", Path.Combine(LabDirectory, "client.py"), "toobig", host6,
+            port.ToString(CultureInfo.InvariantCulture), path, mtu.ToString(CultureInfo.InvariantCulture)])).Trim();
+
+    /// <summary>
     /// Starts client.py in the client's namespace with <paramref name="arguments"/> and returns at once: the process and
     /// its output so far (a long transfer runs while the test does something else).
     /// </summary>

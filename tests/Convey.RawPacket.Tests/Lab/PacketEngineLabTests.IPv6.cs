@@ -38,6 +38,29 @@ public partial class PacketEngineLabTests
     public Task Dsr_l3_over_ipv6_serves_every_request_with_the_vip_on_the_balancers_loopback_and_its_traffic_arriving_on_eth0() =>
         AssertDsrServesRealClientsAsync(NamespaceLab.RoutedVip6, frontendExtra: "", sectionExtra: "", "routed-vip lo", $"dsr-on {NamespaceLab.RoutedVip6}");
 
+    [SkippableFact]
+    public async Task Passthrough_over_ipv6_relays_a_packet_too_big_from_the_clients_side_to_the_server_which_then_sends_packets_that_fit()
+    {
+        SkipUnlessLabAvailable();
+        await using var lab = await NamespaceLab.StartAsync();
+        lab.StartHost(Config(NamespaceLab.Vip6), "--passthrough");
+        await lab.WaitUntilServingAsync(Url(NamespaceLab.Vip6));
+
+        // A router between the balancer and the client takes only 1280 bytes: it tells the packets' source, VIP6. Only the
+        // server can send smaller segments, so the balancer must pass the error on to it, quoting the segment as the
+        // server sent it (its own address and the flow's NAT port).
+        var result = await lab.DownloadThroughNarrowerPathAsync(NamespaceLab.Vip6, 8080, "/big", mtu: 1280);
+
+        var fields = result.Split(' ');
+        Assert.True(fields is ["ok", _, _, _, _, _], result);
+        var (largestBefore, largestAfter, packetsAfter) = (int.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture), int.Parse(fields[3], CultureInfo.InvariantCulture));
+        Assert.True(largestBefore > 1280, $"the download's packets were {largestBefore} bytes before the error: the test proves nothing ({result})");
+        Assert.True(packetsAfter > 100, result);
+        Assert.InRange(largestAfter, 1, 1280);
+        Assert.Equal($"{BigSha256} {10 << 20}", $"{fields[4]} {fields[5]}");
+        AssertDefaultPath(lab.HostOutput);
+    }
+
     /// <summary>
     /// A passthrough frontend on VIP6 serves every request and the big download through NAT ports of VIP6; on AF_PACKET
     /// its packets to the backends leave as frames to their MACs, not through the kernel's IPv6 output path.

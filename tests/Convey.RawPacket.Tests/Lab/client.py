@@ -8,7 +8,13 @@ about SECONDS, so the transfer lasts that long; prints "started" once the header
 or "err <error>".
 `client.py half HOST PORT MARKER`: sends the first line of a request, prints "started", waits (at most 60 s) until the
 file MARKER exists, sends the rest and reads: prints "reset <seconds>" when the connection is reset, with the seconds
-from that send to the reset, else "ok <answer>" or "err <error>"."""
+from that send to the reset, else "ok <answer>" or "err <error>".
+`client.py toobig HOST6 PORT PATH MTU`: plays a router on the path between the balancer and this client whose link
+takes only MTU bytes: one GET with a 64 KiB receive buffer, left unread until the server has filled the window; then
+an ICMPv6 packet too big (MTU) to HOST6, quoting the last segment that arrived from HOST6:PORT with the sequence number
+the server sends next (so the server's TCP takes the error as about its own connection); then reads the rest. Prints
+"ok <largest IPv6 packet of the download before the error> <largest after it> <packets after it> <sha256 hex> <bytes>"
+(packets as seen on eth0) or "err <error>"."""
 import hashlib, os, random, re, socket, struct, sys, time, urllib.request
 
 
@@ -90,11 +96,71 @@ def half(host, port, marker):
         print("reset %.2f" % (time.monotonic() - sent), flush=True)
 
 
+def too_big(host, port, path, mtu):
+    eth_p_ipv6 = 0x86DD
+    capture = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(eth_p_ipv6))
+    capture.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    capture.bind(("eth0", eth_p_ipv6))
+    capture.setblocking(False)
+    source = socket.inet_pton(socket.AF_INET6, host)
+    s = connect(host, port)
+    local_port = s.getsockname()[1]
+
+    def arrived():
+        """The IPv6 packets from HOST:PORT to this connection captured since the last call: (packet, sequence, data length)."""
+        while True:
+            try:
+                packet = capture.recv(65536)
+            except BlockingIOError:
+                return
+            if len(packet) < 60 or packet[6] != socket.IPPROTO_TCP or packet[8:24] != source:
+                continue
+            sport, dport, sequence = struct.unpack("!HHI", packet[40:48])
+            if (sport, dport) == (port, local_port):
+                yield packet, sequence, struct.unpack("!H", packet[4:6])[0] - (packet[52] >> 4) * 4
+
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: [%s]\r\nConnection: close\r\n\r\n" % (path.encode(), host.encode()))
+    time.sleep(1.5)  # the server fills the 64 KiB window and waits for it to open: all it sent is acknowledged
+    before = list(arrived())
+    if not before:
+        raise EOFError("nothing arrived from the server")
+    last, following = None, None
+    for packet, sequence, length in before:
+        end = (sequence + length) & 0xFFFFFFFF
+        if following is None or 0 < (end - following) & 0xFFFFFFFF < 1 << 31:
+            last, following = packet, end
+    quote = bytearray(last[:1280 - 48])  # an ICMPv6 error fits in the minimum MTU
+    quote[44:48] = struct.pack("!I", following)
+    error = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)  # the kernel fills in the checksum
+    error.sendto(struct.pack("!BBHI", 2, 0, 0, mtu) + bytes(quote), (host, 0))
+
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise EOFError("closed before the headers")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"content-length: *(\d+)", head, re.I).group(1))
+    digest, got, after = hashlib.sha256(body), len(body), []
+    while got < length:
+        chunk = s.recv(min(65536, length - got))
+        if not chunk:
+            raise EOFError("closed after %d of %d bytes" % (got, length))
+        digest.update(chunk)
+        got += len(chunk)
+        after.extend(len(p) for p, _, _ in arrived())
+    after.extend(len(p) for p, _, _ in arrived())
+    print("ok %d %d %d %s %d" % (max(len(p) for p, _, _ in before), max(after, default=0), len(after), digest.hexdigest(), got), flush=True)
+
+
 mode, url = sys.argv[1], sys.argv[2]
-if mode in ("paced", "half"):
+if mode in ("paced", "half", "toobig"):
     try:
         if mode == "paced":
             paced(url, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+        elif mode == "toobig":
+            too_big(url, int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
         else:
             half(url, int(sys.argv[3]), sys.argv[4])
     except Exception as e:  # every failure is a result line
