@@ -185,9 +185,13 @@ internal sealed class PacketPipeline
         var key = new ReplyFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
         if (!_tracker.TryGetFromServer(key, tcp.Flags, tcp.AcknowledgmentNumber, out var flow, out var refused))
         {
-            // The server holds a connection the balancer no longer maps to a client: answered like a NAT that lost its
-            // state answers, so the server frees it now instead of retransmitting into the void until it times out.
-            return (tcp.Flags & TcpFlags.Rst) != 0 ? Drop(DropReason.UntrackedReset) : AnswerWithReset(ip, tcp, DropReason.UnknownFlow);
+            // A server holds a connection the balancer no longer maps to a client: answered like a NAT that lost its state
+            // answers, so the server frees it now instead of retransmitting into the void until it times out. Only a
+            // server of a passthrough pool: anything else on a NAT port (the host's own connections, should its
+            // ephemeral ports overlap the range; stray traffic) is not the balancer's to reset.
+            return (tcp.Flags & TcpFlags.Rst) == 0 && Routes.IsPassthroughServer(ip.Source, tcp.SourcePort)
+                ? AnswerWithReset(ip, tcp, DropReason.UntrackedServerSegment)
+                : Drop(DropReason.UnknownFlow);
         }
 
         if (refused)

@@ -10,6 +10,7 @@ internal sealed class RouteTable
 {
     private readonly FrozenDictionary<(PacketAddress Address, ushort Port), FrontendRoute> _routes;
     private readonly FrozenSet<PacketAddress> _natAddresses;
+    private readonly FrozenSet<(PacketAddress Address, ushort Port)> _passthroughServers;
 
     public RouteTable(IEnumerable<(PacketAddress Address, ushort Port, FrontendRoute Route)> routes)
     {
@@ -17,6 +18,10 @@ internal sealed class RouteTable
         // A live frontend wins over a draining one on the same address and port (removed, then added back).
         _routes = list.GroupBy(r => (r.Address, r.Port)).ToFrozenDictionary(g => g.Key, g => g.OrderBy(r => r.Route.Draining).First().Route);
         _natAddresses = list.Where(r => r.Route.Mode == PacketMode.Passthrough).Select(r => r.Address).ToFrozenSet();
+        _passthroughServers = list.Where(r => r.Route.Mode == PacketMode.Passthrough)
+            .SelectMany(r => r.Route.Frontend.Pool.Servers)
+            .Select(s => (PacketAddress.From(s.Address.Address), (ushort)s.Address.Port))
+            .ToFrozenSet();
     }
 
     public static RouteTable Empty { get; } = new([]);
@@ -48,4 +53,7 @@ internal sealed class RouteTable
         _routes.TryGetValue((address, port), out route!);
 
     public bool IsNatAddress(PacketAddress address) => _natAddresses.Contains(address);
+
+    /// <summary>Whether <paramref name="address"/>:<paramref name="port"/> is a server of a passthrough frontend's pool.</summary>
+    public bool IsPassthroughServer(PacketAddress address, ushort port) => _passthroughServers.Contains((address, port));
 }

@@ -39,11 +39,7 @@ public enum DropReason
     /// <summary>No server of the frontend's pool is available.</summary>
     NoServer,
 
-    /// <summary>
-    /// Passthrough: a segment from a server to a NAT port that no tracked flow holds (the flow ended, was forgotten or the
-    /// balancer restarted), other than a RST. Not forwarded: the server was answered with a RST, so its side of the lost
-    /// connection ends at once.
-    /// </summary>
+    /// <summary>A segment to a NAT port that no tracked flow holds and that is not answered (a RST, or not from a server of a passthrough pool).</summary>
     UnknownFlow,
 
     /// <summary>Every NAT port towards the chosen server is held by a live flow.</summary>
@@ -83,6 +79,13 @@ public enum DropReason
     /// </summary>
     UntrackedSegment,
 
-    /// <summary>As <see cref="UntrackedSegment"/> or <see cref="UnknownFlow"/>, but over <c>[passthrough] reset_rate</c> (or with it 0): dropped without an answer.</summary>
+    /// <summary>As <see cref="UntrackedSegment"/> or <see cref="UntrackedServerSegment"/>, but over <c>[passthrough] reset_rate</c> (or with it 0): dropped without an answer.</summary>
     ResetRateLimited,
+
+    /// <summary>
+    /// Passthrough: a segment other than a RST from a server of a passthrough pool to a NAT port that no tracked flow holds
+    /// (the flow ended and was forgotten, timed out, or the balancer restarted). Not forwarded: the server was answered
+    /// with a RST, so its side of the lost connection ends at once.
+    /// </summary>
+    UntrackedServerSegment,
 }

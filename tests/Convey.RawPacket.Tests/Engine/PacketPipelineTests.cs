@@ -233,7 +233,7 @@ public class PacketPipelineTests
         using var lab = new PipelineFixture("passthrough");
 
         lab.Process(Tcp(Client, 40000, Vip, 9999, TcpFlags.Syn));
-        lab.Process(Tcp(Server1, 8080, Vip, 40000, TcpFlags.Ack));
+        lab.Process(Tcp(Server1, 22, Vip, 40000, TcpFlags.Ack));
         lab.Process(Tcp(Client, 40000, Vip, 8080, TcpFlags.Rst));
         lab.Pipeline.Process(Tcp(Client, 40001, Vip, 8080, TcpFlags.Ack, 100, 0, 40), false, mtu: 64, lab.Tally);
 
@@ -370,7 +370,7 @@ public class PacketPipelineTests
         Assert.True(PipelineFixture.ChecksumsValid(reset));
         Assert.Equal(0, lab.Tracker.Count);
         Assert.Equal(0, lab.Frontend.TotalConnections);
-        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UnknownFlow));
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UntrackedServerSegment));
     }
 
     [Fact]
@@ -389,7 +389,7 @@ public class PacketPipelineTests
 
         Assert.Equal(PacketAddress.FromIPv4(server), action.Destination);
         Assert.Equal(TcpFlags.Rst, (TcpFlags)late[20 + 13]);
-        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UnknownFlow));
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UntrackedServerSegment));
     }
 
     [Fact]
@@ -401,7 +401,21 @@ public class PacketPipelineTests
 
         Assert.Equal(PacketActionKind.Drop, lab.Process(segment).Kind);
         Assert.Equal(original, segment);
-        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UntrackedReset));
+        Assert.Equal(1, lab.Counters.DroppedFor(DropReason.UnknownFlow));
+    }
+
+    [Fact]
+    public void A_segment_to_a_nat_port_from_anyone_but_a_server_of_the_pool_is_dropped_unanswered()
+    {
+        using var lab = new PipelineFixture("passthrough");
+        // The host's own connection from the VIP (ephemeral ports overlapping the NAT range), or stray traffic.
+        var fromElsewhere = Tcp(Client, 443, Vip, 40000, TcpFlags.Ack | TcpFlags.Psh, payloadLength: 10);
+        var fromAnotherPortOfTheServer = Tcp(Server1, 22, Vip, 40001, TcpFlags.Ack);
+
+        Assert.Equal(PacketActionKind.Drop, lab.Process(fromElsewhere).Kind);
+        Assert.Equal(PacketActionKind.Drop, lab.Process(fromAnotherPortOfTheServer).Kind);
+        Assert.Equal(2, lab.Counters.DroppedFor(DropReason.UnknownFlow));
+        Assert.Equal(0, lab.Counters.DroppedFor(DropReason.UntrackedServerSegment));
     }
 
     [Fact]
@@ -415,7 +429,7 @@ public class PacketPipelineTests
 
         Assert.Equal(6, toClients);
         Assert.Equal(4, toServers);
-        Assert.Equal(4, lab.Counters.DroppedFor(DropReason.UnknownFlow));
+        Assert.Equal(4, lab.Counters.DroppedFor(DropReason.UntrackedServerSegment));
         Assert.Equal(2, lab.Counters.DroppedFor(DropReason.ResetRateLimited));
     }
 
