@@ -7,6 +7,7 @@ using Convey.Metrics;
 using Convey.Proxy.Inspection;
 using Convey.Proxy.ProxyProtocol;
 using Convey.Proxy.Transport;
+using Convey.Proxy.Udp;
 using Convey.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     private readonly Dictionary<string, FrontendState> _unbound = new(StringComparer.Ordinal);
     private readonly List<Task> _drains = [];
     private readonly ProxyContext _context;
+    private readonly UdpFrontends _udp;
     private readonly DescriptorBudget? _budget;
     private readonly ILogger<ProxyEngine> _logger;
     private readonly IConnectionInspectorFactory[] _inspectorFactories;
@@ -50,6 +52,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ProxyEngine>();
         var logger = loggerFactory.CreateLogger<ProxyListener>();
         _context = new ProxyContext(options.Value, TransportFactory.Create(options.Value, logger), time, metrics, logger);
+        _udp = new UdpFrontends(_context);
         if (options.Value.MaxConnections > 0)
         {
             LogConnectionLimit(options.Value.MaxConnections);
@@ -82,13 +85,18 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
     /// <inheritdoc />
     public IEnumerable<ConfigError> Validate(ConveyConfig config) => ProxySettings.Validate(config);
 
+    /// <inheritdoc />
+    /// <remarks>Proxy frontends serve TCP, and UDP on Linux.</remarks>
+    public bool ServesProtocol(string mode, FrontendProtocol protocol) =>
+        mode == Mode && (protocol == FrontendProtocol.Tcp || (protocol == FrontendProtocol.Udp && OperatingSystem.IsLinux()));
+
     /// <summary>The address a frontend listens on now (with the actual port when configured with port 0); null when it does not listen.</summary>
     public IPEndPoint? GetListenEndPoint(string frontend)
     {
         _applyLock.Wait();
         try
         {
-            return _listeners.TryGetValue(frontend, out var listener) ? listener.LocalEndPoint : null;
+            return _listeners.TryGetValue(frontend, out var listener) ? listener.LocalEndPoint : _udp.GetListenEndPoint(frontend);
         }
         finally
         {
@@ -116,10 +124,22 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
                 }
             }
 
+            await _udp.CloseRemovedAsync(snapshot, Mode).ConfigureAwait(false);
             _unbound.Clear();
             var failures = new List<FrontendListenFailure>();
             foreach (var frontend in snapshot.Frontends.Values)
             {
+                if (UdpFrontends.Serves(frontend, Mode))
+                {
+                    if (ListenUdp(frontend) is { } udpFailure)
+                    {
+                        failures.Add(udpFailure);
+                        _unbound.Add(frontend.Name, frontend);
+                    }
+
+                    continue;
+                }
+
                 if (!Serves(frontend))
                 {
                     continue;
@@ -174,7 +194,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
             }
 
             _listeners.Clear();
-            drains = [.. _drains];
+            drains = [.. _drains, _udp.CloseAllAsync()];
             _drains.Clear();
         }
         finally
@@ -195,7 +215,8 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         _applyLock.Dispose();
     }
 
-    private static bool Serves(FrontendState frontend) => frontend.Mode == Mode && !frontend.IsDraining;
+    private static bool Serves(FrontendState frontend) =>
+        frontend.Mode == Mode && !frontend.IsDraining && frontend.Config.Protocol == FrontendProtocol.Tcp;
 
     /// <summary>
     /// Sizes the engine-wide connection cap from the descriptor limit, beside one listener per proxy frontend;
@@ -208,7 +229,7 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
             return;
         }
 
-        var listeners = snapshot.Frontends.Values.Count(Serves);
+        var listeners = snapshot.Frontends.Values.Count(f => Serves(f) || UdpFrontends.Serves(f, Mode));
         if (listeners == 0)
         {
             return;
@@ -306,6 +327,24 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
         return inspectors.Count == 0 ? null : new InspectionChain(inspectors.ToImmutable(), _pools);
     }
 
+    /// <summary>Opens (or keeps) a UDP frontend's socket; the failure when it cannot.</summary>
+    private FrontendListenFailure? ListenUdp(FrontendState frontend)
+    {
+        var listening = _udp.GetListenEndPoint(frontend.Name) is not null;
+        if (_udp.Listen(frontend) is { } error)
+        {
+            return NotListening(frontend, error);
+        }
+
+        if (!listening)
+        {
+            frontend.ReportListening("epoll");
+            LogListening(frontend.Name, _udp.GetListenEndPoint(frontend.Name)!, frontend.Pool.Name);
+        }
+
+        return null;
+    }
+
     private static FrontendListenFailure NotListening(FrontendState frontend, SocketException error)
     {
         var endPoint = frontend.Config.ListenEndPoint;
@@ -347,7 +386,8 @@ public sealed partial class ProxyEngine : IForwardingEngine, IAsyncDisposable
                     break;
                 }
 
-                if (Listen(frontend, _listeners.GetValueOrDefault(name)) is { } failure)
+                var failure = UdpFrontends.Serves(frontend, Mode) ? ListenUdp(frontend) : Listen(frontend, _listeners.GetValueOrDefault(name));
+                if (failure is not null)
                 {
                     LogStillNotListening(name, failure.EndPoint, failure.Reason);
                 }

@@ -36,4 +36,13 @@ internal static class ProxyLogEvents
     // Transports (2310-2319)
     public const int TransportChosen = 2310;
     public const int IoUringUnavailable = 2311;
+
+    // UDP frontends (2600-2699)
+    public const int UdpReceiveFailed = 2601;
+    public const int UdpSessionLimit = 2602;
+    public const int UdpNoServer = 2603;
+    public const int UdpSessionFailed = 2604;
+    public const int UdpServerUnreachable = 2605;
+    public const int UdpSendFailed = 2606;
+    public const int UdpFrontendClosing = 2607;
 }

@@ -52,7 +52,7 @@ internal static class ConfigValidator
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var listens = new Dictionary<int, List<FrontendConfig>>();
+        var listens = new Dictionary<(FrontendProtocol, int), List<FrontendConfig>>();
         foreach (var frontend in config.Frontends)
         {
             var key = $"frontends.{frontend.Name}";
@@ -93,13 +93,16 @@ internal static class ConfigValidator
         return errors;
     }
 
-    /// <summary>A frontend's listen address must not take a port another frontend takes (same address, or a wildcard and an address it covers).</summary>
-    private static void ValidateListen(FrontendConfig frontend, Dictionary<int, List<FrontendConfig>> listens, Action<string, string> add)
+    /// <summary>
+    /// A frontend's listen address must not take a port another frontend of its protocol takes (same address, or a
+    /// wildcard and an address it covers); a TCP and a UDP frontend may share one, as DNS servers do.
+    /// </summary>
+    private static void ValidateListen(FrontendConfig frontend, Dictionary<(FrontendProtocol, int), List<FrontendConfig>> listens, Action<string, string> add)
     {
         var endPoint = frontend.ListenEndPoint;
-        if (!listens.TryGetValue(endPoint.Port, out var onPort))
+        if (!listens.TryGetValue((frontend.Protocol, endPoint.Port), out var onPort))
         {
-            listens.Add(endPoint.Port, onPort = []);
+            listens.Add((frontend.Protocol, endPoint.Port), onPort = []);
         }
 
         if (onPort.FirstOrDefault(other => ListenOverlap.Overlaps(other.ListenEndPoint, FrontendDualStack, endPoint, FrontendDualStack)) is { } taken)
@@ -190,6 +193,21 @@ internal static class ConfigValidator
         if (health.Fall is < 1 or > MaxThreshold)
         {
             add($"{key}.fall", $"fall must be between 1 and {MaxThreshold}, not {health.Fall}.");
+        }
+
+        if (health.Port is < 0 or > 65535)
+        {
+            add($"{key}.health_check_port", $"health_check_port must be between 1 and 65535 (or 0 for each server's own port), not {health.Port}.");
+        }
+
+        if (!Health.ProbePayload.TryParse(health.Send, out _, out var sendError))
+        {
+            add($"{key}.health_check_send", sendError);
+        }
+
+        if (!Health.ProbePayload.TryParse(health.Expect, out _, out var expectError))
+        {
+            add($"{key}.health_check_expect", expectError);
         }
     }
 

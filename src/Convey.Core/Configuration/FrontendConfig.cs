@@ -11,8 +11,13 @@ public sealed record FrontendConfig
     /// <summary>Default for <see cref="IdleTimeout"/>.</summary>
     internal static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>Default for <see cref="IdleTimeout"/> of a UDP frontend: a session without a datagram either way for this long ends.</summary>
+    internal static readonly TimeSpan DefaultUdpIdleTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Default for <see cref="DrainTimeout"/>.</summary>
     internal static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly TimeSpan? _idleTimeout;
 
     /// <summary>The frontend's name (the TOML table key).</summary>
     public required string Name { get; init; }
@@ -32,8 +37,18 @@ public sealed record FrontendConfig
     /// <summary>Time allowed to connect to a server before trying another (<c>connect_timeout</c>).</summary>
     public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 
-    /// <summary>A connection with no traffic either way for this long is closed (<c>idle_timeout</c>).</summary>
-    public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+    /// <summary>The transport protocol it serves (<c>protocol</c>): TCP by default, or UDP (proxy mode).</summary>
+    public FrontendProtocol Protocol { get; init; } = FrontendProtocol.Tcp;
+
+    /// <summary>
+    /// A connection (or a UDP session) with no traffic either way for this long is closed (<c>idle_timeout</c>);
+    /// by default 5 minutes for TCP and 30 seconds for UDP.
+    /// </summary>
+    public TimeSpan IdleTimeout
+    {
+        get => _idleTimeout ?? (Protocol == FrontendProtocol.Udp ? DefaultUdpIdleTimeout : DefaultIdleTimeout);
+        init => _idleTimeout = value;
+    }
 
     /// <summary>Most concurrent client connections; 0 means no limit (<c>max_connections</c>).</summary>
     public int MaxConnections { get; init; }

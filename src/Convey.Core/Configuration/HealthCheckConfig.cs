@@ -20,4 +20,25 @@ public sealed record HealthCheckConfig
 
     /// <summary>Consecutive failures that take an up server out (<c>fall</c>).</summary>
     public int Fall { get; init; } = 3;
+
+    /// <summary>
+    /// How servers are probed (<c>health_check</c>); null chooses: <see cref="HealthCheckKind.None"/> for a pool that
+    /// only UDP frontends use, else <see cref="HealthCheckKind.Tcp"/>.
+    /// </summary>
+    public HealthCheckKind? Kind { get; init; }
+
+    /// <summary>The port probes go to (<c>health_check_port</c>); 0 means each server's own port.</summary>
+    public int Port { get; init; }
+
+    /// <summary>
+    /// What a <see cref="HealthCheckKind.Udp"/> probe sends (<c>health_check_send</c>): text sent as UTF-8, or
+    /// <c>hex:</c> followed by the bytes in hexadecimal; empty sends an empty datagram.
+    /// </summary>
+    public string Send { get; init; } = "";
+
+    /// <summary>
+    /// What the reply to a <see cref="HealthCheckKind.Udp"/> probe must start with (<c>health_check_expect</c>), written
+    /// like <see cref="Send"/>; empty accepts any reply.
+    /// </summary>
+    public string Expect { get; init; } = "";
 }

@@ -78,6 +78,9 @@ public sealed class FrontendState
     /// <summary>Connection attempts repeated on another server after a connect failure.</summary>
     internal long Retries => Volatile.Read(ref _retries);
 
+    /// <summary>Datagrams forwarded and dropped, for a UDP frontend (a session counts as a connection).</summary>
+    internal DatagramCounters Datagrams { get; } = new();
+
     /// <summary>Counts a client connection or flow accepted.</summary>
     internal void OnConnectionOpened()
     {

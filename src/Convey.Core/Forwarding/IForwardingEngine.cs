@@ -32,6 +32,9 @@ public interface IForwardingEngine : IConfigSettingsOwner
     /// </summary>
     bool KeepsAddressFamily(string mode) => false;
 
+    /// <summary>Whether frontends of <paramref name="mode"/> can serve <paramref name="protocol"/>; by default TCP only.</summary>
+    bool ServesProtocol(string mode, FrontendProtocol protocol) => protocol == FrontendProtocol.Tcp;
+
     /// <summary>
     /// Brings the engine in line with <paramref name="snapshot"/> (only frontends whose mode it serves). A frontend
     /// that cannot receive its traffic is reported on its <see cref="FrontendState"/> (<see cref="FrontendState.ReportNotListening"/>,

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -237,7 +238,7 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         try
         {
             // WaitAsync ends the wait at the timeout even when a probe ignores its token.
-            result = await _probe.ProbeAsync(server.Address, probeToken.Token).AsTask().WaitAsync(probeToken.Token).ConfigureAwait(false);
+            result = await Probe(server.Address, settings, probeToken.Token).AsTask().WaitAsync(probeToken.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -258,6 +259,18 @@ internal sealed partial class HealthMonitor : IAsyncDisposable
         {
             _reports.TryPost(new ServerHealthReport(server, result, HealthTransitionSource.Probe));
         }
+    }
+
+    /// <summary>The pool's kind of probe (<see cref="HealthCheckConfig.Kind"/>), at its probe port when it names one.</summary>
+    private ValueTask<HealthProbeResult> Probe(IPEndPoint server, HealthCheckConfig settings, CancellationToken cancellationToken)
+    {
+        var address = settings.Port == 0 ? server : new IPEndPoint(server.Address, settings.Port);
+        return settings.Kind switch
+        {
+            HealthCheckKind.None => ValueTask.FromResult(HealthProbeResult.Healthy),
+            HealthCheckKind.Udp => UdpExchangeProbe.ProbeAsync(address, settings, cancellationToken),
+            _ => _probe.ProbeAsync(address, cancellationToken),
+        };
     }
 
     /// <summary>

@@ -26,4 +26,7 @@ internal static class ConveyMetricTags
 
     /// <summary>Outcome of a configuration reload: <c>applied</c>, <c>partial</c> (an engine failed to apply it) or <c>refused</c>.</summary>
     public const string ReloadResult = "convey.reload.result";
+
+    /// <summary>Why a UDP frontend dropped a datagram: <c>session_limit</c>, <c>no_server</c>, <c>server_unreachable</c> or <c>send_failed</c>.</summary>
+    public const string DropReason = "convey.drop.reason";
 }

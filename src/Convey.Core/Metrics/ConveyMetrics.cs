@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Health;
 using Convey.Runtime;
@@ -55,6 +56,10 @@ public sealed class ConveyMetrics : IDisposable
             "1", "1 when the frontend's engine receives its traffic (its socket is bound, or its capture is set up), 0 when it cannot (address in use, not local, no permission) or has not tried yet.");
         meter.CreateObservableCounter("convey.frontend.io", ObserveFrontendBytes,
             "By", "Bytes received from (network.io.direction=receive) and sent to (transmit) clients, per frontend.");
+        meter.CreateObservableCounter("convey.frontend.datagrams", ObserveFrontendDatagrams,
+            "{datagram}", "Datagrams received from (network.io.direction=receive) and sent to (transmit) clients, per UDP frontend.");
+        meter.CreateObservableCounter("convey.frontend.dropped_datagrams", ObserveDroppedDatagrams,
+            "{datagram}", "Datagrams a UDP frontend dropped, per convey.drop.reason (session_limit, no_server, server_unreachable, send_failed).");
 
         meter.CreateObservableUpDownCounter("convey.server.active_connections", ObserveServers(s => s.ActiveConnections),
             "{connection}", "Connections or flows open to a server now.");
@@ -167,6 +172,32 @@ public sealed class ConveyMetrics : IDisposable
             var tags = FrontendTags(frontend);
             yield return new Measurement<long>(frontend.BytesToServer, WithDirection(tags, "receive"));
             yield return new Measurement<long>(frontend.BytesToClient, WithDirection(tags, "transmit"));
+        }
+    }
+
+    private IEnumerable<FrontendState> UdpFrontends() =>
+        _runtime.Current.Frontends.Values.Where(f => f.Config.Protocol == FrontendProtocol.Udp);
+
+    private IEnumerable<Measurement<long>> ObserveFrontendDatagrams()
+    {
+        foreach (var frontend in UdpFrontends())
+        {
+            var tags = FrontendTags(frontend);
+            yield return new Measurement<long>(frontend.Datagrams.ToServer, WithDirection(tags, "receive"));
+            yield return new Measurement<long>(frontend.Datagrams.ToClient, WithDirection(tags, "transmit"));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveDroppedDatagrams()
+    {
+        foreach (var frontend in UdpFrontends())
+        {
+            foreach (var reason in Enum.GetValues<DatagramDropReason>())
+            {
+                var tags = FrontendTags(frontend);
+                tags.Add(ConveyMetricTags.DropReason, DatagramCounters.ReasonNames[(int)reason]);
+                yield return new Measurement<long>(frontend.Datagrams.Dropped(reason), tags);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Runtime;
 
@@ -87,6 +88,15 @@ public sealed class FrontendStats
     [JsonInclude]
     public long Retries { get; internal init; }
 
+    /// <summary><c>tcp</c> or <c>udp</c>.</summary>
+    [JsonInclude]
+    public string Protocol { get; internal init; } = "tcp";
+
+    /// <summary>Sessions and datagrams of a UDP frontend; absent for TCP.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonInclude]
+    public DatagramStats? Udp { get; internal init; }
+
     internal static FrontendStats Capture(FrontendState frontend)
     {
         var binding = frontend.Binding;
@@ -107,6 +117,8 @@ public sealed class FrontendStats
             RejectedConnections = frontend.RejectedConnections,
             ConnectFailures = frontend.ConnectFailures,
             Retries = frontend.Retries,
+            Protocol = binding.Config.Protocol == FrontendProtocol.Udp ? "udp" : "tcp",
+            Udp = binding.Config.Protocol == FrontendProtocol.Udp ? DatagramStats.Capture(frontend) : null,
         };
     }
 }

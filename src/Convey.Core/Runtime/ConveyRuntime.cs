@@ -80,7 +80,7 @@ internal sealed class ConveyRuntime
             foreach (var plan in plans)
             {
                 var pool = plan.Existing;
-                var resolved = plan.Config with { Servers = plan.Servers.Servers };
+                var resolved = plan.Config with { Servers = plan.Servers.Servers, HealthCheck = EffectiveHealthCheck(plan.Config, config) };
                 if (pool is null)
                 {
                     pool = new BackendPool(resolved, plan.Policy, plan.Selector!, plan.Servers.Unresolved);
@@ -246,6 +246,15 @@ internal sealed class ConveyRuntime
             var servers = engines.Count(e => e.Modes.Contains(mode, StringComparer.Ordinal));
             if (servers == 1)
             {
+                if (!engines.First(e => e.Modes.Contains(mode, StringComparer.Ordinal)).ServesProtocol(mode, frontend.Protocol))
+                {
+                    var protocol = frontend.Protocol.ToString().ToUpperInvariant();
+                    var modes = engines.SelectMany(e => e.Modes.Where(m => e.ServesProtocol(m, frontend.Protocol))).Order(StringComparer.Ordinal).ToList();
+                    errors.Add(new ConfigError(config.Source, 0, 0, $"frontends.{frontend.Name}.protocol", modes.Count == 0
+                        ? $"no registered forwarding engine serves {protocol} frontends; remove protocol (TCP is the default)."
+                        : $"mode '{mode}' does not serve {protocol}; set mode = \"{modes[0]}\" ({protocol} frontends run in mode {string.Join(" or ", modes)}), or remove protocol."));
+                }
+
                 continue;
             }
 
@@ -311,6 +320,22 @@ internal sealed class ConveyRuntime
         }
 
         return families;
+    }
+
+    /// <summary>
+    /// The pool's health check with its kind decided: as configured, else no active probe when every frontend of the
+    /// pool is UDP (a UDP server has no TCP port to connect to), else a TCP connect.
+    /// </summary>
+    private static HealthCheckConfig EffectiveHealthCheck(BackendPoolConfig pool, ConveyConfig config)
+    {
+        if (pool.HealthCheck.Kind is not null)
+        {
+            return pool.HealthCheck;
+        }
+
+        var frontends = config.Frontends.Where(f => f.Pool == pool.Name).ToList();
+        var udpOnly = frontends.Count > 0 && frontends.All(f => f.Protocol == FrontendProtocol.Udp);
+        return pool.HealthCheck with { Kind = udpOnly ? HealthCheckKind.None : HealthCheckKind.Tcp };
     }
 
     private IEnumerable<string> FrontendModes(string pool, ConveyConfig config) =>

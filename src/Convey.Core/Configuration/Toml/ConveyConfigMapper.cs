@@ -48,11 +48,27 @@ internal static class ConveyConfigMapper
 
     /// <summary>The keys of a frontend Core reads itself; the others go to <see cref="FrontendConfig.Settings"/>.</summary>
     internal static readonly string[] FrontendKeys =
-        ["listen_addr", "backend", "mode", "connect_timeout", "idle_timeout", "drain_timeout", "max_connections"];
+        ["listen_addr", "backend", "mode", "protocol", "connect_timeout", "idle_timeout", "drain_timeout", "max_connections"];
 
     /// <summary>The keys of a pool Core reads itself; the others go to <see cref="BackendPoolConfig.Settings"/>.</summary>
     internal static readonly string[] PoolKeys =
-        ["servers", "health_check_interval", "health_check_timeout", "rise", "fall", "balance", "retries", "resolve_interval"];
+        [
+            "servers", "health_check", "health_check_interval", "health_check_timeout", "health_check_port", "health_check_send",
+            "health_check_expect", "rise", "fall", "balance", "retries", "resolve_interval",
+        ];
+
+    private static readonly Dictionary<string, FrontendProtocol> Protocols = new(StringComparer.Ordinal)
+    {
+        ["tcp"] = FrontendProtocol.Tcp,
+        ["udp"] = FrontendProtocol.Udp,
+    };
+
+    private static readonly Dictionary<string, HealthCheckKind> HealthChecks = new(StringComparer.Ordinal)
+    {
+        ["none"] = HealthCheckKind.None,
+        ["tcp"] = HealthCheckKind.Tcp,
+        ["udp"] = HealthCheckKind.Udp,
+    };
 
     private static FrontendConfig ReadFrontend(string name, TomlSection section)
     {
@@ -69,19 +85,21 @@ internal static class ConveyConfigMapper
             mode = null;
         }
 
-        var defaults = new FrontendConfig { Name = name, ListenEndPoint = Placeholder, Pool = "" };
+        var protocol = ReadChoice(section, "protocol", Protocols) ?? FrontendProtocol.Tcp;
+        var defaults = new FrontendConfig { Name = name, ListenEndPoint = Placeholder, Pool = "", Protocol = protocol };
         var frontend = defaults with
         {
             ListenEndPoint = ReadEndPoint(section, "listen_addr", "\"0.0.0.0:3000\""),
             Pool = backend ?? "",
             Mode = mode?.Trim().ToLowerInvariant(),
             ConnectTimeout = section.GetSeconds("connect_timeout") ?? defaults.ConnectTimeout,
-            IdleTimeout = section.GetSeconds("idle_timeout") ?? defaults.IdleTimeout,
             DrainTimeout = section.GetSeconds("drain_timeout") ?? defaults.DrainTimeout,
             MaxConnections = section.GetInt("max_connections") ?? defaults.MaxConnections,
             Settings = section.OtherKeys(),
         };
-        return frontend;
+
+        // Unset, the idle timeout follows the protocol (30 s for UDP), also when a program later changes the protocol.
+        return section.GetSeconds("idle_timeout") is { } idle ? frontend with { IdleTimeout = idle } : frontend;
     }
 
     private static BackendPoolConfig ReadPool(string name, TomlSection section)
@@ -96,6 +114,10 @@ internal static class ConveyConfigMapper
             Timeout = section.GetSeconds("health_check_timeout") ?? health.Timeout,
             Rise = section.GetInt("rise") ?? health.Rise,
             Fall = section.GetInt("fall") ?? health.Fall,
+            Kind = ReadChoice(section, "health_check", HealthChecks),
+            Port = section.GetInt("health_check_port") ?? 0,
+            Send = section.GetString("health_check_send") ?? "",
+            Expect = section.GetString("health_check_expect") ?? "",
         };
 
         var balance = section.GetString("balance");
@@ -129,6 +151,25 @@ internal static class ConveyConfigMapper
         };
         section.ReportUnknownKeys();
         return server;
+    }
+
+    /// <summary>Reads a key whose value is one of a few names (case-insensitive); another value is reported with the choices.</summary>
+    private static T? ReadChoice<T>(TomlSection section, string key, Dictionary<string, T> choices)
+        where T : struct
+    {
+        var text = section.GetString(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (choices.TryGetValue(text.Trim().ToLowerInvariant(), out var value))
+        {
+            return value;
+        }
+
+        section.Report(key, $"'{key}' must be one of {string.Join(", ", choices.Keys.Select(k => $"\"{k}\""))}, not \"{text}\".");
+        return null;
     }
 
     private static IPEndPoint ReadEndPoint(TomlSection section, string key, string example) =>
