@@ -19,6 +19,7 @@ public sealed class UdpTestServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
     private readonly byte[]? _reply;
+    private readonly IPAddress _any;
     private int _received;
 
     private UdpTestServer(string name, IPAddress address, byte[]? reply)
@@ -28,6 +29,7 @@ public sealed class UdpTestServer : IAsyncDisposable
         _socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(new IPEndPoint(address, 0));
         EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        _any = address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
         _loop = Task.Run(ServeAsync);
     }
 
@@ -47,8 +49,9 @@ public sealed class UdpTestServer : IAsyncDisposable
     /// <summary>A free loopback UDP port for a frontend (free when asked; a test binds it at once).</summary>
     public static IPEndPoint FreeEndPoint(IPAddress? address = null)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(address ?? IPAddress.Loopback, 0));
+        address ??= IPAddress.Loopback;
+        using var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(address, 0));
         return (IPEndPoint)socket.LocalEndPoint!;
     }
 
@@ -64,7 +67,8 @@ public sealed class UdpTestServer : IAsyncDisposable
         using var timeout = new CancellationTokenSource(wait ?? TimeSpan.FromSeconds(2));
         try
         {
-            var result = await client.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+            var any = client.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+            var result = await client.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(any, 0), timeout.Token);
             return (Encoding.UTF8.GetString(buffer, 0, result.ReceivedBytes), (IPEndPoint)result.RemoteEndPoint);
         }
         catch (OperationCanceledException)
@@ -81,8 +85,9 @@ public sealed class UdpTestServer : IAsyncDisposable
     /// <summary>A client socket bound to <paramref name="address"/> (default 127.0.0.1) on a port of the kernel's choice.</summary>
     public static Socket Client(IPAddress? address = null)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(address ?? IPAddress.Loopback, 0));
+        address ??= IPAddress.Loopback;
+        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(address, 0));
         return socket;
     }
 
@@ -103,7 +108,7 @@ public sealed class UdpTestServer : IAsyncDisposable
             SocketReceiveFromResult received;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), _stopping.Token);
+                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(_any, 0), _stopping.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
             {

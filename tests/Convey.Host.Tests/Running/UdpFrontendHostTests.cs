@@ -86,7 +86,7 @@ public sealed class UdpFrontendHostTests : IDisposable
     }
 
     [Fact]
-    public async Task Check_refuses_udp_on_a_dsr_frontend_and_an_unknown_protocol_at_their_lines()
+    public async Task Check_refuses_udp_on_a_dsr_frontend_at_its_line_with_the_mode_that_serves_it()
     {
         var path = Write("""
             [frontends.vip]
@@ -95,7 +95,21 @@ public sealed class UdpFrontendHostTests : IDisposable
             mode = "dsr"
             protocol = "udp"
 
-            [frontends.other]
+            [backends.pool.servers.s1]
+            addr = "198.18.0.10:53"
+            """);
+
+        var (code, _, error) = await HostProcess.RunToExitAsync("--check", $"--config={path}");
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{path}:5:1 frontends.vip.protocol: mode 'dsr' does not serve UDP; set mode = \"proxy\"", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_refuses_an_unknown_protocol_at_its_line()
+    {
+        var path = Write("""
+            [frontends.web]
             listen_addr = "198.18.0.1:54"
             backend = "pool"
             protocol = "sctp"
@@ -107,8 +121,7 @@ public sealed class UdpFrontendHostTests : IDisposable
         var (code, _, error) = await HostProcess.RunToExitAsync("--check", $"--config={path}");
 
         Assert.Equal(1, code);
-        Assert.Contains($"{path}:5:1 frontends.vip.protocol: mode 'dsr' does not serve UDP; set mode = \"proxy\"", error, StringComparison.Ordinal);
-        Assert.Contains($"{path}:10:1 frontends.other.protocol: 'protocol' must be one of \"tcp\", \"udp\", not \"sctp\".", error, StringComparison.Ordinal);
+        Assert.Contains($"{path}:4:1 frontends.web.protocol: 'protocol' must be one of \"tcp\", \"udp\", not \"sctp\".", error, StringComparison.Ordinal);
     }
 
     private string Write(string toml)

@@ -28,6 +28,20 @@ public class UdpFrontendTests
     }
 
     [Fact]
+    public async Task Ipv6_client_of_a_frontend_on_the_ipv6_wildcard_reaches_an_ipv6_server_and_hears_back_from_its_address()
+    {
+        await using var server = UdpTestServer.Echo("six", IPAddress.IPv6Loopback);
+        var config = UdpConfig([server.EndPoint], listen: UdpTestServer.FreeEndPoint(IPAddress.IPv6Any));
+        await using var proxy = await ProxyFixture.StartAsync(config);
+
+        using var client = UdpTestServer.Client(IPAddress.IPv6Loopback);
+        var target = new IPEndPoint(IPAddress.IPv6Loopback, proxy.Frontend().Port);
+        var reply = await UdpTestServer.ExchangeAsync(client, target, "hello");
+        Assert.Equal("six:hello", reply?.Text);
+        Assert.Equal(target, reply?.From);
+    }
+
+    [Fact]
     public async Task Maglev_source_sends_every_client_of_an_address_to_one_server_and_spreads_addresses()
     {
         var servers = new[] { UdpTestServer.Echo("a"), UdpTestServer.Echo("b"), UdpTestServer.Echo("c") };
