@@ -46,12 +46,15 @@ public sealed class UdpFrontendHostTests : IDisposable
             await host.WaitForOutputAsync("Application started");
 
             var reached = new Dictionary<int, HashSet<string>>();
+            var clients = new List<System.Net.Sockets.Socket>();
             for (var last = 1; last <= 12; last++)
             {
                 reached[last] = [];
                 for (var port = 0; port < 3; port++)
                 {
-                    using var client = UdpTestServer.Client(IPAddress.Parse($"127.0.2.{last}"));
+                    // Kept open to the end: a closed client's port could come back for the next, as the same session.
+                    var client = UdpTestServer.Client(IPAddress.Parse($"127.0.2.{last}"));
+                    clients.Add(client);
                     var reply = await UdpTestServer.ExchangeAsync(client, frontend, "q");
                     Assert.NotNull(reply);
                     Assert.Equal(frontend, reply.Value.From);
@@ -59,6 +62,7 @@ public sealed class UdpFrontendHostTests : IDisposable
                 }
             }
 
+            clients.ForEach(c => c.Dispose());
             Assert.All(reached.Values, names => Assert.Single(names));
             Assert.True(reached.Values.Select(n => n.Single()).Distinct().Count() >= 2, "12 client addresses all went to one server");
 

@@ -88,9 +88,11 @@ public class UdpFrontendTests
         await using var proxy = await ProxyFixture.StartAsync(config);
         await Eventually.TrueAsync(() => proxy.Servers().All(s => s.IsHealthy), "both servers are up");
         var sessions = new List<string>();
-        for (var i = 0; i < 40; i++)
+
+        // All open at once: a closed client's port could come back for the next one, which would then be the same session.
+        var clients = Enumerable.Range(0, 40).Select(_ => UdpTestServer.Client()).ToList();
+        foreach (var client in clients)
         {
-            using var client = UdpTestServer.Client();
             var first = await UdpTestServer.ExchangeAsync(client, proxy.Frontend(), "1");
             var second = await UdpTestServer.ExchangeAsync(client, proxy.Frontend(), "2");
             Assert.NotNull(first);
@@ -100,6 +102,7 @@ public class UdpFrontendTests
             sessions.Add(server);
         }
 
+        clients.ForEach(c => c.Dispose());
         Assert.Equal(30, sessions.Count(s => s == "heavy"));
         Assert.Equal(40, proxy.FrontendState().TotalConnections);
     }
