@@ -75,15 +75,7 @@ internal sealed class EpollLoop : IDisposable
 
     /// <summary>Queues <paramref name="work"/> to run on the loop after the events at hand.</summary>
     public void Post(Action<object?> work, object? state)
-    {
-        if (IsCurrent)
-        {
-            _work.Post(onLoop: true, work, state);
-            return;
-        }
-
-        _work.Post(onLoop: false, work, state);
-    }
+        => _work.Post(onLoop: IsCurrent, work, state);
 
     /// <summary>Registers <paramref name="descriptor"/> (loop thread only); returns the token to deregister it with.</summary>
     public ulong Register(int descriptor, IEpollHandler handler)

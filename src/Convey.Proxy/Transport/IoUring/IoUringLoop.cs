@@ -101,15 +101,7 @@ internal sealed class IoUringLoop : IDisposable
 
     /// <summary>Queues <paramref name="work"/> to run on the loop after the completions at hand.</summary>
     public void Post(Action<object?> work, object? state)
-    {
-        if (IsCurrent)
-        {
-            _work.Post(onLoop: true, work, state);
-            return;
-        }
-
-        _work.Post(onLoop: false, work, state);
-    }
+        => _work.Post(onLoop: IsCurrent, work, state);
 
     /// <summary>A slot for <paramref name="handler"/>'s operations (loop thread only).</summary>
     public int Register(IIoUringHandler handler)
