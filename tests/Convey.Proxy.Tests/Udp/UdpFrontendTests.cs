@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Convey.Configuration;
 using Convey.Forwarding;
 using Convey.Proxy.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Convey.Proxy.Tests.Udp;
 
@@ -111,14 +112,23 @@ public class UdpFrontendTests
     public async Task Idle_session_ends_after_idle_timeout_and_the_clients_next_datagram_opens_a_new_one()
     {
         await using var server = UdpTestServer.Echo("a");
-        var config = UdpConfig([server.EndPoint], frontend: f => f with { IdleTimeout = TimeSpan.FromMilliseconds(300) });
-        await using var proxy = await ProxyFixture.StartAsync(config);
+        // Fake time: a slow reply on a loaded machine must not count as idleness.
+        var time = new FakeTimeProvider();
+        var idleTimeout = TimeSpan.FromSeconds(30);
+        var config = UdpConfig([server.EndPoint], frontend: f => f with { IdleTimeout = idleTimeout });
+        await using var proxy = await ProxyFixture.StartAsync(config, time);
         var frontend = proxy.FrontendState();
         using var client = UdpTestServer.Client();
 
         Assert.NotNull(await UdpTestServer.ExchangeAsync(client, proxy.Frontend(), "1"));
         Assert.Equal(1, frontend.ActiveConnections);
         Assert.Equal(1, proxy.Servers().Single().ActiveConnections);
+        time.Advance(idleTimeout - TimeSpan.FromSeconds(2));
+        Assert.NotNull(await UdpTestServer.ExchangeAsync(client, proxy.Frontend(), "1 again"));
+        time.Advance(idleTimeout - TimeSpan.FromSeconds(2));
+        Assert.Equal(1, frontend.ActiveConnections);
+
+        time.Advance(TimeSpan.FromSeconds(3));
         await Eventually.TrueAsync(() => frontend.ActiveConnections == 0, "the idle session ends");
         Assert.Equal(0, proxy.Servers().Single().ActiveConnections);
 
