@@ -202,7 +202,7 @@ public class UdpFrontendTests
         for (var i = 0; i < 20; i++)
         {
             using var client = UdpTestServer.Client();
-            if (await UdpTestServer.ExchangeAsync(client, proxy.Frontend(), "x", TimeSpan.FromMilliseconds(200)) is not null)
+            if (await UdpTestServer.ExchangeAsync(client, proxy.Frontend(), "x", TimeSpan.FromSeconds(1)) is not null)
             {
                 answered++;
             }
