@@ -104,7 +104,7 @@ public sealed class MalformedSettingsTests
             [frontends.web.sni]
             "api.example.com" = "api_pool"
             """ + ConfigText.PoolWithOneServer,
-            5, 16, "frontends.web.sni.\"api.example.com\"", "the pool 'api_pool' does not exist"
+            6, 1, "frontends.web.sni.\"api.example.com\"", "the pool 'api_pool' does not exist"
         },
         {
             "sni name that is no server name",
@@ -116,7 +116,7 @@ public sealed class MalformedSettingsTests
             [frontends.web.sni]
             "api..example.com" = "pool"
             """ + ConfigText.PoolWithOneServer,
-            5, 16, "frontends.web.sni.\"api..example.com\"", "is not a server name"
+            6, 1, "frontends.web.sni.\"api..example.com\"", "is not a server name"
         },
         {
             "sni name without quotes",
@@ -128,7 +128,7 @@ public sealed class MalformedSettingsTests
             [frontends.web.sni]
             api.example.com = "pool"
             """ + ConfigText.PoolWithOneServer,
-            5, 16, "frontends.web.sni.\"api.example.com\"", "must be written in quotes"
+            6, 13, "frontends.web.sni.\"api.example.com\"", "must be written in quotes"
         },
         {
             "no_client_hello misspelt",

@@ -9,8 +9,13 @@ internal sealed class FilePositionMap : ConfigSourceMap
     /// <summary>Records that <paramref name="path"/> was written at <paramref name="position"/>.</summary>
     public void Record(string path, KeyPosition position) => _positions[path] = position;
 
-    /// <summary>Where <paramref name="path"/> was written, or its nearest written parent; the document start when none was.</summary>
-    public KeyPosition Locate(string path) => TryFindNearest(_positions, path, out var position, out _) ? position : DocumentStart;
+    /// <summary>
+    /// Where <paramref name="path"/> was written, or its nearest written parent; the document start when none was. A
+    /// quoted part (<c>sni."api.example.com"</c>, as an engine names a key with dots) is found as it was recorded,
+    /// without its quotes.
+    /// </summary>
+    public KeyPosition Locate(string path) =>
+        TryFindNearest(_positions, path.Replace("\"", "", StringComparison.Ordinal), out var position, out _) ? position : DocumentStart;
 
     /// <summary><paramref name="error"/> at the line and column of its key path, unless it already has a place.</summary>
     public override ConfigError Place(ConfigError error)

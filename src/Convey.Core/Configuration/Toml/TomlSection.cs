@@ -159,7 +159,7 @@ internal sealed class TomlSection
         {
             if (Array.IndexOf(_knownKeys, key) < 0)
             {
-                Flatten(key, value, values, _context.ValuesAreText);
+                Flatten(key, KeyPath(key), value, values);
             }
         }
 
@@ -169,37 +169,41 @@ internal sealed class TomlSection
     /// <summary>
     /// A TOML value as settings text: scalars in their invariant form, tables and arrays flattened with ':'. From a
     /// source whose values are all text, a boolean's text is written as TOML writes it (JSON's <c>True</c> reads <c>true</c>),
-    /// so the same configuration reads the same from either.
+    /// so the same configuration reads the same from either. The keys of a nested table (at dotted
+    /// <paramref name="path"/>) have their positions recorded, so an owner's error about one points at its line.
     /// </summary>
-    private static void Flatten(string key, object? value, List<KeyValuePair<string, string>> values, bool valuesAreText)
+    private void Flatten(string key, string path, object? value, List<KeyValuePair<string, string>> values)
     {
         switch (value)
         {
             case TomlTable table:
+                _context.RecordPositions(table, path);
                 foreach (var (name, inner) in table)
                 {
-                    Flatten($"{key}:{name}", inner, values, valuesAreText);
+                    Flatten($"{key}:{name}", ConfigReadContext.Join(path, name), inner, values);
                 }
 
                 break;
             case TomlTableArray tables:
                 for (var i = 0; i < tables.Count; i++)
                 {
-                    Flatten($"{key}:{i.ToString(CultureInfo.InvariantCulture)}", tables[i], values, valuesAreText);
+                    var index = i.ToString(CultureInfo.InvariantCulture);
+                    Flatten($"{key}:{index}", ConfigReadContext.Join(path, index), tables[i], values);
                 }
 
                 break;
             case TomlArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    Flatten($"{key}:{i.ToString(CultureInfo.InvariantCulture)}", array[i], values, valuesAreText);
+                    var index = i.ToString(CultureInfo.InvariantCulture);
+                    Flatten($"{key}:{index}", ConfigReadContext.Join(path, index), array[i], values);
                 }
 
                 break;
             case bool flag:
                 values.Add(new(key, flag ? "true" : "false"));
                 break;
-            case string text when valuesAreText && bool.TryParse(text, out var flag):
+            case string text when _context.ValuesAreText && bool.TryParse(text, out var flag):
                 values.Add(new(key, flag ? "true" : "false"));
                 break;
             case double real:
