@@ -2,8 +2,9 @@
 """Side-by-side UDP proxy benchmark on loopback: direct vs NGINX stream (UDP) vs Convey (protocol = "udp").
 
 Each proxy runs pinned to one core (the last one); the load generator and the two echo servers share the others.
-The load generator (udpload.c, compiled here with gcc) keeps --window datagrams of 64 bytes in flight on each of
---sockets client sockets (one session each) and measures datagrams/s and the round-trip p99 over --secs seconds,
+The load generator (udpload.c, compiled here with gcc) keeps exactly --window datagrams of 64 bytes in flight on each
+of --sockets client sockets (one session each; a datagram unanswered for 200 ms is counted lost and replaced, its late
+reply is counted and ignored) and measures datagrams/s and the round-trip p99 over --secs seconds,
 --rounds times per target; the table shows medians and Convey/NGINX ratios. Both proxies balance round-robin over
 the same two echo servers with a 30 s session timeout (NGINX: proxy_timeout 30s; Convey: idle_timeout 30, the default).
 
@@ -128,20 +129,19 @@ def main():
         for target, port in PORTS.items():
             if not answers(port):
                 sys.exit("%s does not answer on %d (logs in %s)" % (target, port, d))
-        res = {t: {"dps": [], "p50": [], "p99": [], "lost": []} for t in PORTS}
+        res = {t: {"dps": [], "p50": [], "p99": [], "lost": [], "late": []} for t in PORTS}
         for r in range(a.rounds):
             for target, port in PORTS.items():
                 out = subprocess.run(["taskset", "-c", load_cpu, load, "client", str(port), str(a.secs), str(a.sockets), str(a.window)],
                                      check=True, capture_output=True, text=True).stdout.split()
-                dps, p50, p99, lost = (float(x) for x in out)
-                for key, value in zip(("dps", "p50", "p99", "lost"), (dps, p50, p99, lost)):
+                for key, value in zip(("dps", "p50", "p99", "lost", "late"), (float(x) for x in out)):
                     res[target][key].append(value)
             print("round %d/%d done" % (r + 1, a.rounds), file=sys.stderr)
         med = {t: {k: statistics.median(v) for k, v in m.items()} for t, m in res.items()}
         print("| figure (median of %d rounds, %d sockets x %d in flight, 64-byte datagrams) | direct | NGINX stream | Convey | Convey / NGINX |"
               % (a.rounds, a.sockets, a.window))
         print("| --- | --- | --- | --- | --- |")
-        for key, label in (("dps", "datagrams/s (round trips)"), ("p50", "p50 round trip, us"), ("p99", "p99 round trip, us"), ("lost", "lost per run")):
+        for key, label in (("dps", "datagrams/s (round trips)"), ("p50", "p50 round trip, us"), ("p99", "p99 round trip, us"), ("lost", "lost per run (unanswered 200 ms)"), ("late", "late replies per run")):
             n, c = med["nginx"][key], med["convey"][key]
             ratio = "%.2f" % (c / n) if n else "-"
             print("| %s | %.0f | %.0f | %.0f | %s |" % (label, med["direct"][key], n, c, ratio))

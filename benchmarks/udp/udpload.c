@@ -2,10 +2,12 @@
 //   udpload echo PORT
 //       answers every datagram on 127.0.0.1:PORT with the same bytes, 64 at a time (recvmmsg/sendmmsg).
 //   udpload client PORT SECONDS SOCKETS WINDOW
-//       SOCKETS client sockets (each its own source port: a session each), each keeping WINDOW datagrams of 64
-//       bytes in flight to 127.0.0.1:PORT; a datagram carries its send time, so each reply gives a latency. After
-//       0.5 s of warm-up, counts replies for SECONDS and prints: datagrams/s, p50 us, p99 us, lost.
-//       A datagram unanswered for 200 ms counts as lost and is sent again.
+//       SOCKETS client sockets (each its own source port: a session each), each keeping exactly WINDOW datagrams of
+//       64 bytes in flight to 127.0.0.1:PORT. A datagram carries its window slot, a sequence number and its send
+//       time, so each reply gives a latency and is matched to the datagram it answers. After 0.5 s of warm-up,
+//       counts replies for SECONDS and prints: datagrams/s, p50 us, p99 us, lost, late. A datagram unanswered for
+//       200 ms counts as lost and its slot sends a new one; a reply that comes after that is counted late and
+//       sends nothing, so losses never grow the number in flight.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +24,7 @@
 #define BATCH 64
 #define PAYLOAD 64
 #define MAX_US 200000
+#define LOST_AFTER_MS 200
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -54,75 +57,98 @@ static int echo(int port) {
     }
 }
 
+// One datagram in flight: which slot of its socket's window it fills, its sequence number and its send time. A
+// reply is matched to its slot by (slot, sequence); one whose slot has since moved on (it was counted lost and the
+// slot sent a new datagram) is late and only counted, so each socket has exactly WINDOW datagrams in flight.
+struct probe {
+    uint32_t slot;
+    uint32_t seq;
+    uint64_t sent_ns;
+};
+
+struct slot {
+    uint32_t seq;
+    uint64_t sent_ns;
+};
+
+static void send_slot(int fd, struct slot *sl, uint32_t index, char *msg) {
+    sl->seq++;
+    sl->sent_ns = now_ns();
+    struct probe p = {.slot = index, .seq = sl->seq, .sent_ns = sl->sent_ns};
+    memcpy(msg, &p, sizeof p);
+    send(fd, msg, PAYLOAD, 0);
+}
+
 static int client(int port, double seconds, int sockets, int window) {
     int ep = epoll_create1(0);
-    int *fds = calloc(sockets, sizeof(int));
-    uint64_t *last = calloc((size_t)sockets, sizeof(uint64_t));
+    int *fds = calloc((size_t)sockets, sizeof(int));
+    struct slot *slots = calloc((size_t)sockets * (size_t)window, sizeof(struct slot));
     uint32_t *hist = calloc(MAX_US + 1, sizeof(uint32_t));
+    if (ep < 0 || !fds || !slots || !hist) { perror("setup"); return 1; }
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
     char msg[PAYLOAD] = {0};
     for (int s = 0; s < sockets; s++) {
         fds[s] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-        if (connect(fds[s], (struct sockaddr *)&a, sizeof a) != 0) { perror("connect"); return 1; }
+        if (fds[s] < 0 || connect(fds[s], (struct sockaddr *)&a, sizeof a) != 0) { perror("connect"); return 1; }
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)s};
         epoll_ctl(ep, EPOLL_CTL_ADD, fds[s], &ev);
-        for (int w = 0; w < window; w++) {
-            uint64_t t = now_ns();
-            memcpy(msg, &t, sizeof t);
-            send(fds[s], msg, sizeof msg, 0);
-        }
-        last[s] = now_ns();
+        for (int w = 0; w < window; w++) send_slot(fds[s], &slots[(size_t)s * window + w], (uint32_t)w, msg);
     }
     uint64_t start = now_ns(), measure_from = start + 500000000ull;
     uint64_t end = measure_from + (uint64_t)(seconds * 1e9);
-    uint64_t count = 0, lost = 0;
+    uint64_t timeout = (uint64_t)LOST_AFTER_MS * 1000000ull;
+    uint64_t count = 0, lost = 0, late = 0, next_sweep = start + timeout / 4;
     struct epoll_event evs[256];
     char buf[2048];
     for (;;) {
         uint64_t now = now_ns();
         if (now >= end) break;
         int n = epoll_wait(ep, evs, 256, 10);
-        now = now_ns();
         for (int i = 0; i < n; i++) {
             int s = (int)evs[i].data.u32;
             for (;;) {
                 ssize_t r = recv(fds[s], buf, sizeof buf, 0);
                 if (r < 0) break;
-                uint64_t sent;
-                memcpy(&sent, buf, sizeof sent);
+                struct probe p;
+                if (r < (ssize_t)sizeof p) continue;
+                memcpy(&p, buf, sizeof p);
+                if (p.slot >= (uint32_t)window) continue;
+                struct slot *sl = &slots[(size_t)s * window + p.slot];
                 uint64_t t = now_ns();
-                if (t >= measure_from && t < end && r >= (ssize_t)sizeof sent) {
-                    uint64_t us = (t - sent) / 1000;
+                if (p.seq != sl->seq) {
+                    // The reply to a datagram already counted lost and replaced: not in flight any more.
+                    if (t >= measure_from && t < end) late++;
+                    continue;
+                }
+                if (t >= measure_from && t < end) {
+                    uint64_t us = (t - p.sent_ns) / 1000;
                     hist[us > MAX_US ? MAX_US : us]++;
                     count++;
                 }
-                last[s] = t;
-                memcpy(msg, &t, sizeof t);
-                send(fds[s], msg, sizeof msg, 0);
+                send_slot(fds[s], sl, p.slot, msg);
             }
         }
-        for (int s = 0; s < sockets; s++) {
-            if (now - last[s] > 200000000ull) {
-                // The whole window of this socket is presumed lost: send it again.
-                if (now >= measure_from) lost += (uint64_t)window;
-                for (int w = 0; w < window; w++) {
-                    uint64_t t = now_ns();
-                    memcpy(msg, &t, sizeof t);
-                    send(fds[s], msg, sizeof msg, 0);
+        now = now_ns();
+        if (now >= next_sweep) {
+            for (size_t k = 0; k < (size_t)sockets * (size_t)window; k++) {
+                if (now - slots[k].sent_ns >= timeout) {
+                    if (now >= measure_from && now < end) lost++;
+                    send_slot(fds[k / (size_t)window], &slots[k], (uint32_t)(k % (size_t)window), msg);
                 }
-                last[s] = now;
             }
+            next_sweep = now + timeout / 4;
         }
     }
     uint64_t seen = 0, p50 = 0, p99 = 0;
     int have50 = 0, have99 = 0;
-    for (int us = 0; us <= MAX_US; us++) {
+    for (int us = 0; us <= MAX_US && count > 0; us++) {
         seen += hist[us];
         if (!have50 && seen * 100 >= count * 50) { p50 = (uint64_t)us; have50 = 1; }
         if (!have99 && seen * 100 >= count * 99) { p99 = (uint64_t)us; have99 = 1; }
     }
-    printf("%.0f %llu %llu %llu\n", count / seconds, (unsigned long long)p50, (unsigned long long)p99, (unsigned long long)lost);
+    printf("%.0f %llu %llu %llu %llu\n", count / seconds, (unsigned long long)p50, (unsigned long long)p99,
+           (unsigned long long)lost, (unsigned long long)late);
     return 0;
 }
 

@@ -65,21 +65,32 @@ internal static class ProxySettings
                 }
             }
 
-            if (frontend.Mode is { } mode && mode != ProxyEngine.Mode)
+            foreach (var key in new[] { AcceptProxyKey, SniKey })
             {
-                foreach (var key in new[] { AcceptProxyKey, SniKey })
+                if (!frontend.Settings.Keys.Any(k => k == key || k.StartsWith(key + ":", StringComparison.Ordinal)))
                 {
-                    if (frontend.Settings.Keys.Any(k => k == key || k.StartsWith(key + ":", StringComparison.Ordinal)))
-                    {
-                        reader.Report(key, $"{key} needs mode = \"proxy\" (this frontend's mode is \"{mode}\"): the packet modes forward packets without reading a connection's bytes.");
-                    }
+                    continue;
+                }
+
+                if (frontend.Mode is { } mode && mode != ProxyEngine.Mode)
+                {
+                    reader.Report(key, $"{key} needs mode = \"proxy\" (this frontend's mode is \"{mode}\"): the packet modes forward packets without reading a connection's bytes.");
+                }
+                else if (frontend.Protocol == FrontendProtocol.Udp)
+                {
+                    reader.Report(key, $"{key} reads the first bytes of a TCP connection; a UDP frontend (protocol = \"udp\") has none, so it would be ignored. Remove it, or serve these clients on a TCP frontend.");
                 }
             }
         }
 
         foreach (var pool in config.Pools)
         {
-            SettingsReader.ForPool(pool, config.Source, errors).GetChoice(SendProxyKey, Versions, ProxyProtocolVersion.None);
+            var reader = SettingsReader.ForPool(pool, config.Source, errors);
+            if (reader.GetChoice(SendProxyKey, Versions, ProxyProtocolVersion.None) != ProxyProtocolVersion.None
+                && config.Frontends.FirstOrDefault(f => f.Protocol == FrontendProtocol.Udp && f.Pool == pool.Name) is { } udp)
+            {
+                reader.Report(SendProxyKey, $"send_proxy writes a PROXY header at the start of a TCP connection, but the UDP frontend '{udp.Name}' uses pool '{pool.Name}': its datagrams would reach the servers without one. Give the UDP frontend a pool of its own without send_proxy.");
+            }
         }
 
         return errors;

@@ -158,6 +158,43 @@ public sealed class MalformedSettingsTests
             7, 16, "frontends.web.sni", "needs mode = \"proxy\""
         },
         {
+            "accept_proxy on a UDP frontend",
+            """
+            [frontends.dns]
+            listen_addr = "127.0.0.1:3053"
+            backend = "pool"
+            protocol = "udp"
+            accept_proxy = true
+            """ + ConfigText.PoolWithOneServer,
+            5, 1, "frontends.dns.accept_proxy", "a UDP frontend (protocol = \"udp\") has none"
+        },
+        {
+            "sni on a UDP frontend",
+            """
+            [frontends.dns]
+            listen_addr = "127.0.0.1:3053"
+            backend = "pool"
+            protocol = "udp"
+
+            [frontends.dns.sni]
+            "api.example.com" = "pool"
+            """ + ConfigText.PoolWithOneServer,
+            6, 16, "frontends.dns.sni", "a UDP frontend (protocol = \"udp\") has none"
+        },
+        {
+            "send_proxy on a pool a UDP frontend uses",
+            """
+            [frontends.dns]
+            listen_addr = "127.0.0.1:3053"
+            backend = "pool"
+            protocol = "udp"
+
+            [backends.pool]
+            send_proxy = "v2"
+            """ + ConfigText.PoolWithOneServer,
+            7, 1, "backends.pool.send_proxy", "the UDP frontend 'dns' uses pool 'pool'"
+        },
+        {
             "zero passthrough workers",
             """
             [passthrough]
