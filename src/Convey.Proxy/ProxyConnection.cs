@@ -24,7 +24,6 @@ internal sealed partial class ProxyConnection
     private readonly ProxyListener _listener;
     private readonly ProxySocket _client;
     private readonly FrontendBinding _binding;
-    private readonly InspectionChain? _inspectionChain;
     private readonly ILogger _logger;
     private ConnectionInspection? _inspection;
     private ProxySocket? _server;
@@ -36,12 +35,11 @@ internal sealed partial class ProxyConnection
     private int _closed;
     private int _directionsEnded;
 
-    public ProxyConnection(ProxyListener listener, ProxySocket client, FrontendBinding binding, InspectionChain? inspection)
+    public ProxyConnection(ProxyListener listener, ProxySocket client, FrontendBinding binding)
     {
         _listener = listener;
         _client = client;
         _binding = binding;
-        _inspectionChain = inspection;
         _logger = listener.Context.Logger;
         _started = listener.Context.Time.GetTimestamp();
         _lastActivity = _started;
@@ -64,7 +62,7 @@ internal sealed partial class ProxyConnection
     public void CheckTimeouts(long now, TimeSpan connectTimeout, TimeSpan idleTimeout)
     {
         var time = _listener.Context.Time;
-        if (Volatile.Read(ref _inspection) is not null)
+        if (Volatile.Read(ref _inspection) is { IsDeciding: true })
         {
             if (time.GetElapsedTime(_started, now) >= connectTimeout)
             {
@@ -144,39 +142,23 @@ internal sealed partial class ProxyConnection
         }
     }
 
+    /// <summary>The pool the connection goes to: the frontend's, or the one its inspectors chose.</summary>
+    private BackendPool Pool => _inspection?.Pool ?? _binding.Pool;
+
+    // A connection without inspectors must cost what it did before inspectors existed: the inspection lives in a field
+    // and its own method, so this state machine holds no more than it did (awaiters of the types it awaited anyway).
     private async Task RunAsync()
     {
-        ConnectionInspection? inspection = null;
         try
         {
-            var client = _client.RemoteEndPoint;
-            var local = _client.LocalEndPoint;
-            var pool = _binding.Pool;
-            if (_inspectionChain is { } chain)
+            if (_listener.Inspection is { } chain && !await InspectAsync(chain).ConfigureAwait(false))
             {
-                inspection = new ConnectionInspection(chain, _client, _listener.Frontend.Name, client, local, pool.Name);
-                Volatile.Write(ref _inspection, inspection);
-                var (chosen, rejectReason, failure) = await inspection.RunAsync().ConfigureAwait(false);
-                Volatile.Write(ref _inspection, null);
-                if (chosen is null)
-                {
-                    _listener.Frontend.OnConnectionRejected();
-                    if (failure is not null)
-                    {
-                        LogInspectorFailed(failure, _listener.Frontend.Name, rejectReason!);
-                    }
-                    else
-                    {
-                        LogRejected(_listener.Frontend.Name, inspection.ClientEndPoint, rejectReason!);
-                    }
-
-                    return;
-                }
-
-                (pool, client, local) = (chosen, inspection.ClientEndPoint, inspection.LocalEndPoint);
+                return;
             }
 
-            if (!await ConnectAsync(FlowKey.FromEndPoints(client, local), pool).ConfigureAwait(false))
+            var client = _inspection?.ClientEndPoint ?? _client.RemoteEndPoint;
+            var local = _inspection?.LocalEndPoint ?? _client.LocalEndPoint;
+            if (!await ConnectAsync(FlowKey.FromEndPoints(client, local)).ConfigureAwait(false))
             {
                 if (Volatile.Read(ref _closed) != 0)
                 {
@@ -184,7 +166,7 @@ internal sealed partial class ProxyConnection
                 }
 
                 _listener.Frontend.OnConnectionRefused();
-                LogNoServer(_listener.Frontend.Name, pool.Name, client);
+                LogNoServer(_listener.Frontend.Name, Pool.Name, client);
                 return;
             }
 
@@ -193,20 +175,19 @@ internal sealed partial class ProxyConnection
                 return;
             }
 
-            var sendProxy = ProxySettings.SendProxy(pool.Config);
+            var sendProxy = ProxySettings.SendProxy(Pool.Config);
             if (sendProxy != ProxyProtocolVersion.None)
             {
                 await SendProxyHeaderAsync(sendProxy, client, local).ConfigureAwait(false);
             }
 
-            if (inspection is { Unconsumed.Length: > 0 } inspected)
+            if (_inspection is { Unconsumed.Length: > 0 })
             {
-                await _server!.SendAsync(inspected.Unconsumed).ConfigureAwait(false);
-                OnRelayed(fromClient: true, inspected.Unconsumed.Length);
+                await SendInspectedBytesAsync().ConfigureAwait(false);
             }
 
             var options = _listener.Context.Options;
-            var upstream = inspection?.PendingWait is { } pending
+            var upstream = _inspection?.PendingWait is { } pending
                 ? RelayFromClientAfterAsync(pending, options)
                 : RelayPump.RunAsync(this, _client, _server!, fromClient: true, options);
             await RelayPump.RunAsync(this, _server!, _client, fromClient: false, options).ConfigureAwait(false);
@@ -233,7 +214,7 @@ internal sealed partial class ProxyConnection
         }
         finally
         {
-            if (inspection is not null)
+            if (_inspection is { } inspection)
             {
                 Volatile.Write(ref _inspection, null);
                 InspectionReader.Forget(inspection.PendingWait);
@@ -247,6 +228,40 @@ internal sealed partial class ProxyConnection
             _listener.Context.Metrics.RecordConnectionDuration(_listener.Frontend, _listener.Context.Time.GetElapsedTime(_started));
             _listener.OnConnectionEnded(this);
         }
+    }
+
+    /// <summary>Runs the frontend's inspectors; false when they rejected the connection (counted and logged here).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> InspectAsync(InspectionChain chain)
+    {
+        var inspection = new ConnectionInspection(chain, _client, _listener.Frontend.Name, _client.RemoteEndPoint, _client.LocalEndPoint, _binding.Pool.Name);
+        Volatile.Write(ref _inspection, inspection);
+        var (rejectReason, failure) = await inspection.RunAsync().ConfigureAwait(false);
+        if (rejectReason is null)
+        {
+            return true;
+        }
+
+        _listener.Frontend.OnConnectionRejected();
+        if (failure is not null)
+        {
+            LogInspectorFailed(failure, _listener.Frontend.Name, rejectReason);
+        }
+        else
+        {
+            LogRejected(_listener.Frontend.Name, inspection.ClientEndPoint, rejectReason);
+        }
+
+        return false;
+    }
+
+    /// <summary>Sends the server the bytes the inspectors read and did not consume, before the relay takes over.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendInspectedBytesAsync()
+    {
+        var bytes = _inspection!.Unconsumed;
+        await _server!.SendAsync(bytes).ConfigureAwait(false);
+        OnRelayed(fromClient: true, bytes.Length);
     }
 
     /// <summary>
@@ -268,8 +283,9 @@ internal sealed partial class ProxyConnection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ConnectAsync(FlowKey flow, BackendPool pool)
+    private async ValueTask<bool> ConnectAsync(FlowKey flow)
     {
+        var pool = Pool;
         var frontend = _listener.Frontend;
         var attempts = 1 + Math.Max(0, pool.Config.Retries);
         List<ServerState>? failed = null;

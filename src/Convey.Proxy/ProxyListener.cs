@@ -207,7 +207,7 @@ internal sealed partial class ProxyListener
 
         Interlocked.Increment(ref _active);
         Frontend.OnConnectionOpened();
-        var connection = new ProxyConnection(this, client, binding, Inspection);
+        var connection = new ProxyConnection(this, client, binding);
         _connections.TryAdd(connection, 0);
         client.Dispatch(static c => ((ProxyConnection)c!).Start(), connection);
     }
