@@ -31,7 +31,7 @@ internal static class ConveyHostBuilder
         addConfigSource(AddConveyServices(builder.Services, arguments));
 
         // The HTTP side follows [stats] of the configuration in force (none without the table); it starts after Convey.
-        StatsServer.AddMetricsExport(builder.Services);
+        StatsServer.AddMetricsExport(builder.Services, MetricSeriesLimit.For(startup));
         builder.Services.AddHostedService<StatsListener>();
         builder.Services.AddHostedService<StartupMemoryRelease>();
         return builder.Build();

@@ -18,12 +18,16 @@ namespace Convey.Host.Stats;
 /// </summary>
 internal static class StatsServer
 {
-    /// <summary>Adds to the host what every stats listener reads: Convey's meter, exported as Prometheus text.</summary>
-    public static void AddMetricsExport(IServiceCollection services) =>
+    /// <summary>
+    /// Adds to the host what every stats listener reads: Convey's meter, exported as Prometheus text, with room for
+    /// <paramref name="seriesPerMetric"/> series per metric (<see cref="MetricSeriesLimit"/>).
+    /// </summary>
+    public static void AddMetricsExport(IServiceCollection services, int seriesPerMetric) =>
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("convey"))
             .WithMetrics(metrics => metrics
                 .AddMeter(Metrics.ConveyMetrics.MeterName)
+                .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = seriesPerMetric })
                 // Every scrape reads the live counters; no cached answer, so /metrics agrees with /stats.
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
 
