@@ -13,7 +13,7 @@ namespace Convey.Host.Stats;
 internal static class MetricSeriesLimit
 {
     /// <summary>The smallest limit, whatever the configuration: room for a small configuration to grow by reloads.</summary>
-    public const int Floor = 128;
+    public const int Floor = 512;
 
     /// <summary>Series per metric for the host starting with <paramref name="startup"/>.</summary>
     public static int For(ConveyConfig startup)
