@@ -25,4 +25,5 @@ internal static class PacketLogEvents
     public const int NextHopTableUnreadable = 3201;
     public const int XdpAttached = 3202;
     public const int XdpUnavailable = 3203;
+    public const int FastPathSyncFailed = 3204;
 }

@@ -1,4 +1,5 @@
 using Convey.RawPacket.Packets;
+using Convey.RawPacket.Tracking;
 
 namespace Convey.RawPacket.Engine;
 
@@ -9,5 +10,14 @@ namespace Convey.RawPacket.Engine;
 /// <param name="Length">Bytes to send (the whole IP packet).</param>
 internal readonly record struct PacketAction(PacketActionKind Kind, PacketAddress Destination, ulong HardwareAddress, int Length)
 {
+    /// <summary>
+    /// Set on a packet of an established flow (none of SYN, FIN and RST, no FIN seen yet) while a fast path is attached:
+    /// the port that sends it may install the rewrite just done for the flow's direction in the kernel (<see cref="FastPathFlows"/>).
+    /// </summary>
+    public FastPathOffer Offer { get; init; }
+
+    /// <summary>The flow of <see cref="Offer"/>.</summary>
+    public TrackedFlow Flow { get; init; }
+
     public static PacketAction Drop => default;
 }

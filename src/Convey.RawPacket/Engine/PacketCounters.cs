@@ -11,6 +11,7 @@ public sealed class PacketCounters
     private long _packetsOut;
     private long _bytesOut;
     private long _flowsCreated;
+    private long _forwardedInKernel;
 
     /// <summary>Packets received for the engine's frontends (before any check).</summary>
     public long PacketsIn => Volatile.Read(ref _packetsIn);
@@ -26,6 +27,9 @@ public sealed class PacketCounters
 
     /// <summary>Flows the engine started tracking.</summary>
     public long FlowsCreated => Volatile.Read(ref _flowsCreated);
+
+    /// <summary>Packets the in-kernel fast path forwarded (counted in <see cref="PacketsIn"/> and <see cref="PacketsOut"/> too), as last read.</summary>
+    internal long ForwardedInKernel => Volatile.Read(ref _forwardedInKernel);
 
     /// <summary>Packets dropped, all reasons together.</summary>
     public long Dropped
@@ -55,6 +59,16 @@ public sealed class PacketCounters
     {
         Interlocked.Increment(ref _packetsOut);
         Interlocked.Add(ref _bytesOut, length);
+    }
+
+    /// <summary>What the fast path forwarded since it was last read: received and sent, without passing through user space.</summary>
+    internal void OnForwardedInKernel(long packets, long bytes)
+    {
+        Interlocked.Add(ref _forwardedInKernel, packets);
+        Interlocked.Add(ref _packetsIn, packets);
+        Interlocked.Add(ref _bytesIn, bytes);
+        Interlocked.Add(ref _packetsOut, packets);
+        Interlocked.Add(ref _bytesOut, bytes);
     }
 
     internal void OnDropped(DropReason reason) => Interlocked.Increment(ref _drops[(int)reason]);

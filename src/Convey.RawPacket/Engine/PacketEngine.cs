@@ -73,6 +73,9 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
     /// <summary>Flows forgotten because the tracker was full.</summary>
     public long Evictions => _pipeline?.Tracker.Evictions ?? 0;
 
+    /// <summary>Flow directions the in-kernel fast path forwards now.</summary>
+    internal int FastPathFlows => _pipeline?.FastPath.Count ?? 0;
+
     /// <summary>Flows forgotten after their idle timeout or closing linger.</summary>
     public long Expirations => _pipeline?.Tracker.Expirations ?? 0;
 
@@ -396,7 +399,8 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
             _pipeline.Tracker.Dispose();
         }
 
-        var pipeline = new PacketPipeline(new ConnectionTracker(capacity, _time, OnFlowEnded), _neighbours, Counters, _time);
+        var fastPath = new FastPathFlows(Counters);
+        var pipeline = new PacketPipeline(new ConnectionTracker(capacity, _time, OnFlowEnded, flow => fastPath.Remove(flow.Client)), _neighbours, Counters, _time, fastPath);
         Volatile.Write(ref _pipeline, pipeline);
         _neighbourTimer ??= _time.CreateTimer(_ => OnTick(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         return pipeline;
@@ -404,10 +408,25 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     private void OnTick()
     {
+        SyncFastPath();
         RefreshNeighbours();
         _ = PruneDrainingAsync();
         _ = RetryAsync();
         _ = RescanInterfacesAsync();
+    }
+
+    /// <summary>What the fast path forwarded reaches the tracker and the counters; entries of flows that changed leave it.</summary>
+    private void SyncFastPath()
+    {
+        var pipeline = Volatile.Read(ref _pipeline);
+        try
+        {
+            pipeline?.FastPath.Sync(pipeline.Tracker, pipeline.Routes);
+        }
+        catch (System.ComponentModel.Win32Exception exception)
+        {
+            LogFastPathSyncFailed(exception);
+        }
     }
 
     private void RefreshNeighbours()
@@ -530,7 +549,7 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
         {
             var ports = names.Select(n => byName[n]).Distinct().ToList();
             var nat = natNames.Select(n => byName[n].Address).Distinct().ToList();
-            var plan = new ReceiveGroupPlan(pipeline, nic.Index, nic.Mtu, workers, settings.PacketPath, [.. ports], [.. nat]);
+            var plan = new ReceiveGroupPlan(pipeline, nic.Index, nic.Mtu, workers, settings.PacketPath, [.. ports], [.. nat], settings.FastPath);
             keep.Add(nic.Name);
             if (_groups.TryGetValue(nic.Name, out var existing) && (existing.Plan == plan || existing.TryServe(plan)))
             {
@@ -591,6 +610,9 @@ public sealed partial class PacketEngine : IForwardingEngine, IAsyncDisposable
 
     [LoggerMessage(EventId = PacketLogEvents.FirewallRemovalFailed, EventName = nameof(PacketLogEvents.FirewallRemovalFailed), Level = LogLevel.Error, Message = "Could not remove the nftables table inet convey on stop: {Reason}")]
     private partial void LogFirewallRemovalFailed(string reason);
+
+    [LoggerMessage(EventId = PacketLogEvents.FastPathSyncFailed, EventName = nameof(PacketLogEvents.FastPathSyncFailed), Level = LogLevel.Warning, Message = "Reading the fast path's flow counters failed; they are read again in a second")]
+    private partial void LogFastPathSyncFailed(Exception exception);
 
     [LoggerMessage(EventId = PacketLogEvents.TrackerResized, EventName = nameof(PacketLogEvents.TrackerResized), Level = LogLevel.Warning, Message = "connection_tracker_capacity changed from {Old} to {New}: tracked flows were forgotten")]
     private partial void LogTrackerResized(int old, int @new);

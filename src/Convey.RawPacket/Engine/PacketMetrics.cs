@@ -37,5 +37,9 @@ internal static class PacketMetrics
             "{flow}", "Flows forgotten because the tracker was full (least recently used first).");
         meter.CreateObservableCounter("convey.packet.flows.expired", () => engine.Expirations,
             "{flow}", "Flows forgotten after their idle timeout or closing linger.");
+        meter.CreateObservableUpDownCounter("convey.packet.fast_path.flows", () => (long)engine.FastPathFlows,
+            "{flow}", "Flow directions the AF_XDP path's in-kernel fast path forwards now.");
+        meter.CreateObservableCounter("convey.packet.fast_path.packets", () => counters.ForwardedInKernel,
+            "{packet}", "Packets the in-kernel fast path forwarded without passing through user space (read once a second).");
     }
 }

@@ -19,9 +19,10 @@ internal sealed class PacketPipeline
 
     private long _statsUpdateTicks = TimeSpan.FromSeconds(5).Ticks;
 
-    public PacketPipeline(ConnectionTracker tracker, NeighbourTable neighbours, PacketCounters counters, TimeProvider time)
+    public PacketPipeline(ConnectionTracker tracker, NeighbourTable neighbours, PacketCounters counters, TimeProvider time, FastPathFlows? fastPath = null)
     {
         _tracker = tracker;
+        FastPath = fastPath ?? new FastPathFlows(counters);
         _neighbours = neighbours;
         Counters = counters;
         Time = time;
@@ -29,6 +30,9 @@ internal sealed class PacketPipeline
     }
 
     public PacketCounters Counters { get; }
+
+    /// <summary>The flows the in-kernel fast path carries (AF_XDP path), which packets of established flows are offered to.</summary>
+    public FastPathFlows FastPath { get; }
 
     /// <summary>The clock receive threads publish their <see cref="ByteTally"/> by.</summary>
     public TimeProvider Time { get; }
@@ -118,9 +122,16 @@ internal sealed class PacketPipeline
     {
         var key = new ClientFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
         var flags = tcp.Flags;
-        var known = _tracker.TryGetFromClient(key, flags, out var flow, out var closing);
+        var known = _tracker.TryGetFromClient(key, flags, out var flow, out var closing, out var settled);
+        if (known && (flags & (TcpFlags.Fin | TcpFlags.Rst)) != 0)
+        {
+            // FIN and RST never take the fast path: from here on the flow's packets come through the tracker.
+            FastPath.Remove(key);
+        }
+
         if (!known || (!closing && flow.Server.Health == ServerHealth.Down))
         {
+            settled = false;
             if (known)
             {
                 // The flow's server failed health: move the flow (DSR), or end it (passthrough, below). A closing flow
@@ -155,16 +166,17 @@ internal sealed class PacketPipeline
 
         var length = ip.TotalLength;
         tally.AddToServer(route.Frontend, flow.Server, length);
+        var offer = settled && (flags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) == 0 && FastPath.Active ? FastPathOffer.ToServer : FastPathOffer.None;
         if (route.Mode == PacketMode.Passthrough)
         {
             Rewrite(ip, tcp, key.FrontendAddress, flow.ServerAddress, flow.NatPort, flow.ServerPort, checksumNotReady);
-            return Send(flow.ServerAddress, length);
+            return Send(flow.ServerAddress, length) with { Offer = offer, Flow = flow };
         }
 
         if (route.DsrMethod == DsrMethod.L3)
         {
             Rewrite(ip, tcp, key.ClientAddress, flow.ServerAddress, tcp.SourcePort, flow.ServerPort, checksumNotReady);
-            return Send(flow.ServerAddress, length);
+            return Send(flow.ServerAddress, length) with { Offer = offer, Flow = flow };
         }
 
         if (!_neighbours.TryGet(flow.ServerAddress, out var mac))
@@ -177,19 +189,20 @@ internal sealed class PacketPipeline
             tcp.RecomputeChecksum(key.ClientAddress, key.FrontendAddress);
         }
 
-        return new PacketAction(PacketActionKind.SendToHardwareAddress, key.FrontendAddress, mac, length);
+        return new PacketAction(PacketActionKind.SendToHardwareAddress, key.FrontendAddress, mac, length) { Offer = offer, Flow = flow };
     }
 
     private PacketAction FromServer(IPPacket ip, TcpHeader tcp, bool checksumNotReady, ByteTally tally)
     {
         var key = new ReplyFlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
-        if (!_tracker.TryGetFromServer(key, tcp.Flags, tcp.AcknowledgmentNumber, out var flow, out var refused))
+        var flags = tcp.Flags;
+        if (!_tracker.TryGetFromServer(key, flags, tcp.AcknowledgmentNumber, out var flow, out var refused, out var settled))
         {
             // A server holds a connection the balancer no longer maps to a client: answered like a NAT that lost its state
             // answers, so the server frees it now instead of retransmitting into the void until it times out. Only a
             // server of a passthrough pool: anything else on a NAT port (the host's own connections, should its
             // ephemeral ports overlap the range; stray traffic) is not the balancer's to reset.
-            return (tcp.Flags & TcpFlags.Rst) == 0 && Routes.IsPassthroughServer(ip.Source, tcp.SourcePort)
+            return (flags & TcpFlags.Rst) == 0 && Routes.IsPassthroughServer(ip.Source, tcp.SourcePort)
                 ? AnswerWithReset(ip, tcp, DropReason.UntrackedServerSegment)
                 : Drop(DropReason.UnknownFlow);
         }
@@ -201,11 +214,17 @@ internal sealed class PacketPipeline
             flow.Frontend.Pool.ReportConnectFailure(flow.Server);
         }
 
+        if ((flags & (TcpFlags.Fin | TcpFlags.Rst)) != 0)
+        {
+            FastPath.Remove(flow.Client);
+        }
+
         var length = ip.TotalLength;
         tally.AddToClient(flow.Frontend, flow.Server, length);
         var client = flow.Client;
         Rewrite(ip, tcp, client.FrontendAddress, client.ClientAddress, client.FrontendPort, client.ClientPort, checksumNotReady);
-        return Send(client.ClientAddress, length);
+        var offer = settled && (flags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) == 0 && FastPath.Active ? FastPathOffer.ToClient : FastPathOffer.None;
+        return Send(client.ClientAddress, length) with { Offer = offer, Flow = flow };
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace Convey.RawPacket.Engine;
 /// <summary>
 /// The settings the packet engine owns beyond Core's: <c>dsr_method</c>, <c>manage_firewall</c> and <c>interface</c> on a
 /// frontend, and the <c>[passthrough]</c> table (tracker size, receive threads, how often counters are published, the
-/// frame I/O path, the default <c>interface</c>, the firewall's grace after a stop, the rate of resets for untracked segments). Each settings object is read once (<see cref="ConfigSettings"/> never change).
+/// frame I/O path, the default <c>interface</c>, the firewall's grace after a stop, the rate of resets for untracked segments,
+/// the AF_XDP path's fast path). Each settings object is read once (<see cref="ConfigSettings"/> never change).
 /// </summary>
 internal static class PacketSettings
 {
@@ -21,12 +22,16 @@ internal static class PacketSettings
     public const string PacketPathKey = "packet_path";
     public const string RestartGraceKey = "restart_grace";
     public const string ResetRateKey = "reset_rate";
+    public const string FastPathKey = "fast_path";
 
     /// <summary>The AF_PACKET path's name, in <c>packet_path</c>, logs and <c>/stats</c>.</summary>
     public const string AfPacketPath = "af_packet";
 
     /// <summary>The AF_XDP path's name, in <c>packet_path</c>, logs and <c>/stats</c>.</summary>
     public const string AfXdpPath = "af_xdp";
+
+    /// <summary>The AF_XDP path with its in-kernel TC fast path for established flows, in logs and <c>/stats</c>.</summary>
+    public const string AfXdpFastPath = "af_xdp+tc";
 
     /// <summary>Largest <see cref="Engine.Workers"/>.</summary>
     public const int MaxWorkers = 256;
@@ -103,8 +108,9 @@ internal static class PacketSettings
     /// Most resets per second answering passthrough segments of flows the engine does not track (<c>reset_rate</c>; 0
     /// drops them unanswered).
     /// </param>
+    /// <param name="FastPath">Whether the AF_XDP path forwards established flows in the kernel with its TC program (<c>fast_path</c>, on unless set).</param>
     internal sealed record Engine(
-        int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency, PacketPath PacketPath, string? Interface, TimeSpan RestartGrace, int ResetRate)
+        int TrackerCapacity, int Workers, TimeSpan StatsUpdateFrequency, PacketPath PacketPath, string? Interface, TimeSpan RestartGrace, int ResetRate, bool FastPath)
     {
         public static Engine Read(SettingsReader reader) => new(
             reader.GetInt(TrackerCapacityKey, 1000, min: 1, max: MaxTrackerCapacity),
@@ -113,7 +119,8 @@ internal static class PacketSettings
             reader.GetChoice(PacketPathKey, PacketPaths, PacketPath.Auto),
             ReadInterface(reader),
             TimeSpan.FromSeconds(reader.GetInt(RestartGraceKey, 0, min: 0, max: MaxRestartGrace)),
-            reader.GetInt(ResetRateKey, ResetRateLimit.DefaultRate, min: 0, max: MaxResetRate));
+            reader.GetInt(ResetRateKey, ResetRateLimit.DefaultRate, min: 0, max: MaxResetRate),
+            reader.GetBool(FastPathKey, true));
     }
 
     private sealed record FrontendSettings(DsrMethod DsrMethod, bool ManageFirewall, string? Interface)

@@ -32,8 +32,13 @@ internal sealed partial class ReceiveGroup : IDisposable
     /// <summary>What the group serves; a group is replaced when a reload's plan differs (by value) and it cannot follow (<see cref="TryServe"/>).</summary>
     public ReceiveGroupPlan Plan { get; private set; }
 
-    /// <summary>The path its ports move frames on (<c>af_packet</c>, <c>af_xdp</c>).</summary>
-    public string Path => _ports.Length > 0 ? _ports[0].Path : PacketSettings.AfPacketPath;
+    /// <summary>The path its ports move frames on (<c>af_packet</c>, <c>af_xdp</c>, or <c>af_xdp+tc</c> with the fast path attached).</summary>
+    public string Path => _ports switch
+    {
+        [Xdp.XdpPort { Steering.FastPath.IsAttached: true }, ..] => PacketSettings.AfXdpFastPath,
+        [var first, ..] => first.Path,
+        _ => PacketSettings.AfPacketPath,
+    };
 
     /// <summary>
     /// Follows <paramref name="plan"/> without reopening when only the served frontend ports and NAT addresses

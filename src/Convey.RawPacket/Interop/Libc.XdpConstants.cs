@@ -41,8 +41,10 @@ internal static partial class Libc
     public const int BPF_LINK_CREATE = 28;
     public const uint BPF_MAP_TYPE_HASH = 1;
     public const uint BPF_MAP_TYPE_XSKMAP = 17;
+    public const uint BPF_PROG_TYPE_SCHED_CLS = 3;
     public const uint BPF_PROG_TYPE_XDP = 6;
     public const uint BPF_XDP = 37;
+    public const uint BPF_TCX_INGRESS = 46;
     public const uint BPF_F_NO_PREALLOC = 1;
     public const uint XDP_FLAGS_SKB_MODE = 1 << 1;
     public const uint XDP_FLAGS_DRV_MODE = 1 << 2;

@@ -26,6 +26,12 @@ internal sealed class ConnectionTracker : IDisposable
     /// <summary>How long a flow stays after both FINs (or a FIN in DSR, where only the client side is seen) or a RST.</summary>
     public static readonly TimeSpan ClosingLinger = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Packets a flow carries through the tracker (both directions) before it counts as settled, worth the fast path: a
+    /// short connection ends before installing it would pay off (each install and removal is a system call).
+    /// </summary>
+    public const int SettledAfterPackets = 12;
+
     /// <summary>How often idle flows are looked for.</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
@@ -36,6 +42,7 @@ internal sealed class ConnectionTracker : IDisposable
     private readonly object _lock = new();
     private readonly TimeProvider _time;
     private readonly Action<TrackedFlow, FlowEndReason>? _onEnded;
+    private readonly Action<TrackedFlow>? _onForgotten;
     private readonly Entry[] _entries;
     private readonly Dictionary<ClientFlowKey, int> _byClient;
     private readonly Dictionary<ReplyFlowKey, int> _byReply;
@@ -55,11 +62,13 @@ internal sealed class ConnectionTracker : IDisposable
     /// <param name="capacity">Most flows tracked at once.</param>
     /// <param name="time">Clock for idle expiry and the sweep timer.</param>
     /// <param name="onEnded">Called (under the table's lock) for every flow forgotten, with the reason.</param>
-    public ConnectionTracker(int capacity, TimeProvider time, Action<TrackedFlow, FlowEndReason>? onEnded = null)
+    /// <param name="onForgotten">Called (under the table's lock) whenever a flow leaves the table, a reset one included.</param>
+    public ConnectionTracker(int capacity, TimeProvider time, Action<TrackedFlow, FlowEndReason>? onEnded = null, Action<TrackedFlow>? onForgotten = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _time = time;
         _onEnded = onEnded;
+        _onForgotten = onForgotten;
         _entries = new Entry[capacity];
         for (var i = 0; i < capacity; i++)
         {
@@ -119,18 +128,21 @@ internal sealed class ConnectionTracker : IDisposable
 
     /// <summary>Finds the flow of a client packet and notes its flags; a RST closes the flow after this packet.</summary>
     public bool TryGetFromClient(in ClientFlowKey key, TcpFlags flags, out TrackedFlow flow) =>
-        TryGetFromClient(key, flags, out flow, out _);
+        TryGetFromClient(key, flags, out flow, out _, out _);
 
     /// <summary>
     /// As <see cref="TryGetFromClient(in ClientFlowKey, TcpFlags, out TrackedFlow)"/>; <paramref name="closing"/>
     /// tells whether the flow is closing (FINs or a RST seen, or it began mid-stream). A SYN on a closing flow's
     /// 4-tuple is a new connection: the closing flow is forgotten and false returned, so the caller starts one.
+    /// <paramref name="settled"/> tells whether the flow is neither closing nor has seen a FIN from either side, this packet's
+    /// included, and has carried at least <see cref="SettledAfterPackets"/> packets.
     /// </summary>
-    public bool TryGetFromClient(in ClientFlowKey key, TcpFlags flags, out TrackedFlow flow, out bool closing)
+    public bool TryGetFromClient(in ClientFlowKey key, TcpFlags flags, out TrackedFlow flow, out bool closing, out bool settled)
     {
         lock (_lock)
         {
             closing = false;
+            settled = false;
             if (!_byClient.TryGetValue(key, out var index))
             {
                 flow = default;
@@ -146,26 +158,32 @@ internal sealed class ConnectionTracker : IDisposable
 
             var found = Touch(index, flags, ClientFin, out flow);
             closing = found && _entries[index].Closing;
+            settled = found && IsSettled(in _entries[index]);
             return found;
         }
     }
 
     /// <summary>Finds the flow of a server reply and notes its flags; a RST closes the flow after this packet.</summary>
     public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, out TrackedFlow flow) =>
-        TryGetFromServer(key, flags, 0, out flow, out _);
+        TryGetFromServer(key, flags, 0, out flow, out _, out _);
+
+    /// <summary>As the overload with <c>settled</c>, for callers that need only whether the server refused.</summary>
+    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, uint acknowledgment, out TrackedFlow flow, out bool refused) =>
+        TryGetFromServer(key, flags, acknowledgment, out flow, out refused, out _);
 
     /// <summary>
     /// As <see cref="TryGetFromServer(in ReplyFlowKey, TcpFlags, out TrackedFlow)"/>; <paramref name="refused"/>
     /// tells whether this packet is the server refusing the connection: the flow began with the client's SYN, the
     /// server had not answered it yet, and this is a RST whose acknowledgment is that SYN's (sequence + 1), the
     /// only RST the client's TCP accepts in SYN-SENT (RFC 9293 3.10.7.3). Anything else the server sends first
-    /// (a SYN-ACK) answers the SYN, and later RSTs are not refusals.
+    /// (a SYN-ACK) answers the SYN, and later RSTs are not refusals. <paramref name="settled"/> as for the client's packets.
     /// </summary>
-    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, uint acknowledgment, out TrackedFlow flow, out bool refused)
+    public bool TryGetFromServer(in ReplyFlowKey key, TcpFlags flags, uint acknowledgment, out TrackedFlow flow, out bool refused, out bool settled)
     {
         lock (_lock)
         {
             refused = false;
+            settled = false;
             if (!_byReply.TryGetValue(key, out var index))
             {
                 flow = default;
@@ -181,6 +199,7 @@ internal sealed class ConnectionTracker : IDisposable
 
             var found = Touch(index, flags, ServerFin, out flow);
             refused &= found;
+            settled = found && IsSettled(in _entries[index]);
             return found;
         }
     }
@@ -276,6 +295,30 @@ internal sealed class ConnectionTracker : IDisposable
         }
     }
 
+    /// <summary>
+    /// Notes that <paramref name="key"/>'s flow carried packets now that the tracker did not see (the fast path forwarded
+    /// them): its idle time starts over and it becomes the most recently used. False when the flow is not tracked.
+    /// </summary>
+    public bool Refresh(in ClientFlowKey key)
+    {
+        lock (_lock)
+        {
+            if (!_byClient.TryGetValue(key, out var index))
+            {
+                return false;
+            }
+
+            _entries[index].LastSeen = _time.GetTimestamp();
+            if (index != _head)
+            {
+                Unlink(index);
+                LinkAtHead(index);
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>Forgets a flow (its server became unavailable and the flow is being moved).</summary>
     public void Forget(in ClientFlowKey key)
     {
@@ -351,6 +394,11 @@ internal sealed class ConnectionTracker : IDisposable
         }
 
         entry.LastSeen = now;
+        if (entry.Packets < SettledAfterPackets)
+        {
+            entry.Packets++;
+        }
+
         if ((flags & TcpFlags.Rst) != 0)
         {
             CloseAtReset(ref entry);
@@ -396,6 +444,8 @@ internal sealed class ConnectionTracker : IDisposable
         _onEnded?.Invoke(entry.Flow, FlowEndReason.Closed);
     }
 
+    private static bool IsSettled(in Entry entry) => !entry.Closing && entry.FinSeen == 0 && entry.Packets >= SettledAfterPackets;
+
     private bool IsExpired(in Entry entry, long now) =>
         now - entry.LastSeen >= (entry.Closing ? Math.Min(_closingTicks, entry.IdleTicks) : entry.IdleTicks);
 
@@ -436,6 +486,7 @@ internal sealed class ConnectionTracker : IDisposable
 
         entry = new Entry { Next = _free };
         _free = index;
+        _onForgotten?.Invoke(flow);
         if (!ended)
         {
             _onEnded?.Invoke(flow, reason);
@@ -496,6 +547,9 @@ internal sealed class ConnectionTracker : IDisposable
         public int Previous;
         public int Next;
         public uint ClientSequence;
+
+        /// <summary>Packets seen, up to <see cref="SettledAfterPackets"/>.</summary>
+        public int Packets;
         public byte FinSeen;
         public bool Closing;
 

@@ -20,11 +20,11 @@ internal sealed class BpfMap : IDisposable
     /// <summary>The descriptor, for a program that refers to the map.</summary>
     public int Fd => _handle.Fd;
 
-    /// <summary>Creates a map of <paramref name="type"/> (BPF_MAP_TYPE_*).</summary>
+    /// <summary>Creates a map of <paramref name="type"/> (BPF_MAP_TYPE_*) with <paramref name="flags"/> (BPF_F_*).</summary>
     /// <exception cref="System.ComponentModel.Win32Exception">The kernel refused.</exception>
-    public static unsafe BpfMap Create(uint type, int keySize, int valueSize, int maxEntries, string name)
+    public static unsafe BpfMap Create(uint type, int keySize, int valueSize, int maxEntries, string name, uint flags = 0)
     {
-        var attributes = new BpfMapCreateAttributes { MapType = type, KeySize = (uint)keySize, ValueSize = (uint)valueSize, MaxEntries = (uint)maxEntries };
+        var attributes = new BpfMapCreateAttributes { MapType = type, KeySize = (uint)keySize, ValueSize = (uint)valueSize, MaxEntries = (uint)maxEntries, MapFlags = flags };
         WriteName(attributes.Name, name);
         var fd = BpfSystemCall.Invoke(Libc.BPF_MAP_CREATE, ref attributes, $"BPF_MAP_CREATE {name}");
         return new BpfMap(new FileDescriptorHandle(fd), name);

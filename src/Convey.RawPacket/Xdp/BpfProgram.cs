@@ -18,10 +18,19 @@ internal sealed class BpfProgram : IDisposable
     /// <summary>Loads an XDP program named <paramref name="name"/>.</summary>
     /// <exception cref="BpfVerifierException">The verifier refused the program; the exception carries its log.</exception>
     /// <exception cref="Win32Exception">The kernel refused for another reason (no permission, no BPF).</exception>
-    public static unsafe BpfProgram LoadXdp(ReadOnlySpan<BpfInstruction> instructions, string name)
+    public static BpfProgram LoadXdp(ReadOnlySpan<BpfInstruction> instructions, string name) =>
+        Load(new(Libc.BPF_PROG_TYPE_XDP, Libc.BPF_XDP), instructions, name);
+
+    /// <summary>Loads a TC classifier (BPF_PROG_TYPE_SCHED_CLS) named <paramref name="name"/> for a tcx ingress link.</summary>
+    /// <exception cref="BpfVerifierException">The verifier refused the program; the exception carries its log.</exception>
+    /// <exception cref="Win32Exception">The kernel refused for another reason (no permission, no BPF).</exception>
+    public static BpfProgram LoadTcxIngress(ReadOnlySpan<BpfInstruction> instructions, string name) =>
+        Load(new(Libc.BPF_PROG_TYPE_SCHED_CLS, Libc.BPF_TCX_INGRESS), instructions, name);
+
+    private static unsafe BpfProgram Load((uint Program, uint Attach) type, ReadOnlySpan<BpfInstruction> instructions, string name)
     {
         // The first attempt asks for no log (the verifier runs faster); only a refusal is loaded again to read why.
-        var fd = TryLoad(instructions, name, null, 0, out var error);
+        var fd = TryLoad(type, instructions, name, null, 0, out var error);
         if (fd >= 0)
         {
             return new BpfProgram(new FileDescriptorHandle(fd));
@@ -35,7 +44,7 @@ internal sealed class BpfProgram : IDisposable
         var log = (byte*)NativeMemory.AllocZeroed(VerifierLogSize);
         try
         {
-            fd = TryLoad(instructions, name, log, VerifierLogSize, out error);
+            fd = TryLoad(type, instructions, name, log, VerifierLogSize, out error);
             if (fd >= 0)
             {
                 // Loaded the second time: keep it, the first refusal was not the verifier's.
@@ -53,7 +62,7 @@ internal sealed class BpfProgram : IDisposable
 
     public void Dispose() => _handle.Dispose();
 
-    private static unsafe int TryLoad(ReadOnlySpan<BpfInstruction> instructions, string name, byte* log, int logSize, out int error)
+    private static unsafe int TryLoad((uint Program, uint Attach) type, ReadOnlySpan<BpfInstruction> instructions, string name, byte* log, int logSize, out int error)
     {
         var license = "GPL\0"u8;
         fixed (BpfInstruction* code = instructions)
@@ -61,14 +70,14 @@ internal sealed class BpfProgram : IDisposable
         {
             var attributes = new BpfProgramLoadAttributes
             {
-                ProgramType = Libc.BPF_PROG_TYPE_XDP,
+                ProgramType = type.Program,
                 InstructionCount = (uint)instructions.Length,
                 Instructions = (ulong)code,
                 License = (ulong)licensePointer,
                 LogLevel = log is null ? 0u : 1u,
                 LogSize = (uint)logSize,
                 LogBuffer = (ulong)log,
-                ExpectedAttachType = Libc.BPF_XDP,
+                ExpectedAttachType = type.Attach,
             };
             BpfMap.WriteName(attributes.Name, name);
             return BpfSystemCall.TryInvoke(Libc.BPF_PROG_LOAD, ref attributes, out error);
@@ -80,7 +89,7 @@ internal sealed class BpfProgram : IDisposable
 internal sealed class BpfVerifierException : Win32Exception
 {
     public BpfVerifierException(string program, int error, string verifierLog)
-        : base(error, $"the kernel's verifier refused the XDP program {program} ({Marshal.GetPInvokeErrorMessage(error)}): {LastLines(verifierLog)}")
+        : base(error, $"the kernel's verifier refused the BPF program {program} ({Marshal.GetPInvokeErrorMessage(error)}): {LastLines(verifierLog)}")
     {
         VerifierLog = verifierLog;
     }

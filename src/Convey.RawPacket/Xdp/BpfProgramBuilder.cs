@@ -2,14 +2,15 @@ namespace Convey.RawPacket.Xdp;
 
 /// <summary>
 /// Writes eBPF instructions with named jump targets, so a program reads as assembly and its jump offsets are
-/// computed, not counted by hand. Only what the steering program needs: 64-bit arithmetic, loads and stores,
-/// unsigned conditional jumps, helper calls and map references.
+/// computed, not counted by hand. Only what the steering and fast-path programs need: 64-bit arithmetic, loads and
+/// stores, atomic adds, unsigned conditional jumps, helper calls and map references.
 /// </summary>
 internal sealed class BpfProgramBuilder
 {
     private const byte ClassLoad = 0x00, ClassLoadRegister = 0x01, ClassStore = 0x02, ClassStoreRegister = 0x03;
     private const byte ClassJump = 0x05, ClassAlu64 = 0x07, ClassAlu = 0x04;
-    private const byte ModeImmediate = 0x00, ModeMemory = 0x60;
+    private const byte ModeImmediate = 0x00, ModeMemory = 0x60, ModeAtomic = 0xc0;
+    private const int AtomicAddOperation = 0x00;
     private const byte SourceImmediate = 0x00, SourceRegister = 0x08;
     private const byte OperationEndian = 0xd0, ToBigEndianFlag = 0x08;
     private const byte JumpAlways = 0x00, JumpCall = 0x80, JumpExit = 0x90;
@@ -63,6 +64,10 @@ internal sealed class BpfProgramBuilder
     /// <summary><c>*(size *)(destination + offset) = source</c>.</summary>
     public BpfProgramBuilder Store(BpfSize size, BpfRegister destination, short offset, BpfRegister source) =>
         Emit(new((byte)(ClassStoreRegister | ModeMemory | (byte)size), destination, source, offset, 0));
+
+    /// <summary><c>lock *(u64 *)(destination + offset) += source</c>: an atomic add, as counters shared between CPUs need.</summary>
+    public BpfProgramBuilder AtomicAdd(BpfRegister destination, short offset, BpfRegister source) =>
+        Emit(new((byte)(ClassStoreRegister | ModeAtomic | (byte)BpfSize.DoubleWord), destination, source, offset, AtomicAddOperation));
 
     /// <summary><c>*(size *)(destination + offset) = immediate</c>.</summary>
     public BpfProgramBuilder Store(BpfSize size, BpfRegister destination, short offset, int immediate) =>

@@ -12,7 +12,10 @@ namespace Convey.RawPacket.Xdp;
 /// unreachable or packet too big) that quotes a TCP segment sent from a served address and port is redirected the same
 /// way, so the engine relays it to the flow's other side. Everything else — a fragment, a longer chain of extension
 /// headers, neighbour discovery, any other ICMP — and a served frame on a queue without a socket goes on to the kernel
-/// (XDP_PASS). Every read is bounds-checked first, as the verifier demands.
+/// (XDP_PASS). With a fast-path map, an untagged IPv4 TCP segment with a 20-byte header and none of SYN, FIN and RST
+/// whose (addresses, ports) are in that map goes to the kernel too, where the fast path's TC program forwards it
+/// (<see cref="FastPathProgram"/>); SYN, FIN and RST always reach the engine, which keeps each flow's state. Every read is
+/// bounds-checked first, as the verifier demands.
 /// </summary>
 internal static class SteeringProgram
 {
@@ -25,14 +28,18 @@ internal static class SteeringProgram
     private const int XdpPass = 2;
     private const short KeyOffset = -24; // the SteeringKey on the stack: 20 bytes at fp-24 (8-aligned)
     private const short KeyPortOffset = KeyOffset + 16;
+    private const short FastPathKeyOffset = -40; // the FastPathKey on the stack: 12 bytes at fp-40
     private const int ProtocolTcp = 6, ProtocolIcmp = 1, ProtocolIcmpV6 = 58;
     private const int HopByHop = 0, Routing = 43, DestinationOptions = 60;
 
     // struct xdp_md
     private const short ContextData = 0, ContextDataEnd = 4, ContextReceiveQueue = 16;
 
-    /// <summary>The program for the maps <paramref name="servedMapFd"/> (<see cref="SteeringKey"/> → kind) and <paramref name="socketsMapFd"/> (XSKMAP by queue).</summary>
-    public static BpfInstruction[] Build(int servedMapFd, int socketsMapFd)
+    /// <summary>
+    /// The program for the maps <paramref name="servedMapFd"/> (<see cref="SteeringKey"/> → kind), <paramref name="socketsMapFd"/>
+    /// (XSKMAP by queue) and, when not null, <paramref name="fastPathMapFd"/> (<see cref="FastPathKey"/> → <see cref="FastPathEntry"/>).
+    /// </summary>
+    public static BpfInstruction[] Build(int servedMapFd, int socketsMapFd, int? fastPathMapFd = null)
     {
         var b = new BpfProgramBuilder();
         var pass = b.DefineLabel();
@@ -47,8 +54,10 @@ internal static class SteeringProgram
         var redirect = b.DefineLabel();
 
         // R6 context, R2 the header being read, R3 the end of the frame, R4 scratch for bounds checks, R5 scratch,
-        // R7 the TCP port looked up (network order), R8 the IPv6 next header.
+        // R7 the TCP port looked up (network order), R8 the IPv6 next header, R9 1 while the packet may take the fast
+        // path (untagged IPv4 with a 20-byte header).
         b.Move(R6, R1)
+            .Move(R9, 1)
             .Load(BpfSize.Word, R2, R6, ContextData)
             .Load(BpfSize.Word, R3, R6, ContextDataEnd);
         NeedBytes(b, 14, pass);
@@ -58,7 +67,7 @@ internal static class SteeringProgram
             .JumpIf(BpfJumpCondition.Equal, R5, 0x88a8, vlan)
             .Jump(network);
 
-        b.Mark(vlan);
+        b.Mark(vlan).Move(R9, 0);
         NeedBytes(b, 4, pass);
         b.Load(BpfSize.Half, R5, R2, 2).FromBigEndian(R5, 16)
             .Alu(BpfAluOperation.Add, R2, 4);
@@ -75,8 +84,12 @@ internal static class SteeringProgram
             .Load(BpfSize.Half, R5, R2, 6).FromBigEndian(R5, 16)
             .Alu(BpfAluOperation.And, R5, 0x1FFF).JumpIf(BpfJumpCondition.NotEqual, R5, 0, pass);
         StoreMappedAddress(b, R2, 16);
+        var shortHeader = b.DefineLabel();
         b.Load(BpfSize.Byte, R5, R2, 0).Alu(BpfAluOperation.And, R5, 0xF).Alu(BpfAluOperation.LeftShift, R5, 2)
             .JumpIf(BpfJumpCondition.Less, R5, 20, pass)
+            .JumpIf(BpfJumpCondition.Equal, R5, 20, shortHeader)
+            .Move(R9, 0)
+            .Mark(shortHeader)
             .Alu(BpfAluOperation.Add, R2, R5)
             .JumpIf(BpfJumpCondition.Equal, R8, ProtocolTcp, tcp)
             .JumpIf(BpfJumpCondition.Equal, R8, ProtocolIcmp, icmp4)
@@ -84,7 +97,7 @@ internal static class SteeringProgram
 
         // IPv6: TCP or ICMPv6 after at most MaxExtensionHeaders hop-by-hop, routing or destination options headers
         // (the engine checks their order and content); a fragment header, or anything else, goes to the kernel.
-        b.Mark(ipv6);
+        b.Mark(ipv6).Move(R9, 0);
         NeedBytes(b, 40, pass);
         b.Load(BpfSize.Byte, R8, R2, 6);
         StoreAddress(b, R2, 24);
@@ -115,7 +128,13 @@ internal static class SteeringProgram
         // TCP: look up (destination address, destination port).
         b.Mark(tcp);
         NeedBytes(b, 20, pass);
-        b.Load(BpfSize.Half, R7, R2, 2).Jump(lookUp);
+        b.Load(BpfSize.Half, R7, R2, 2);
+        if (fastPathMapFd is { } fastPath)
+        {
+            FastPathCheck(b, fastPath, lookUp, pass);
+        }
+
+        b.Jump(lookUp);
 
         // ICMP destination unreachable quoting IPv4 + TCP: look up the quoted packet's (source address, source port).
         b.Mark(icmp4);
@@ -165,6 +184,22 @@ internal static class SteeringProgram
         b.Mark(pass).Move(R0, XdpPass).Exit();
         return b.Build();
     }
+
+    /// <summary>
+    /// With R2 at a TCP header (20 bytes checked) and R9 saying the packet may take the fast path: to <paramref name="pass"/>
+    /// when it carries none of SYN, FIN and RST and its (addresses, ports) are in the fast-path map; else on to
+    /// <paramref name="lookUp"/> with R7 kept. The IPv4 header is then the 20 bytes after the 14 of Ethernet.
+    /// </summary>
+    private static void FastPathCheck(BpfProgramBuilder b, int fastPathMapFd, BpfLabel lookUp, BpfLabel pass) =>
+        b.JumpIf(BpfJumpCondition.NotEqual, R9, 1, lookUp)
+            .Load(BpfSize.Byte, R5, R2, 13).Alu(BpfAluOperation.And, R5, 0x07).JumpIf(BpfJumpCondition.NotEqual, R5, 0, lookUp)
+            .Load(BpfSize.Word, R5, R2, 0).Store(BpfSize.Word, R10, FastPathKeyOffset + 8, R5)
+            .Load(BpfSize.Word, R4, R6, ContextData)
+            .Move(R5, R4).Alu(BpfAluOperation.Add, R5, 34).JumpIf(BpfJumpCondition.Greater, R5, R3, lookUp)
+            .Load(BpfSize.Word, R5, R4, 26).Store(BpfSize.Word, R10, FastPathKeyOffset, R5)
+            .Load(BpfSize.Word, R5, R4, 30).Store(BpfSize.Word, R10, FastPathKeyOffset + 4, R5)
+            .LoadMap(R1, fastPathMapFd).Move(R2, R10).Alu(BpfAluOperation.Add, R2, FastPathKeyOffset).Call(BpfHelper.MapLookupElement)
+            .JumpIf(BpfJumpCondition.NotEqual, R0, 0, pass);
 
     /// <summary>The key's address := ::ffff: and the IPv4 address at <paramref name="offset"/> from <paramref name="header"/> (bounds checked by the caller).</summary>
     private static void StoreMappedAddress(BpfProgramBuilder b, BpfRegister header, short offset) =>

@@ -9,7 +9,9 @@ namespace Convey.RawPacket.Xdp;
 /// written in front of it (the next hop's from <see cref="NextHopTable"/>, the interface's own as source) and is
 /// sent from the same frame on the same socket. A packet whose next hop is unknown goes through the kernel's
 /// routing (<see cref="KernelRoutedSender"/>), which also makes the kernel resolve the neighbour.
-/// The queue-0 port owns the interface's <see cref="XdpSteering"/> and detaches it when disposed.
+/// The queue-0 port owns the interface's <see cref="XdpSteering"/> and detaches it when disposed. A packet the pipeline
+/// offers to the fast path (<see cref="PacketAction.Offer"/>) has its rewrite installed in the interface's
+/// <see cref="FastPath"/> once that is attached, with the Ethernet addresses written here.
 /// </summary>
 internal sealed class XdpPort : IPacketPort
 {
@@ -23,13 +25,18 @@ internal sealed class XdpPort : IPacketPort
     private readonly int _interfaceIndex;
     private readonly ulong _sourceMac;
     private readonly int _pollMilliseconds;
+    private readonly FastPath? _fastPath;
+    private readonly FastPathFlows? _fastPathFlows;
     private readonly ulong[] _batch = new ulong[BatchSize];
     private readonly byte[] _linkLength = new byte[XskSocket.FrameCount];
     private readonly bool[] _sent = new bool[XskSocket.FrameCount];
     private uint _count;
 
-    public XdpPort(XskSocket socket, XdpSteering? steering, NextHopTable nextHops, ulong sourceMac, TimeSpan pollInterval)
+    public XdpPort(
+        XskSocket socket, XdpSteering? steering, NextHopTable nextHops, ulong sourceMac, TimeSpan pollInterval, FastPath? fastPath = null, FastPathFlows? fastPathFlows = null)
     {
+        _fastPath = fastPath;
+        _fastPathFlows = fastPathFlows;
         _socket = socket;
         Steering = steering;
         _nextHops = nextHops;
@@ -79,6 +86,11 @@ internal sealed class XdpPort : IPacketPort
         else if (!_nextHops.TryResolve(action.Destination, _interfaceIndex, out destinationMac))
         {
             return _routed.Send(packet, action.Destination);
+        }
+
+        if (action.Offer != FastPathOffer.None && _fastPath is { IsAttached: true } fastPath)
+        {
+            _fastPathFlows?.Offer(fastPath, action, packet, destinationMac, _sourceMac);
         }
 
         if (_socket.TryLocate(packet, out var address))
@@ -134,6 +146,11 @@ internal sealed class XdpPort : IPacketPort
     public void Dispose()
     {
         // The program first: frames stop arriving before the socket closes.
+        if (Steering?.FastPath is { IsAttached: true } fastPath)
+        {
+            _fastPathFlows?.OnDetached(fastPath);
+        }
+
         Steering?.Dispose();
         _socket.Dispose();
         _routed.Dispose();

@@ -5,8 +5,10 @@ namespace Convey.RawPacket.Xdp;
 
 /// <summary>
 /// Opens the AF_XDP path of one receive group: the steering program on the plan's interface (native XDP where the
-/// driver has it, generic otherwise) and one <see cref="XdpPort"/> per receive queue, so that no queue's served
-/// traffic falls through to the kernel.
+/// driver has it, generic otherwise), one <see cref="XdpPort"/> per receive queue, so that no queue's served
+/// traffic falls through to the kernel, and unless the plan turns it off (<c>fast_path = false</c>) the in-kernel fast
+/// path for established flows (<see cref="FastPath"/>); where its TC program cannot attach, the path runs without it
+/// and the description says why.
 /// </summary>
 internal static class XdpPorts
 {
@@ -25,7 +27,9 @@ internal static class XdpPorts
 
         var sourceMac = mac.Aggregate(0UL, (value, octet) => (value << 8) | octet);
         var queues = Xdp.ReceiveQueues.Of(nic.Name);
-        var steering = XdpSteering.Attach(plan.InterfaceIndex, queues);
+        var fastPath = plan.FastPath ? FastPath.Create(MaxFastPathEntries(plan)) : null;
+        var steering = XdpSteering.Attach(plan.InterfaceIndex, queues, fastPath: fastPath);
+        var flows = plan.Pipeline.FastPath;
         var ports = new List<IPacketPort>(queues);
         try
         {
@@ -34,7 +38,7 @@ internal static class XdpPorts
                 var socket = XskSocket.Open(plan.InterfaceIndex, queue, copyOnly: steering.Mode == XdpAttachMode.Generic);
                 try
                 {
-                    ports.Add(new XdpPort(socket, queue == 0 ? steering : null, nextHops, sourceMac, pollInterval));
+                    ports.Add(new XdpPort(socket, queue == 0 ? steering : null, nextHops, sourceMac, pollInterval, fastPath, flows));
                 }
                 catch
                 {
@@ -47,7 +51,8 @@ internal static class XdpPorts
 
             steering.Serve(KeysOf(plan));
             var zeroCopy = ports.Cast<XdpPort>().All(p => p.ZeroCopy);
-            description = $"XDP {(steering.Mode == XdpAttachMode.Native ? "native" : "generic")} mode, {(zeroCopy ? "zero-copy" : "copy mode")}, {queues} queue(s)";
+            description = $"XDP {(steering.Mode == XdpAttachMode.Native ? "native" : "generic")} mode, {(zeroCopy ? "zero-copy" : "copy mode")}, {queues} queue(s), "
+                + AttachFastPath(fastPath, plan.InterfaceIndex, flows);
             return [.. ports];
         }
         catch
@@ -64,6 +69,26 @@ internal static class XdpPorts
 
             throw;
         }
+    }
+
+    /// <summary>Flow directions the fast path holds: both of every flow the tracker can hold.</summary>
+    private static int MaxFastPathEntries(ReceiveGroupPlan plan) => (int)Math.Min(2L * plan.Pipeline.Tracker.Capacity, int.MaxValue);
+
+    private static string AttachFastPath(FastPath? fastPath, int interfaceIndex, FastPathFlows flows)
+    {
+        if (fastPath is null)
+        {
+            return "no TC fast path (fast_path = false)";
+        }
+
+        var failure = fastPath.Attach(interfaceIndex);
+        if (failure is not null)
+        {
+            return $"no TC fast path, every packet through user space ({failure}; the fast path needs Linux 6.6+ for tcx links)";
+        }
+
+        flows.OnAttached();
+        return "TC fast path for established IPv4 flows";
     }
 
     /// <summary>What the steering program must hand to the engine for <paramref name="plan"/>: each frontend, and the NAT range on each NAT address.</summary>

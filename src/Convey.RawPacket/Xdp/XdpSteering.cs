@@ -19,8 +19,9 @@ internal sealed class XdpSteering : IDisposable
     private readonly XdpLink _link;
     private readonly HashSet<SteeringKey> _current = [];
 
-    private XdpSteering(BpfMap served, BpfMap sockets, BpfProgram program, XdpLink link, int queues)
+    private XdpSteering(BpfMap served, BpfMap sockets, BpfProgram program, XdpLink link, int queues, FastPath? fastPath)
     {
+        FastPath = fastPath;
         _served = served;
         _sockets = sockets;
         _program = program;
@@ -34,16 +35,20 @@ internal sealed class XdpSteering : IDisposable
     /// <summary>The loaded program's descriptor (tests run it on sample frames with BPF_PROG_TEST_RUN).</summary>
     internal int ProgramFd => _program.Fd;
 
+    /// <summary>The fast path whose map the program consults (owned and disposed with the program); null without.</summary>
+    public FastPath? FastPath { get; }
+
     /// <summary>Receive queues that can have a socket (0 to Queues-1).</summary>
     public int Queues { get; }
 
     /// <summary>
     /// Loads the program and attaches it to interface <paramref name="interfaceIndex"/>: in the driver when it
-    /// can (<paramref name="allowNative"/>), else in generic mode.
+    /// can (<paramref name="allowNative"/>), else in generic mode. With <paramref name="fastPath"/> (which it then owns),
+    /// established flows in its map are left to the kernel's fast path.
     /// </summary>
     /// <exception cref="BpfVerifierException">The kernel's verifier refused the program.</exception>
     /// <exception cref="Win32Exception">No BPF, no permission, or another XDP program holds the interface.</exception>
-    public static XdpSteering Attach(int interfaceIndex, int queues, bool allowNative = true)
+    public static XdpSteering Attach(int interfaceIndex, int queues, bool allowNative = true, FastPath? fastPath = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(queues, 1);
         BpfMap? served = null, sockets = null;
@@ -52,16 +57,17 @@ internal sealed class XdpSteering : IDisposable
         {
             served = BpfMap.Create(Libc.BPF_MAP_TYPE_HASH, SteeringKey.Size, sizeof(uint), MaxServed, "convey_served");
             sockets = BpfMap.Create(Libc.BPF_MAP_TYPE_XSKMAP, sizeof(uint), sizeof(uint), queues, "convey_xsks");
-            program = BpfProgram.LoadXdp(SteeringProgram.Build(served.Fd, sockets.Fd), SteeringProgram.Name);
+            program = BpfProgram.LoadXdp(SteeringProgram.Build(served.Fd, sockets.Fd, fastPath?.MapFd), SteeringProgram.Name);
             var link = allowNative ? TryAttachNative(program, interfaceIndex) : null;
             link ??= XdpLink.Attach(program, interfaceIndex, XdpAttachMode.Generic);
-            return new XdpSteering(served, sockets, program, link, queues);
+            return new XdpSteering(served, sockets, program, link, queues, fastPath);
         }
         catch
         {
             program?.Dispose();
             sockets?.Dispose();
             served?.Dispose();
+            fastPath?.Dispose();
             throw;
         }
     }
@@ -103,6 +109,7 @@ internal sealed class XdpSteering : IDisposable
     {
         _link.Dispose();
         _program.Dispose();
+        FastPath?.Dispose();
         _sockets.Dispose();
         _served.Dispose();
     }

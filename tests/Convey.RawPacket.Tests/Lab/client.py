@@ -6,7 +6,8 @@ each from a source port no connection uses (no SYN ever sent), through a raw soc
 `client.py paced HOST PORT PATH SECONDS`: one GET with a 64 KiB receive buffer, reading the body at a pace that takes
 about SECONDS, so the transfer lasts that long; prints "started" once the headers arrived, then "ok <sha256 hex> <bytes>"
 or "err <error>".
-`client.py half HOST PORT MARKER`: sends the first line of a request, prints "started", waits (at most 60 s) until the
+`client.py half HOST PORT MARKER [PIECES]`: sends the first line of a request (with PIECES, that line and a padding header
+in PIECES segments, 10 ms apart), prints "started", waits (at most 60 s) until the
 file MARKER exists, sends the rest and reads: prints "reset <seconds>" when the connection is reset, with the seconds
 from that send to the reset, else "ok <answer>" or "err <error>".
 `client.py toobig HOST6 PORT PATH MTU`: plays a router on the path between the balancer and this client whose link
@@ -79,9 +80,18 @@ def paced(host, port, path, seconds):
     print("ok %s %d" % (digest.hexdigest(), got), flush=True)
 
 
-def half(host, port, marker):
+def half(host, port, marker, pieces=1):
     s = connect(host, port)
-    s.sendall(b"GET / HTTP/1.1\r\n")
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    line = b"GET / HTTP/1.1\r\n"
+    if pieces > 1:
+        # Headers the server accepts, a few bytes per segment, so the connection carries enough packets to be settled.
+        line += b"X-Pad: " + b"a" * (pieces * 2) + b"\r\n"
+    step = -(-len(line) // pieces)
+    for i in range(0, len(line), step):
+        s.sendall(line[i:i + step])
+        if pieces > 1:
+            time.sleep(0.01)
     print("started", flush=True)
     for _ in range(1200):
         if os.path.exists(marker):
@@ -162,7 +172,7 @@ if mode in ("paced", "half", "toobig"):
         elif mode == "toobig":
             too_big(url, int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
         else:
-            half(url, int(sys.argv[3]), sys.argv[4])
+            half(url, int(sys.argv[3]), sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 1)
     except Exception as e:  # every failure is a result line
         print("err %r" % e, flush=True)
 elif mode == "acks":

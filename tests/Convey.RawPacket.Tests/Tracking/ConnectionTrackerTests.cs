@@ -84,6 +84,40 @@ public class ConnectionTrackerTests
     }
 
     [Fact]
+    public void Traffic_the_fast_path_forwarded_keeps_a_flow_alive_and_most_recently_used()
+    {
+        using var tracker = NewTracker(2);
+        Add(tracker, Client(1), out _);
+        Add(tracker, Client(2), out _);
+        for (var i = 0; i < 10; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(1));
+            Assert.True(tracker.Refresh(Client(1)));
+        }
+
+        Add(tracker, Client(3), out _); // evicts the least recently used: 2, though it was added after 1
+
+        Assert.True(tracker.TryFind(Client(1), out _));
+        Assert.False(tracker.TryFind(Client(2), out _));
+        Assert.False(tracker.Refresh(Client(2)));
+    }
+
+    [Fact]
+    public void Every_flow_leaving_the_table_is_reported_to_the_fast_path_a_reset_one_included()
+    {
+        var forgotten = new List<ClientFlowKey>();
+        using var tracker = new ConnectionTracker(10, _time, onForgotten: flow => forgotten.Add(flow.Client));
+        Add(tracker, Client(1), out _);
+        Add(tracker, Client(2), out _);
+        tracker.TryGetFromClient(Client(1), TcpFlags.Rst, out _);
+
+        _time.Advance(ConnectionTracker.ClosingLinger + TimeSpan.FromSeconds(1));
+        tracker.Forget(Client(2));
+
+        Assert.Equal([Client(1), Client(2)], forgotten);
+    }
+
+    [Fact]
     public void Traffic_keeps_a_flow_alive()
     {
         using var tracker = NewTracker(10);

@@ -27,6 +27,23 @@ public class PacketPathChoiceTests
     }
 
     [SkippableFact]
+    public void Af_xdp_attaches_the_tc_fast_path_for_established_flows_unless_fast_path_is_off_and_logs_which()
+    {
+        Prerequisite.Require(VethNamespaces.WhyUnavailable());
+        // A pair each: an AF_XDP socket's queue is free again only some time after the socket closed.
+        using var first = VethNamespaces.Create();
+        using var second = VethNamespaces.Create();
+        var on = new FakeLogger();
+        var off = new FakeLogger();
+
+        VethNamespaces.In(first.Local, () => OpenAndClose(PacketPath.AfXdp, on));
+        VethNamespaces.In(second.Local, () => OpenAndClose(PacketPath.AfXdp, off, fastPath: false));
+
+        Assert.Contains(on.Collector.GetSnapshot(), r => r.Id.Id == PacketLogEvents.XdpAttached && r.Message.EndsWith("TC fast path for established IPv4 flows", StringComparison.Ordinal));
+        Assert.Contains(off.Collector.GetSnapshot(), r => r.Id.Id == PacketLogEvents.XdpAttached && r.Message.EndsWith("no TC fast path (fast_path = false)", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
     public void Auto_falls_back_to_af_packet_and_logs_why_when_xdp_cannot_attach()
     {
         Prerequisite.Require(VethNamespaces.WhyUnavailable());
@@ -62,11 +79,11 @@ public class PacketPathChoiceTests
         Assert.Contains("packet_path = \"auto\"", failure.Message, StringComparison.Ordinal);
     }
 
-    private static string[] OpenAndClose(PacketPath path, ILogger logger)
+    private static string[] OpenAndClose(PacketPath path, ILogger logger, bool fastPath = true)
     {
         using var fixture = new PipelineFixture("passthrough");
         var vip = PacketAddress.From(System.Net.IPAddress.Parse(VethNamespaces.LocalAddress));
-        var plan = new ReceiveGroupPlan(fixture.Pipeline, Eth0(), 1500, Workers: 3, path, [(vip, 8080)], [vip]);
+        var plan = new ReceiveGroupPlan(fixture.Pipeline, Eth0(), 1500, Workers: 3, path, [(vip, 8080)], [vip], fastPath);
         var ports = PacketPorts.Open(plan, "eth0", PacketFilter.Build(plan.Ports, plan.NatAddresses), new NextHopTable(), logger);
         try
         {

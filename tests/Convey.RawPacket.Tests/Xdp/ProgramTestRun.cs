@@ -20,6 +20,24 @@ internal static class ProgramTestRun
         }
     }
 
+    /// <summary>What program <paramref name="programFd"/> returns for <paramref name="frame"/>, and the frame as the program left it.</summary>
+    public static unsafe int Run(int programFd, byte[] frame, out byte[] output)
+    {
+        var buffer = new byte[frame.Length + 256];
+        fixed (byte* data = frame)
+        fixed (byte* outData = buffer)
+        {
+            var attributes = new Attributes
+            {
+                ProgramFd = (uint)programFd, DataSizeIn = (uint)frame.Length, DataIn = (ulong)data,
+                DataSizeOut = (uint)buffer.Length, DataOut = (ulong)outData, Repeat = 1,
+            };
+            BpfSystemCall.Invoke(BpfProgTestRun, ref attributes, "BPF_PROG_TEST_RUN");
+            output = buffer[..(int)attributes.DataSizeOut];
+            return (int)attributes.Result;
+        }
+    }
+
     /// <summary>The test-run part of <c>union bpf_attr</c>.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct Attributes
