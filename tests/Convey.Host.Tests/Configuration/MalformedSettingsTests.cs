@@ -219,6 +219,14 @@ public sealed class MalformedSettingsTests
             2, 1, "passthrough.reset_rate", "reset_rate must be between 0 and 1000000"
         },
         {
+            "fast_path not a boolean",
+            """
+            [passthrough]
+            fast_path = "yes"
+            """,
+            2, 1, "passthrough.fast_path", "'fast_path' must be true or false, not \"yes\""
+        },
+        {
             "zero stats update frequency",
             """
             [passthrough]
