@@ -7,7 +7,8 @@
 #
 #   packaging/deb/build.sh [--binary PATH] [--output DIR]
 #
-# Without --binary the host is published first (dotnet publish samples/Convey.Host -c Release). The version is the
+# Without --binary the native host is published first (dotnet publish samples/Convey.Host -c Release
+# -p:PublishAot=true). The version is the
 # repository's one (<Version> in Directory.Build.props); the changelog is CHANGELOG.md. Writes
 # DIR/convey_<version>_<arch>.deb (DIR defaults to artifacts/) and prints its path.
 set -euo pipefail
@@ -34,12 +35,12 @@ esac
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 if [ -z "$binary" ]; then
-    dotnet publish "$root/samples/Convey.Host" -c Release -r "$rid" -o "$work/publish" >&2
+    dotnet publish "$root/samples/Convey.Host" -c Release -r "$rid" -p:PublishAot=true -o "$work/publish" >&2
     binary="$work/publish/Convey.Host"
 fi
 [ -x "$binary" ] || { echo "build.sh: $binary is not an executable" >&2; exit 1; }
 if ! head -c 4 "$binary" | grep -q ELF; then
-    echo "build.sh: $binary is not a native binary (publish without -p:PublishAot=false)" >&2; exit 1
+    echo "build.sh: $binary is not a native binary (publish with -p:PublishAot=true)" >&2; exit 1
 fi
 
 pkg="$work/convey"

@@ -7,7 +7,7 @@ internal static class HostBinary
     public static string RepositoryRoot { get; } = FindRoot();
 
     /// <summary>
-    /// The environment variable naming a published host binary (the NativeAOT release build) to run instead of the
+    /// The environment variable naming a published host binary (the NativeAOT build, `-p:PublishAot=true`) to run instead of the
     /// built Convey.Host.dll: <c>CONVEY_HOST_BINARY=out/Convey.Host dotnet test tests/Convey.Host.Tests</c>.
     /// </summary>
     public const string BinaryVariable = "CONVEY_HOST_BINARY";
