@@ -103,9 +103,10 @@ internal sealed class FastPathFlows(PacketCounters counters)
         {
             if (_byFlow.TryGetValue(flow, out var keys))
             {
-                foreach (var key in keys.ToArray())
+                // Backwards: Forget takes each key out of this list.
+                for (var i = keys.Count - 1; i >= 0; i--)
                 {
-                    Forget(key, flow);
+                    Forget(keys[i], flow);
                 }
             }
         }
